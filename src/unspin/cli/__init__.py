@@ -10,8 +10,6 @@ from ..errors import UnspinError
 from . import _util
 from ._util import app
 
-# Importing the command modules registers their commands on ``app``.
-from . import evaluate  # noqa: E402,F401
 
 __all__ = ["app", "main"]
 
