@@ -1,0 +1,123 @@
+"""A compact BERT encoder in plain torch, loaded from the rebuilt multilingual-e5-small weights.
+
+Writing the dozen lines of a post-norm BERT layer ourselves (instead of importing
+``transformers``) lets training run the frozen lower layers once and cache their output,
+and keeps the inference install small.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class EncoderLayer(nn.Module):
+    def __init__(self, hidden: int, heads: int, ffn: int, eps: float, dropout: float) -> None:
+        super().__init__()
+        self.heads = heads
+        self.query, self.key, self.value = (nn.Linear(hidden, hidden) for _ in range(3))
+        self.attention_out = nn.Linear(hidden, hidden)
+        self.attention_norm = nn.LayerNorm(hidden, eps=eps)
+        self.ffn_in = nn.Linear(hidden, ffn)
+        self.ffn_out = nn.Linear(ffn, hidden)
+        self.output_norm = nn.LayerNorm(hidden, eps=eps)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor, attention_bias: torch.Tensor) -> torch.Tensor:
+        batch, length, hidden = x.shape
+        split = lambda t: t.view(batch, length, self.heads, hidden // self.heads).transpose(1, 2)  # noqa: E731
+        q, k, v = split(self.query(x)), split(self.key(x)), split(self.value(x))
+        p = self.dropout.p if self.training else 0.0
+        attended = F.scaled_dot_product_attention(q, k, v, attn_mask=attention_bias, dropout_p=p)
+        attended = attended.transpose(1, 2).reshape(batch, length, hidden)
+        x = self.attention_norm(x + self.dropout(self.attention_out(attended)))
+        return self.output_norm(x + self.dropout(self.ffn_out(F.gelu(self.ffn_in(x)))))
+
+
+class Encoder(nn.Module):
+    """BERT-style encoder; ``forward(ids, mask, first, last)`` runs layers ``first..last-1`` only."""
+
+    def __init__(self, config: dict) -> None:
+        super().__init__()
+        hidden, eps = config["hidden_size"], config["layer_norm_eps"]
+        dropout = config.get("hidden_dropout_prob", 0.1)
+        self.config = config
+        self.word_embeddings = nn.Embedding(config["vocab_size"], hidden)
+        self.position_embeddings = nn.Embedding(config["max_position_embeddings"], hidden)
+        self.token_type_embedding = nn.Parameter(torch.zeros(hidden))
+        self.embedding_norm = nn.LayerNorm(hidden, eps=eps)
+        self.dropout = nn.Dropout(dropout)
+        self.layers = nn.ModuleList(
+            EncoderLayer(hidden, config["num_attention_heads"], config["intermediate_size"], eps, dropout)
+            for _ in range(config["num_hidden_layers"])
+        )
+
+    @property
+    def hidden_size(self) -> int:
+        return self.config["hidden_size"]
+
+    @property
+    def max_positions(self) -> int:
+        return self.config["max_position_embeddings"]
+
+    def embed(self, input_ids: torch.Tensor) -> torch.Tensor:
+        positions = torch.arange(input_ids.shape[1], device=input_ids.device)
+        x = self.word_embeddings(input_ids) + self.position_embeddings(positions) + self.token_type_embedding
+        return self.dropout(self.embedding_norm(x))
+
+    def run_layers(self, x: torch.Tensor, mask: torch.Tensor, first: int, last: int) -> torch.Tensor:
+        bias = attention_bias(mask, x.dtype)
+        for layer in self.layers[first:last]:
+            x = layer(x, bias)
+        return x
+
+    def forward(self, input_ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.run_layers(self.embed(input_ids), mask, 0, len(self.layers))
+
+    @classmethod
+    def from_directory(cls, directory: str | Path) -> Encoder:
+        """Build from a Hugging Face ``BertModel`` directory (config.json + model.safetensors)."""
+        from safetensors.torch import load_file
+
+        directory = Path(directory)
+        encoder = cls(json.loads((directory / "config.json").read_text()))
+        encoder.load_state_dict(_from_hf_names(load_file(str(directory / "model.safetensors"))))
+        return encoder
+
+
+def attention_bias(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """Turn a (batch, length) 0/1 mask into an additive (batch, 1, 1, length) attention bias."""
+    return ((1.0 - mask[:, None, None, :].to(dtype)) * torch.finfo(dtype).min).to(dtype)
+
+
+_HF_LAYER_NAMES = {
+    "attention.self.query": "query", "attention.self.key": "key", "attention.self.value": "value",
+    "attention.output.dense": "attention_out", "attention.output.LayerNorm": "attention_norm",
+    "intermediate.dense": "ffn_in", "output.dense": "ffn_out", "output.LayerNorm": "output_norm",
+}
+
+
+def _from_hf_names(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    renamed = {
+        "word_embeddings.weight": state["embeddings.word_embeddings.weight"],
+        "position_embeddings.weight": state["embeddings.position_embeddings.weight"],
+        "token_type_embedding": state["embeddings.token_type_embeddings.weight"][0],
+        "embedding_norm.weight": state["embeddings.LayerNorm.weight"],
+        "embedding_norm.bias": state["embeddings.LayerNorm.bias"],
+    }
+    for name, tensor in state.items():
+        if not name.startswith("encoder.layer."):
+            continue
+        _, _, index, rest = name.split(".", 3)
+        module, param = rest.rsplit(".", 1)
+        renamed[f"layers.{index}.{_HF_LAYER_NAMES[module]}.{param}"] = tensor
+    return renamed
+
+
+def num_parameters(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+

@@ -1,0 +1,33 @@
+"""The fixed validation split: about 15% of the train articles of every language.
+
+An article is held out when a salted SHA-256 of its id falls in the lowest 15% of the
+hash range. The rule needs no list of ids, gives the same answer for an article in the
+genre, frame and technique files alike (SemEval ids are unique across languages), and
+never changes when files are added or removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+VALIDATION_SALT = "unspin-validation-v1"
+VALIDATION_SHARE = 0.15
+
+
+def is_validation(article_id: str) -> bool:
+    """Return True when ``article_id`` belongs to the validation split.
+
+    Examples
+    --------
+    >>> sum(is_validation(str(i)) for i in range(10_000)) / 10_000
+    0.1537
+    """
+    digest = hashlib.sha256(f"{VALIDATION_SALT}:{article_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") < VALIDATION_SHARE * 2**64
+
+
+def split_ids(article_ids: list[str]) -> tuple[list[str], list[str]]:
+    """Partition ids into ``(train, validation)``, keeping their order."""
+    train = [i for i in article_ids if not is_validation(i)]
+    validation = [i for i in article_ids if is_validation(i)]
+    return train, validation
