@@ -2,19 +2,49 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .analysis import Analysis, LabelScore, ParagraphAnalysis, Span, TechniqueScore
 from .article import Article, Paragraph
 from .errors import BundleError, InputError, NotFittedError, OffsetError, ScoringError, UnspinError
+
+if TYPE_CHECKING:
+    from .analyze import Analyzer
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Analysis",
+    "Analyzer",
     "Article",
     "BundleError",
     "InputError",
+    "LabelScore",
     "NotFittedError",
     "OffsetError",
     "Paragraph",
+    "ParagraphAnalysis",
     "ScoringError",
+    "Span",
+    "TechniqueScore",
     "UnspinError",
     "__version__",
+    "load",
 ]
+
+
+def load(path: str | Path | None = None, **overrides: Any) -> Analyzer:
+    """Load a model bundle (default: the shipped one) and return an :class:`Analyzer`."""
+    from .analyze import Analyzer
+
+    return Analyzer.from_bundle(path, **overrides)
+
+
+def __getattr__(name: str) -> Any:
+    # The Analyzer pulls in torch: import it only when asked for.
+    if name == "Analyzer":
+        from .analyze import Analyzer
+
+        return Analyzer
+    raise AttributeError(f"module 'unspin' has no attribute {name!r}")

@@ -9,6 +9,8 @@ import click
 from ..errors import UnspinError
 from . import _util
 from ._util import app
+# Importing the command modules registers their commands on ``app``.
+from . import analyze, evaluate, predict, train  # noqa: E402,F401
 
 
 __all__ = ["app", "main"]

@@ -1,0 +1,158 @@
+"""The Analyzer: Article in, Analysis out, one article or a stream of them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+
+from .analysis import Analysis, LabelScore, ParagraphAnalysis, Span, TechniqueScore
+from .article import Article
+from .errors import InputError, UnspinError
+from .model.bundle import Bundle, load_bundle
+from .model.heads import article_features
+from .model.inference import ParagraphPrediction, aggregate, decode_spans, run_windows, window_inputs
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "unspin-e5-small"
+MAX_ARTICLE_CHARS = 2_000_000
+
+OnError = Literal["raise", "skip"]
+
+
+def default_model_path() -> Path:
+    """``$UNSPIN_MODEL`` if set, else the bundle shipped in the repository's models/ folder."""
+    return Path(os.environ.get("UNSPIN_MODEL") or DEFAULT_MODEL_DIR)
+
+
+def _bf16_supported() -> bool:
+    """bf16 autocast is only a speed-up on CPUs with native bf16 instructions."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+class Analyzer:
+    """Find techniques, frames and genre in articles with a loaded model bundle.
+
+    Examples
+    --------
+    >>> analyzer = Analyzer.from_bundle("models/unspin-e5-small")  # doctest: +SKIP
+    >>> analysis = analyzer("date 2022-03-11 They will never give up!")  # doctest: +SKIP
+    """
+
+    def __init__(self, bundle: Bundle, *, batch_tokens: int = 8192, bf16: bool | None = None,
+                 technique_threshold: float | None = None, span_threshold: float | None = None) -> None:
+        self.bundle = bundle
+        self.batch_tokens = batch_tokens
+        self.bf16 = _bf16_supported() if bf16 is None else bf16
+        self.technique_threshold = technique_threshold if technique_threshold is not None else bundle.thresholds["technique"]
+        self.span_threshold = span_threshold if span_threshold is not None else bundle.thresholds["span"]
+
+    @classmethod
+    def from_bundle(cls, path: str | Path | None = None, **overrides: object) -> Analyzer:
+        return cls(load_bundle(path or default_model_path()), **overrides)  # type: ignore[arg-type]
+
+    @property
+    def model_info(self) -> dict[str, str]:
+        return {"name": self.bundle.meta["name"], "version": self.bundle.meta["version"]}
+
+    def __call__(self, article: Article | str) -> Analysis:
+        return self.analyze(article)
+
+    def analyze(self, article: Article | str) -> Analysis:
+        return self.analyze_many([article])[0]
+
+    def analyze_many(self, articles: Iterable[Article | str]) -> list[Analysis]:
+        """Analyse articles together, batching their paragraphs for speed."""
+        articles = [_as_article(a) for a in articles]
+        texts = [p.text for a in articles for p in a.paragraphs]
+        predictions = iter(self._predict(texts))
+        return [self._analysis(a, [next(predictions) for _ in a.paragraphs]) for a in articles]
+
+    def pipe(self, articles: Iterable[Article | str], *, batch_size: int = 16, on_error: OnError = "raise",
+             error_handler: Callable[[Article | str, UnspinError], None] | None = None) -> Iterator[Analysis]:
+        """Stream analyses in input order; with ``on_error="skip"`` a bad document is reported and skipped."""
+        batch: list[Article] = []
+        for item in articles:
+            try:
+                batch.append(_as_article(item))
+            except UnspinError as exc:
+                if on_error == "raise":
+                    raise
+                if error_handler:
+                    error_handler(item, exc)
+                continue
+            if len(batch) >= batch_size:
+                yield from self.analyze_many(batch)
+                batch = []
+        if batch:
+            yield from self.analyze_many(batch)
+
+    def _predict(self, texts: list[str]) -> list[ParagraphPrediction]:
+        tokenizer, settings = self.bundle.tokenizer, self.bundle.settings
+        tokenized = tokenizer.tokenize(texts)
+        inputs = window_inputs(tokenized, settings["max_tokens"], settings["stride"], tokenizer.bos_id, tokenizer.eos_id)
+        outputs = run_windows(self.bundle.net, inputs, tokenizer.pad_id, batch_tokens=self.batch_tokens, bf16=self.bf16)
+        return aggregate(tokenized, inputs, outputs)
+
+    def _analysis(self, article: Article, predictions: list[ParagraphPrediction]) -> Analysis:
+        paragraphs = tuple(self._paragraph(article, p, q) for p, q in zip(article.paragraphs, predictions))
+        features = article_features(predictions)[None, :]
+        genre_probs = self.bundle.genre_head.predict_proba(features)[0]
+        frame_probs = self.bundle.frames_head.predict_proba(features)[0]
+        frames = self.bundle.frames
+        chosen = [i for i in np.argsort(-frame_probs) if frame_probs[i] >= self.bundle.thresholds["frame"]]
+        chosen = chosen or [int(frame_probs.argmax())]
+        return Analysis(
+            article=article,
+            genre=self.bundle.genres[int(genre_probs.argmax())],
+            genre_probabilities=dict(zip(self.bundle.genres, map(float, genre_probs))),
+            frames=tuple(LabelScore(frames[i], float(frame_probs[i])) for i in chosen),
+            frame_probabilities=dict(zip(frames, map(float, frame_probs))),
+            paragraphs=paragraphs,
+            model=self.model_info,
+        )
+
+    def _paragraph(self, article: Article, paragraph, prediction: ParagraphPrediction) -> ParagraphAnalysis:  # noqa: ANN001
+        labels = self.bundle.techniques
+        probs = prediction.paragraph_probs
+        chosen = [i for i in np.argsort(-probs) if probs[i] >= self.technique_threshold]
+        thresholds = np.full(len(labels), self.span_threshold, np.float32)
+        spans = []
+        for start, end, label, score in decode_spans(prediction, thresholds):
+            if label not in chosen:
+                continue  # highlight only what the paragraph is labelled with
+            start, end = _snap_to_words(paragraph.text, start, end)
+            a, b = paragraph.start + start, paragraph.start + end
+            spans.append(Span(a, b, labels[label], score, article.text[a:b]))
+        return ParagraphAnalysis(
+            paragraph.number, paragraph.start, paragraph.end,
+            tuple(TechniqueScore(labels[i], float(probs[i])) for i in chosen), tuple(spans),
+        )
+
+
+def _snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a span that starts or ends inside a word to the whole word."""
+    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
+        end += 1
+    return start, end
+
+
+def _as_article(item: Article | str) -> Article:
+    if isinstance(item, Article):
+        article = item
+    elif isinstance(item, str):
+        article = Article.from_text(item)
+    else:
+        raise InputError(f"expected an Article or a str, got {type(item).__name__}")
+    if len(article.text) > MAX_ARTICLE_CHARS:
+        raise InputError(f"the article has {len(article.text):,} characters; the limit is {MAX_ARTICLE_CHARS:,}")
+    return article

@@ -1,0 +1,55 @@
+"""Readers and writers for standard file formats: SemEval-2023 Task 3 and PTC-2020 (SemEval-2020 Task 11)."""
+
+from __future__ import annotations
+
+from .ptc import (
+    PTC_TECHNIQUES,
+    read_si_dir,
+    read_si_file,
+    read_tc_dir,
+    read_tc_file,
+    write_si_file,
+    write_tc_file,
+)
+from .semeval import (
+    LabelledSpan,
+    TemplateRow,
+    fix_span_end,
+    read_article,
+    read_articles,
+    read_frame_labels,
+    read_genre_labels,
+    read_span_dir,
+    read_span_file,
+    read_technique_labels,
+    read_template,
+    write_frame_labels,
+    write_genre_labels,
+    write_span_file,
+    write_technique_labels,
+)
+
+__all__ = [
+    "PTC_TECHNIQUES",
+    "LabelledSpan",
+    "TemplateRow",
+    "fix_span_end",
+    "read_article",
+    "read_articles",
+    "read_frame_labels",
+    "read_genre_labels",
+    "read_si_dir",
+    "read_si_file",
+    "read_span_dir",
+    "read_span_file",
+    "read_tc_dir",
+    "read_tc_file",
+    "read_technique_labels",
+    "read_template",
+    "write_frame_labels",
+    "write_genre_labels",
+    "write_si_file",
+    "write_span_file",
+    "write_tc_file",
+    "write_technique_labels",
+]

