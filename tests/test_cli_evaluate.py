@@ -46,11 +46,12 @@ def test_spans_with_articles(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     write(tmp_path / "articles", "article3.txt", "Titre\r\nIl faut agir maintenant.\r\n")
     gold = write(tmp_path, "gold.txt", "3\tSlogans\t7\t29\n")  # one short, as in the data
     pred = write(tmp_path, "pred.txt", "3\tSlogans\t7\t30\n")
-    args = ("--task", "spans", "--gold", gold, "--pred", pred, "--articles", tmp_path / "articles", "--json")
-    assert evaluate(*args) == 0
+    args = ("--task", "spans", "--gold", gold, "--pred", pred, "--articles", tmp_path / "articles")
+    assert evaluate(*args, "--json") == 0
     assert json.loads(capsys.readouterr().out)["f1"] == 1.0
-    assert evaluate(*args[:-1], "--ignore-technique") == 0
-    assert "spans (any technique)" in capsys.readouterr().out
+    assert evaluate(*args, "--by-technique") == 0
+    out = capsys.readouterr().out
+    assert "spans (by technique)" in out and "Slogans" in out
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,11 @@
   label absent from both gold and prediction scores 1.0.
 * :func:`score_spans`: precision and recall by character overlap.
 
-Gold and prediction must cover the same items (articles or paragraphs); anything
-else raises :class:`~unspin.errors.ScoringError` rather than giving a score.
-Precision (recall) with nothing predicted (nothing in gold) is 0.0, unless the label
-is absent from both, where all three scores are 1.0. F1 is ``2TP / (2TP + FP + FN)``.
+In the label tasks, gold and prediction must cover the same items (articles or
+paragraphs); anything else raises :class:`~unspin.errors.ScoringError` rather than
+giving a score. A label's F1 is ``2TP / (2TP + FP + FN)``; its precision (recall) is
+0.0 when it is never predicted (never in gold), and all three are 1.0 when it is in
+neither.
 """
 
 from __future__ import annotations
@@ -356,9 +357,7 @@ def _merge_overlapping(offsets: Iterable[tuple[int, int]]) -> list[tuple[int, in
     return merged
 
 
-def _check_common_articles(
-    gold: Mapping[tuple[str, str], object], pred: Mapping[tuple[str, str], object]
-) -> None:
+def _check_common_articles(gold: Mapping[tuple[str, str], object], pred: Mapping[tuple[str, str], object]) -> None:
     gold_articles, pred_articles = {key[0] for key in gold}, {key[0] for key in pred}
     if gold_articles and pred_articles and gold_articles.isdisjoint(pred_articles):
         raise ScoringError(
@@ -393,7 +392,7 @@ def evaluate_files(
     pred_path: str | Path,
     *,
     articles_dir: str | Path | None = None,
-    technique_aware: bool = True,
+    technique_aware: bool = False,
 ) -> Report:
     """Score a prediction file against a gold file in the SemEval-2023 formats.
 
@@ -406,6 +405,8 @@ def evaluate_files(
     articles_dir
         Spans only: the subtask-3 articles; gold span ends are then fixed with
         :func:`~unspin.formats.semeval.fix_span_end` and all gold offsets checked.
+        Predictions are taken as they are, so official-format gold files used as
+        predictions score slightly under 1 for non-English articles.
     technique_aware
         Spans only: count overlaps only between spans of the same technique.
 
@@ -418,7 +419,7 @@ def evaluate_files(
     """
     task = _as_task(task)
     if task is Task.SPANS:
-        texts = None if articles_dir is None else {a.id: a.text for a in read_articles(articles_dir)}
+        texts = None if articles_dir is None else _article_texts(articles_dir)
         gold, pred = _read_spans(gold_path, texts), _read_spans(pred_path)
         return score_spans(gold, pred, technique_aware=technique_aware)
     if articles_dir is not None:
@@ -436,3 +437,7 @@ def _as_task(task: Task | str) -> Task:
 
 def _read_spans(path: str | Path, texts: Mapping[str, str] | None = None) -> list[LabelledSpan]:
     return read_span_dir(path, texts) if Path(path).is_dir() else read_span_file(path, texts)
+
+
+def _article_texts(directory: str | Path) -> dict[str, str]:
+    return {str(article.id): article.text for article in read_articles(directory)}  # the id is always set

@@ -4,30 +4,25 @@ from __future__ import annotations
 
 import sys
 
-import click
-
 from ..errors import UnspinError
 from . import _util
 from ._util import app
 # Importing the command modules registers their commands on ``app``.
-from . import analyze, evaluate, predict, train  # noqa: E402,F401
+from . import analyze, baseline, evaluate, predict, train  # noqa: E402,F401
 
 
 __all__ = ["app", "main"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; an :class:`UnspinError` prints one line and exits 1, never a traceback."""
+    """Run the CLI; an :class:`UnspinError` prints one line and exits 1, never a traceback.
+
+    Typer's standalone mode already turns usage errors into a message and exit code 2.
+    """
     try:
-        app(args=argv, prog_name="unspin", standalone_mode=False)
-    except click.exceptions.Abort:
-        _util.err_console.print("aborted")
-        return 130
-    except click.exceptions.ClickException as exc:  # usage errors
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
+        app(args=argv, prog_name="unspin", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except UnspinError as exc:
         _util.fail(str(exc))
         return 1

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.table import Table
 
 from ..evaluate import GenreReport, Report, SpanReport, Task, evaluate_files
@@ -22,13 +23,13 @@ def evaluate(
         Path | None,
         typer.Option(help="Spans only: subtask-3 article directory, to fix the short gold span ends."),
     ] = None,
-    ignore_technique: Annotated[
-        bool, typer.Option("--ignore-technique", help="Spans only: count overlaps whatever the technique.")
+    by_technique: Annotated[
+        bool, typer.Option("--by-technique", help="Spans only: count overlaps only between spans of one technique.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Score predictions against gold labels with the official SemEval-2023 Task 3 metrics."""
-    report = evaluate_files(task, gold, pred, articles_dir=articles, technique_aware=not ignore_technique)
+    report = evaluate_files(task, gold, pred, articles_dir=articles, technique_aware=by_technique)
     if as_json:
         out_console.out(json.dumps(report.to_dict(), indent=2, ensure_ascii=False), highlight=False)
     else:
@@ -36,10 +37,10 @@ def evaluate(
 
 
 def _table(report: Report) -> Table:
-    table = Table(title=f"unspin evaluate: {report.task}", title_justify="left")
-    table.add_column("", no_wrap=True)
+    table = Table(title=f"unspin evaluate: {report.task}", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("", overflow="fold")  # a long label wraps; the numbers never shrink
     for header in ("precision", "recall", "F1", "support"):
-        table.add_column(header, justify="right")
+        table.add_column(header, justify="right", no_wrap=True, min_width=len(header))
     for row in _summary_rows(report):
         table.add_row(*row, style="bold")
     table.add_section()

@@ -230,10 +230,9 @@ def write_technique_labels(path: str | Path, techniques: Mapping[tuple[str, int]
 
     A paragraph without technique is written with an empty third column.
     """
-    keys = sorted(techniques, key=lambda key: (_id_sort_key(key[0]), key[1]))
     rows = (
-        (article_id, line_no, _join_labels(techniques[article_id, line_no], TECHNIQUE_LABELS, f"article {article_id}: "))
-        for article_id, line_no in keys
+        (*key, _join_labels(techniques[key], TECHNIQUE_LABELS, f"article {key[0]}: "))
+        for key in sorted(techniques, key=lambda key: (_id_sort_key(key[0]), key[1]))
     )
     _write_rows(path, rows)
 

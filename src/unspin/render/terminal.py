@@ -12,19 +12,17 @@ from .segments import segments
 
 
 def _paragraph_text(analysis: Analysis, index: int) -> Text:
+    """The paragraph with spans on their category colour, each followed by its label."""
     paragraph = analysis.paragraphs[index]
     text = analysis.article.text
     out = Text()
     for piece in segments(text, paragraph.spans, paragraph.start, paragraph.end):
         chunk = text[piece.start : piece.end].replace("\r", "")
-        if piece.spans:
-            colour = category_of(piece.spans[0].technique).colour
-            out.append(chunk, style=f"black on {colour}")
-        else:
-            out.append(chunk)
-    for span in paragraph.spans:
-        label = TECHNIQUES[span.technique].name
-        out.append(f" [{label} {span.confidence:.0%}]", style=f"bold {category_of(span.technique).colour}")
+        style = f"black on {category_of(piece.spans[0].technique).colour}" if piece.spans else ""
+        out.append(chunk, style=style)
+        for span in (s for s in piece.spans if s.end == piece.end):
+            colour = category_of(span.technique).colour
+            out.append(f" {TECHNIQUES[span.technique].name} {span.confidence:.0%} ", style=f"bold {colour} reverse")
     return out
 
 

@@ -97,7 +97,7 @@ def train(data_dir: Path, out_dir: Path, config: TrainConfig) -> Bundle:
 
     articles = load_articles(data_dir, config.languages)
     if config.quick:
-        articles = articles[:: max(1, len(articles) // 60)]
+        articles = articles[:: max(1, len(articles) // 24)]
     frames_head, genre_head, article_thresholds, article_metrics = calibrate.fit_article_heads(
         articles, lambda texts: _predict_texts(net, tokenizer, texts, config), config.seed,
     )
