@@ -80,8 +80,11 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--language", action="append", choices=LANGUAGES)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
+                        help="auto: bf16 autocast where the CPU has bf16 instructions")
     args = parser.parse_args()
-    analyzer = Analyzer.from_bundle(args.model)
+    bf16 = {"auto": None, "fp32": False, "bf16": True}[args.precision]
+    analyzer = Analyzer.from_bundle(args.model, bf16=bf16)
     results = {language: score_language(analyzer, args.data / language, language) for language in args.language or LANGUAGES}
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))

@@ -6,6 +6,7 @@ counted in code points of the text as given (a BOM and every ``\\r`` count as on
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
 import re
@@ -18,8 +19,15 @@ from .language import detect_language
 __all__ = ["Article", "Paragraph", "read_text", "decode_bytes"]
 
 _DATE_HEADER = re.compile(r"\A(\ufeff?\s*)date[ \t]+(\d{4}-\d{2}-\d{2})(?=\s|\Z)")
-_BLANK_LINES = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+_BLANK_LINES = re.compile(r"\n[^\S\n]*\n\s*")  # a blank line may hold any whitespace, NBSP too
 _TITLE_MAX_CHARS = 200
+_BOM = "\ufeff"
+# charset-normalizer's "chaos" often ties between single-byte code pages, and its first
+# pick turns latin-1 French into Baltic ("très" -> "trčs"). Near-ties are settled by
+# symbols stuck to letters ("Rz¹d" is Polish read as cp1252), then in favour of
+# windows-1252 (latin-1's printable superset, the most common legacy encoding).
+_PREFERRED_LEGACY_ENCODING = "cp1252"
+_NEAR_TIE_CHAOS = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +88,7 @@ class Article:
         'Second part.'
         """
         _check_text(text)
-        body_start = 0
+        body_start = int(text.startswith(_BOM))
         header = _DATE_HEADER.match(text)
         if header:
             date = date or _parse_date(header.group(2))
@@ -133,7 +141,7 @@ class Article:
 def _check_text(text: str) -> None:
     if not isinstance(text, str):
         raise InputError(f"expected article text as str, got {type(text).__name__}")
-    if not text.strip():
+    if not text.lstrip(_BOM).strip():
         raise InputError("the article is empty")
 
 
@@ -180,7 +188,7 @@ def decode_bytes(data: bytes, *, name: str = "<input>", encoding: str = "auto") 
     with ``encoding="auto"`` UTF-16, cp1251, koi8-r, latin-1 and others are detected.
     Binary and undecodable input raise :class:`InputError`, never mojibake.
     """
-    if not data.strip():
+    if not data.removeprefix(codecs.BOM_UTF8).strip():
         raise InputError(f"{where(name)}the file is empty")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _decode_as(data, "utf-16", name), "utf-16"
@@ -208,10 +216,23 @@ def _detect_and_decode(data: bytes, name: str) -> tuple[str, str]:
         raise InputError(f"{where(name)}looks like a binary file, not text")
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     if best is None or best.chaos > 0.3:
         raise InputError(f"{where(name)}cannot tell the text encoding; convert the file to UTF-8")
-    return _reject_binary(str(best), name), best.encoding
+    tied = [m for m in matches if m.chaos <= best.chaos + _NEAR_TIE_CHAOS]
+    preferred = _PREFERRED_LEGACY_ENCODING
+    chosen = min(tied, key=lambda m: (_symbols_touching_letters(str(m)), preferred not in m.could_be_from_charset))
+    encoding = preferred if preferred in chosen.could_be_from_charset else chosen.encoding
+    return _reject_binary(str(chosen), name), encoding
+
+
+def _symbols_touching_letters(text: str) -> int:
+    return sum(
+        1
+        for before, char, after in zip(" " + text, text, text[1:] + " ")
+        if char >= "\x80" and not char.isalpha() and (before.isalpha() or after.isalpha())
+    )
 
 
 def _reject_binary(text: str, name: str) -> str:

@@ -84,8 +84,9 @@ class Encoder(nn.Module):
         from safetensors.torch import load_file
 
         directory = Path(directory)
-        encoder = cls(json.loads((directory / "config.json").read_text()))
-        encoder.load_state_dict(_from_hf_names(load_file(str(directory / "model.safetensors"))))
+        with torch.device("meta"):  # no memory for initial weights: the loaded tensors are used as they are
+            encoder = cls(json.loads((directory / "config.json").read_text()))
+        encoder.load_state_dict(_from_hf_names(load_file(str(directory / "model.safetensors"))), assign=True)
         return encoder
 
 

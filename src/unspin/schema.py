@@ -1,0 +1,102 @@
+"""The published JSON schema of an analysis, as pydantic models.
+
+``Analysis.to_dict()`` must validate against :class:`AnalysisDocument`; the file
+docs/analysis.schema.json is generated from it (``python -m unspin.schema > docs/analysis.schema.json``)
+and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Probability = Field(ge=0.0, le=1.0)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ArticleInfo(_Strict):
+    id: str | None
+    title: str | None
+    date: str | None = Field(description="Publication date, YYYY-MM-DD.")
+    source: str | None
+    url: str | None
+    language: str | None = Field(description="ISO 639-1 code detected (or given).")
+    content_hash: str = Field(description="SHA-256 of the text, hex.")
+    text: str = Field(description="The article exactly as given; every offset indexes this string.")
+    meta: dict[str, str] | None = None
+
+
+class ModelInfo(_Strict):
+    name: str
+    version: str
+
+
+class Genre(_Strict):
+    label: Literal["opinion", "reporting", "satire"]
+    probabilities: dict[str, float]
+
+
+class FrameLabel(_Strict):
+    label: str
+    probability: float = Probability
+
+
+class Frames(_Strict):
+    labels: list[FrameLabel] = Field(description="Predicted frames, most probable first.")
+    probabilities: dict[str, float]
+
+
+class TechniqueConfidence(_Strict):
+    technique: str
+    confidence: float = Probability
+
+
+class SpanOut(_Strict):
+    start: int = Field(ge=0, description="Character offset into article.text, inclusive.")
+    end: int = Field(ge=1, description="Character offset, exclusive: text[start:end] is the span.")
+    technique: str
+    category: str
+    confidence: float = Probability
+    text: str
+
+
+class ParagraphOut(_Strict):
+    number: int = Field(ge=1, description="Line number in SemEval files, else the paragraph's ordinal.")
+    start: int = Field(ge=0)
+    end: int = Field(ge=1)
+    techniques: list[TechniqueConfidence]
+    spans: list[SpanOut]
+
+
+class Summary(_Strict):
+    techniques: dict[str, int] = Field(description="Paragraphs labelled with each technique.")
+    categories: dict[str, int]
+    spans: int
+    paragraphs: int
+    paragraphs_with_techniques: int
+    share_of_paragraphs_with_techniques: float = Probability
+
+
+class AnalysisDocument(_Strict):
+    """One analysed article."""
+
+    schema_version: Literal["1.0"] = Field(description="Changes on any incompatible change of this schema.")
+    article: ArticleInfo
+    model: ModelInfo
+    genre: Genre
+    frames: Frames
+    paragraphs: list[ParagraphOut]
+    summary: Summary
+
+
+def json_schema() -> str:
+    return json.dumps(AnalysisDocument.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":
+    print(json_schema(), end="")
