@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
+from rich.markup import escape
 
 from ..analysis import Analysis
 from ..article import Article, decode_bytes, read_text
@@ -53,6 +54,15 @@ def _parse(name: str, read) -> Article | InputError:  # noqa: ANN001
         return InputError(message if message.startswith(name) else f"{name}: {message}")
 
 
+def _open_output(output: Path | None) -> AbstractContextManager[TextIO]:
+    if output is None:
+        return nullcontext(sys.stdout)
+    try:
+        return output.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{output}: cannot write: {exc.strerror or exc}") from exc
+
+
 def _write(analysis: Analysis, fmt: OutputFormat, stream: TextIO, pretty: bool) -> None:
     if fmt is OutputFormat.text:
         from ..render.terminal import print_analysis
@@ -76,18 +86,18 @@ def analyze(
     """Find persuasion techniques, frames and genre in articles."""
     from ..analyze import Analyzer, default_model_path
 
+    if format is OutputFormat.text and output is not None:
+        raise fail("--output needs --format json or jsonl", code=2)
     documents = list(iter_documents(inputs, encoding))
     if len(documents) == 1 and isinstance(documents[0][1], InputError):
         raise documents[0][1]
     try:
         analyzer = Analyzer.from_bundle(model or default_model_path(), technique_threshold=threshold)
     except BundleError as exc:
-        raise fail(f"{exc}\nno model is installed; see the README for `unspin train`") from exc
-    if format is OutputFormat.text and output is not None:
-        raise fail("--output needs --format json or jsonl", code=2)
+        raise fail(str(exc)) from exc  # the message already says how to get a model
     fmt = OutputFormat.jsonl if format is OutputFormat.json and len(documents) > 1 else format
     failures = 0
-    with output.open("w", encoding="utf-8") if output else nullcontext(sys.stdout) as stream:
+    with _open_output(output) as stream:
         for name, item in documents:
             try:
                 if isinstance(item, InputError):
@@ -95,7 +105,7 @@ def analyze(
                 _write(analyzer(item), fmt, stream, pretty=fmt is OutputFormat.json)
             except UnspinError as exc:
                 failures += 1
-                err_console.print(f"[red]skipped[/] {exc}", soft_wrap=True)
+                err_console.print(f"[red]skipped[/] {escape(str(exc))}", soft_wrap=True)
     if failures:
         warn(f"{failures} of {len(documents)} documents failed")
         raise typer.Exit(1)
