@@ -10,6 +10,7 @@ import codecs
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -152,15 +153,14 @@ def _parse_date(value: str) -> dt.date:
         raise InputError(f"invalid date in the date header: {value!r} (expected YYYY-MM-DD)") from exc
 
 
-def _blank_line_paragraphs(text: str, start: int):  # noqa: ANN202
+def _blank_line_paragraphs(text: str, start: int) -> Iterator[Paragraph]:
     number = 0
-    for chunk in _split_keep_offsets(text, start):
-        chunk_start, chunk_end = chunk
-        stripped_start = chunk_start + (len(text[chunk_start:chunk_end]) - len(text[chunk_start:chunk_end].lstrip()))
-        stripped_end = chunk_start + len(text[chunk_start:chunk_end].rstrip())
-        if stripped_end > stripped_start:
+    for chunk_start, chunk_end in _split_keep_offsets(text, start):
+        chunk = text[chunk_start:chunk_end]
+        first, last = chunk_start + len(chunk) - len(chunk.lstrip()), chunk_start + len(chunk.rstrip())
+        if last > first:
             number += 1
-            yield Paragraph(number, stripped_start, stripped_end, text[stripped_start:stripped_end])
+            yield Paragraph(number, first, last, text[first:last])
 
 
 def _split_keep_offsets(text: str, start: int) -> list[tuple[int, int]]:
