@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from .analysis import Analysis, LabelScore, ParagraphAnalysis, Span, TechniqueScore
 from .article import Article, Paragraph
+from .render import render_html, render_terminal
 from .errors import BundleError, InputError, NotFittedError, OffsetError, ScoringError, UnspinError
 
 if TYPE_CHECKING:
@@ -31,6 +32,8 @@ __all__ = [
     "UnspinError",
     "__version__",
     "load",
+    "render_html",
+    "render_terminal",
 ]
 
 

@@ -1,0 +1,447 @@
+"""The HTML report: one self-contained page per article, and an index page for a batch.
+
+As in displaCy, data comes first: an :class:`~unspin.analysis.Analysis` becomes plain view
+objects here, and the Jinja templates in ``templates/`` (autoescaped) only format them.
+
+Each page is one file that works offline. The stylesheet and the script are inlined, and a
+Content-Security-Policy lets the page load nothing and run nothing but those two blocks
+(allowed by hash), so markup smuggled into an article could not run even if escaping failed.
+
+The article text keeps its exact characters: every paragraph element holds
+``text[p.start:p.end]`` and nothing else. Labels are CSS generated content and tooltips live
+outside the text, so copying or stripping the markup gives back the original. A carriage
+return is written as the character reference ``&#13;``, because an HTML parser turns a raw
+CR (and CRLF) into a line feed but keeps a referenced one.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from .. import __version__
+from ..analysis import Analysis, ParagraphAnalysis, Span
+from ..errors import InputError
+from ..taxonomy import CATEGORIES, FRAMES, GENRES, TECHNIQUE_LABELS, Category, technique
+from .segments import segments
+
+__all__ = ["render_html", "render_index"]
+
+# The cues besides colour: a letter after each span and an underline style per category.
+_CATEGORY_CUES: dict[str, tuple[str, str]] = {
+    "attack_on_reputation": ("A", "underline wavy"),
+    "justification": ("J", "underline double"),
+    "simplification": ("S", "underline dashed"),
+    "distraction": ("D", "underline dotted"),
+    "call": ("C", "underline overline solid"),
+    "manipulative_wording": ("M", "underline solid"),
+}
+_QUOTE_MAX_CHARS = 160
+_WEB_SCHEMES = frozenset({"http", "https"})
+_INDEX_LINK_SCHEMES = frozenset({"", "http", "https", "file"})
+
+
+@dataclass(frozen=True, slots=True)
+class _CategoryView:
+    key: str
+    name: str
+    letter: str
+    spans: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _SpanView:
+    id: str
+    name: str
+    definition: str
+    category: _CategoryView
+    confidence: float
+    quote: str
+    ends_here: bool
+
+    @property
+    def percent(self) -> str:
+        return f"{self.confidence:.0%}"
+
+    @property
+    def confidence_attr(self) -> str:
+        return f"{self.confidence:.4f}"
+
+
+@dataclass(frozen=True, slots=True)
+class _MarkView:
+    """A highlighted segment: one focusable element, with a tooltip listing every span covering it."""
+
+    id: str
+    spans: tuple[_SpanView, ...]  # most confident first
+
+    @property
+    def tip_id(self) -> str:
+        return f"tip-{self.id}"
+
+    @property
+    def show(self) -> str:
+        return self.spans[0].category.key
+
+    @property
+    def end_letters(self) -> str:
+        return "".join(s.category.letter for s in self.spans if s.ends_here)
+
+
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    text: str
+    mark: _MarkView | None
+
+
+@dataclass(frozen=True, slots=True)
+class _NoteView:
+    name: str
+    category: _CategoryView
+    confidence: float
+
+    @property
+    def percent(self) -> str:
+        return f"{self.confidence:.0%}"
+
+    @property
+    def confidence_attr(self) -> str:
+        return f"{self.confidence:.4f}"
+
+
+@dataclass(frozen=True, slots=True)
+class _ParagraphView:
+    number: int
+    pieces: tuple[_Piece, ...]
+    techniques: tuple[_NoteView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _BarRow:
+    label: str
+    fraction: float
+    values: tuple[str, ...]
+    category: _CategoryView | None = None
+    chosen: bool = False
+
+    @property
+    def width(self) -> str:
+        return f"{100 * min(max(self.fraction, 0.0), 1.0):.1f}%"
+
+
+def render_html(analysis: Analysis) -> str:
+    """Render one analysis as a self-contained HTML page.
+
+    The page shows the article with every span highlighted in its category's colour (and
+    underline style and letter), a tooltip per highlight on hover and keyboard focus, a
+    confidence slider and category toggles, the techniques of each paragraph in the margin,
+    the genre and frames, and a chart of techniques by count. It loads nothing from the
+    network and prints on paper.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        The result to show; every value taken from it is escaped.
+
+    Returns
+    -------
+    str
+        A complete HTML document; write it as UTF-8.
+
+    Raises
+    ------
+    InputError
+        If a span or paragraph names an unknown technique.
+
+    See Also
+    --------
+    render_index : the page linking the reports of a batch.
+
+    Examples
+    --------
+    >>> from unspin.analysis import Analysis, ParagraphAnalysis, Span, TechniqueScore
+    >>> from unspin.article import Article
+    >>> article = Article.from_text("They will never win. Our land, our rules!", language="en")
+    >>> slogan = Span(21, 41, "Slogans", 0.9, "Our land, our rules!")
+    >>> paragraph = ParagraphAnalysis(1, 0, 41, (TechniqueScore("Slogans", 0.9),), (slogan,))
+    >>> analysis = Analysis(article, "opinion", {"opinion": 0.8}, (), {}, (paragraph,))
+    >>> page = render_html(analysis)
+    >>> page.startswith("<!DOCTYPE html>"), "Our land, our rules!</mark>" in page
+    (True, True)
+    """
+    article = analysis.article
+    paragraphs, marks = _paragraph_views(analysis)
+    spans_per_category = Counter(_category(s.technique).key for s in analysis.spans)
+    url = article.url or None
+    context = {
+        "title": article.title or article.id or "Untitled article",
+        "date": article.date.isoformat() if article.date else None,
+        "language": article.language,
+        "source": article.source,
+        "url": url,
+        "url_href": _safe_href(url, _WEB_SCHEMES),
+        "article_id": article.id,
+        "genre_rows": _genre_rows(analysis),
+        "frame_rows": _frame_rows(analysis),
+        "technique_rows": _technique_rows(analysis),
+        "categories": [_category_view(c, spans_per_category[c.key]) for c in CATEGORIES.values()],
+        "paragraphs": paragraphs,
+        "marks": marks,
+        "total_spans": len(analysis.spans),
+        "model_name": analysis.model.get("name"),
+        "model_version": analysis.model.get("version"),
+    }
+    return _render("article.html.j2", context, script=True)
+
+
+def render_index(analyses: Sequence[Analysis], links: Sequence[str]) -> str:
+    """Render the index page of a batch: the corpus summary and a link to each article's page.
+
+    Parameters
+    ----------
+    analyses : sequence of Analysis
+        The analysed articles, in the order to list them.
+    links : sequence of str
+        For each analysis, the address of its page: a relative path (the usual case, e.g.
+        ``"articles/0001.html"``) or an ``http``, ``https`` or ``file`` URL.
+
+    Returns
+    -------
+    str
+        A complete, self-contained HTML document without any script.
+
+    Raises
+    ------
+    InputError
+        If ``links`` and ``analyses`` differ in length, a link has another scheme (such as
+        ``javascript:``), or an analysis names an unknown technique.
+
+    See Also
+    --------
+    render_html : the page of one article.
+    """
+    if len(links) != len(analyses):
+        raise InputError(f"render_index needs one link per analysis, got {len(links)} links for {len(analyses)}")
+    hrefs = [_safe_href(link, _INDEX_LINK_SCHEMES) for link in links]
+    for position, (link, href) in enumerate(zip(links, hrefs), start=1):
+        if href is None:
+            raise InputError(f"link {position} ({link!r}) must be a relative path or an http(s) or file URL")
+    summaries = [a.summary() for a in analyses]
+    paragraphs = sum(s["paragraphs"] for s in summaries)
+    flagged = sum(s["paragraphs_with_techniques"] for s in summaries)
+    context = {
+        "articles": [_index_row(position, a, s, href)
+                     for position, (a, s, href) in enumerate(zip(analyses, summaries, hrefs), start=1)],
+        "corpus": {
+            "paragraphs": paragraphs,
+            "flagged": flagged,
+            "flagged_share": f"{flagged / paragraphs:.0%}" if paragraphs else "0%",
+            "spans": sum(s["spans"] for s in summaries),
+        },
+        **_corpus_rows(analyses, summaries),
+    }
+    return _render("index.html.j2", context, script=False)
+
+
+def _paragraph_views(analysis: Analysis) -> tuple[list[_ParagraphView], list[_MarkView]]:
+    text = analysis.article.text
+    span_ids = {id(span): f"s{index}" for index, span in enumerate(analysis.spans, start=1)}
+    views: list[_ParagraphView] = []
+    marks: list[_MarkView] = []
+    for paragraph in analysis.paragraphs:
+        pieces = []
+        for segment in segments(text, paragraph.spans, paragraph.start, paragraph.end):
+            mark = None
+            if segment.spans:
+                covering = tuple(_span_view(s, span_ids[id(s)], min(s.end, paragraph.end) == segment.end)
+                                 for s in segment.spans)
+                mark = _MarkView(f"m{len(marks) + 1}", covering)
+                marks.append(mark)
+            pieces.append(_Piece(text[segment.start : segment.end], mark))
+        views.append(_ParagraphView(paragraph.number, tuple(pieces), _notes(paragraph)))
+    return views, marks
+
+
+def _span_view(span: Span, span_id: str, ends_here: bool) -> _SpanView:
+    entry = technique(span.technique)
+    return _SpanView(span_id, entry.name, entry.definition, _category_view(CATEGORIES[entry.category]),
+                     span.confidence, _quote(span.text), ends_here)
+
+
+def _notes(paragraph: ParagraphAnalysis) -> tuple[_NoteView, ...]:
+    ranked = sorted(paragraph.techniques, key=lambda t: -t.confidence)
+    return tuple(_NoteView(technique(t.technique).name, _category_view(_category(t.technique)), t.confidence)
+                 for t in ranked)
+
+
+def _genre_rows(analysis: Analysis) -> list[_BarRow]:
+    probabilities = analysis.genre_probabilities or {analysis.genre: 1.0}
+    return _probability_rows(probabilities, {analysis.genre}, GENRES)
+
+
+def _frame_rows(analysis: Analysis) -> list[_BarRow]:
+    predicted = {f.label: f.probability for f in analysis.frames}
+    return _probability_rows({**predicted, **analysis.frame_probabilities}, set(predicted), FRAMES)
+
+
+def _probability_rows(probabilities: dict[str, float], chosen: set[str], names: dict[str, Any]) -> list[_BarRow]:
+    ranked = sorted(probabilities.items(), key=lambda kv: (kv[0] not in chosen, -kv[1]))
+    return [_BarRow(_name(label, names), p, (f"{p:.0%}",), chosen=label in chosen) for label, p in ranked]
+
+
+def _technique_rows(analysis: Analysis) -> list[_BarRow]:
+    paragraphs = analysis.summary()["techniques"]
+    spans = Counter(s.technique for s in analysis.spans)
+    return _count_rows(paragraphs, spans)
+
+
+def _count_rows(main: dict[str, int], second: dict[str, int]) -> list[_BarRow]:
+    """Rows per technique, by ``main`` count, then ``second``; the bar shows ``main``."""
+    labels = sorted(set(main) | set(second),
+                    key=lambda t: (-main.get(t, 0), -second.get(t, 0), _label_order(t)))
+    top = max(main.values(), default=0) or 1
+    return [
+        _BarRow(technique(t).name, main.get(t, 0) / top, (str(main.get(t, 0)), str(second.get(t, 0))),
+                _category_view(_category(t)))
+        for t in labels
+    ]
+
+
+def _corpus_rows(analyses: Sequence[Analysis], summaries: list[dict[str, Any]]) -> dict[str, list[_BarRow]]:
+    paragraphs: Counter[str] = Counter()
+    articles: Counter[str] = Counter()
+    categories: Counter[str] = Counter()
+    for summary in summaries:
+        paragraphs.update(summary["techniques"])
+        articles.update(summary["techniques"].keys())
+        categories.update(summary["categories"])
+    genres = Counter(a.genre for a in analyses)
+    frames = Counter(f.label for a in analyses for f in a.frames)
+    top_category = max(categories.values(), default=0) or 1
+    return {
+        "technique_rows": _count_rows(paragraphs, articles),
+        "category_rows": [
+            _BarRow(c.name, categories[c.key] / top_category, (str(categories[c.key]),), _category_view(c))
+            for c in sorted(CATEGORIES.values(), key=lambda c: -categories[c.key]) if categories[c.key]
+        ],
+        "genre_rows": _tally_rows(genres, GENRES),
+        "frame_rows": _tally_rows(frames, FRAMES),
+    }
+
+
+def _tally_rows(counts: Counter[str], names: dict[str, Any]) -> list[_BarRow]:
+    top = max(counts.values(), default=0) or 1
+    return [_BarRow(_name(label, names), n / top, (str(n),)) for label, n in counts.most_common()]
+
+
+def _index_row(position: int, analysis: Analysis, summary: dict[str, Any], href: str | None) -> dict[str, Any]:
+    article = analysis.article
+    main = sorted(summary["techniques"].items(), key=lambda kv: (-kv[1], _label_order(kv[0])))[:3]
+    return {
+        "href": href,
+        "title": article.title or article.id or f"Article {position}",
+        "date": article.date.isoformat() if article.date else None,
+        "source": article.source,
+        "language": article.language,
+        "genre": _name(analysis.genre, GENRES),
+        "frames": [_name(f.label, FRAMES) for f in analysis.frames],
+        "spans": summary["spans"],
+        "techniques": [technique(label).name for label, _ in main],
+    }
+
+
+def _category(label: str) -> Category:
+    return CATEGORIES[technique(label).category]
+
+
+def _category_view(category: Category, spans: int = 0) -> _CategoryView:
+    return _CategoryView(category.key, category.name, _CATEGORY_CUES[category.key][0], spans)
+
+
+def _label_order(label: str) -> int:
+    return TECHNIQUE_LABELS.index(label)
+
+
+def _name(label: str, table: dict[str, Any]) -> str:
+    """The display name of a known genre or frame; an unknown label is shown as given."""
+    entry = table.get(label)
+    return entry.name if entry is not None else str(label)
+
+
+def _quote(text: str) -> str:
+    """The span's text on one line, shortened for a tooltip."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= _QUOTE_MAX_CHARS else flat[: _QUOTE_MAX_CHARS - 1].rstrip() + "…"
+
+
+def _safe_href(link: str | None, schemes: frozenset[str]) -> str | None:
+    """The link when it is safe to follow from a report (never ``javascript:`` or ``data:``)."""
+    if not link:
+        return None
+    try:
+        scheme = urlsplit(link.strip()).scheme.lower()
+    except ValueError:
+        return None
+    return link if scheme in schemes else None
+
+
+def _exact_text(value: str) -> Markup:
+    """Escape text, keeping carriage returns, which a parser would otherwise read back as line feeds."""
+    return Markup(str(escape(value)).replace("\r", "&#13;"))
+
+
+def _render(template: str, context: dict[str, Any], *, script: bool) -> str:
+    css, js = _assets()
+    page = _environment().get_template(template)
+    return page.render(
+        **context,
+        version=__version__,
+        css=Markup(css),
+        js=Markup(js) if script else None,
+        csp=_content_security_policy(css, js if script else None),
+    )
+
+
+def _content_security_policy(css: str, js: str | None) -> str:
+    scripts = f"'{_sha256(js)}'" if js is not None else "'none'"
+    return f"default-src 'none'; style-src '{_sha256(css)}'; script-src {scripts}; base-uri 'none'; form-action 'none'"
+
+
+def _sha256(source: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii")
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("unspin.render", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["exact"] = _exact_text
+    return env
+
+
+@cache
+def _assets() -> tuple[str, str]:
+    """The stylesheet (with one rule per category, from the taxonomy) and the script, as inlined."""
+    env = _environment()
+    assert env.loader is not None
+    static_css = env.loader.get_source(env, "report.css")[0]
+    js = env.loader.get_source(env, "report.js")[0]
+    category_css = "\n".join(
+        f'.cat-{c.key}, mark.hl[data-show="{c.key}"] {{ --c: {c.colour}; --deco: {_CATEGORY_CUES[c.key][1]}; }}'
+        for c in CATEGORIES.values()
+    )
+    return f"{static_css}\n/* Category colours and underline styles */\n{category_css}\n", js
