@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._version import __version__
 from .analysis import Analysis, LabelScore, ParagraphAnalysis, Span, TechniqueScore
 from .article import Article, Paragraph
-from .render import render_html, render_terminal
 from .errors import BundleError, InputError, NotFittedError, OffsetError, ScoringError, UnspinError
+from .render import render_html, render_terminal
 
 if TYPE_CHECKING:
     from .analyze import Analyzer
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Analysis",

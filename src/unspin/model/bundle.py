@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .. import __version__
+from .._version import __version__
 from ..errors import BundleError
 from .e5 import E5_SOURCE_SHA256, e5_small_dir
 from .encoder import Encoder

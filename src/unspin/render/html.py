@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from .. import __version__
+from .._version import __version__
 from ..analysis import Analysis, ParagraphAnalysis, Span
 from ..errors import InputError
 from ..taxonomy import CATEGORIES, FRAMES, GENRES, TECHNIQUE_LABELS, Category, technique

@@ -1,0 +1,259 @@
+"""Writers for analyses, every one of them fed from :meth:`Analysis.to_dict` (the published schema).
+
+=========  ==========================================================================
+json       one pretty JSON document per analysis (meant for a single article)
+jsonl      one JSON document per line, flushed after each: the batch format, resumable
+csv        two tables for spreadsheets: ``out.csv`` with one row per article and
+           ``out.spans.csv`` with one row per span (UTF-8 with a BOM, so Excel reads it)
+parquet    the same two tables as ``out.parquet`` and ``out.spans.parquet``, typed,
+           for pandas, polars and DuckDB
+text       the terminal view (:func:`unspin.render.terminal.render_terminal`)
+=========  ==========================================================================
+
+The article table has the metadata, genre and frames, counts, and one column per
+technique (paragraphs labelled with it) and per category (paragraph labels in it);
+``content_hash`` joins it to the span table. The full text is only in JSON and JSONL.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any, Literal, Protocol
+
+from rich.console import Console
+
+from ..analysis import Analysis
+from ..errors import InputError
+from ..taxonomy import CATEGORIES, TECHNIQUE_LABELS
+
+__all__ = [
+    "ARTICLE_COLUMNS",
+    "SPAN_COLUMNS",
+    "OutputFormat",
+    "ResultWriter",
+    "article_row",
+    "open_writer",
+    "span_rows",
+    "spans_path",
+]
+
+OutputFormat = Literal["text", "json", "jsonl", "csv", "parquet"]
+ColumnType = Literal["str", "int", "float", "date"]
+
+ARTICLE_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
+    ("id", "str"), ("title", "str"), ("date", "date"), ("source", "str"), ("url", "str"),
+    ("language", "str"), ("encoding", "str"), ("content_hash", "str"),
+    ("genre", "str"), ("genre_probability", "float"), ("frames", "str"),
+    ("paragraphs", "int"), ("paragraphs_with_techniques", "int"), ("spans", "int"),
+    *((key, "int") for key in CATEGORIES),
+    *((label, "int") for label in TECHNIQUE_LABELS),
+)
+SPAN_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
+    ("content_hash", "str"), ("article_id", "str"), ("paragraph", "int"), ("start", "int"), ("end", "int"),
+    ("technique", "str"), ("category", "str"), ("confidence", "float"), ("text", "str"),
+)
+_FRAME_SEPARATOR = ";"
+
+
+class ResultWriter(Protocol):
+    """Where analyses go, one at a time; :meth:`close` finishes the output."""
+
+    def write(self, analysis: Analysis) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def article_row(document: Mapping[str, Any]) -> dict[str, Any]:
+    """One row of the article table from an :meth:`Analysis.to_dict` document."""
+    article, summary = document["article"], document["summary"]
+    genre = document["genre"]
+    return {
+        **{key: article.get(key) for key in ("id", "title", "date", "source", "url", "language", "content_hash")},
+        "encoding": (article.get("meta") or {}).get("encoding"),
+        "genre": genre["label"],
+        "genre_probability": genre["probabilities"][genre["label"]],
+        "frames": _FRAME_SEPARATOR.join(f["label"] for f in document["frames"]["labels"]),
+        "paragraphs": summary["paragraphs"],
+        "paragraphs_with_techniques": summary["paragraphs_with_techniques"],
+        "spans": summary["spans"],
+        **{key: summary["categories"].get(key, 0) for key in CATEGORIES},
+        **{label: summary["techniques"].get(label, 0) for label in TECHNIQUE_LABELS},
+    }
+
+
+def span_rows(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The rows of the span table from an :meth:`Analysis.to_dict` document."""
+    article = document["article"]
+    return [
+        {"content_hash": article["content_hash"], "article_id": article.get("id"), "paragraph": paragraph["number"],
+         **{key: span[key] for key in ("start", "end", "technique", "category", "confidence", "text")}}
+        for paragraph in document["paragraphs"]
+        for span in paragraph["spans"]
+    ]
+
+
+def spans_path(path: Path) -> Path:
+    """The span table beside an article table: ``out.csv`` -> ``out.spans.csv``."""
+    return path.with_name(f"{path.stem}.spans{path.suffix}")
+
+
+def open_writer(fmt: OutputFormat, output: Path | None = None, *, append: bool = False,
+                stdout: IO[str] | None = None, console: Console | None = None) -> ResultWriter:
+    """A writer of ``fmt`` to ``output`` (or ``stdout``; ``console`` for the terminal view).
+
+    ``append`` continues an existing JSONL file, as a resumed run does.
+
+    Raises
+    ------
+    InputError
+        When the output cannot be created, or the format needs a file and none is given.
+    """
+    import sys
+
+    stdout = stdout or sys.stdout
+    if fmt == "text":
+        return TerminalWriter(console or Console(file=stdout))
+    if fmt in ("json", "jsonl"):
+        stream = _open(output, "a" if append else "w") if output else stdout
+        return JsonWriter(stream, indent=2 if fmt == "json" else None, close_stream=output is not None)
+    if output is None:
+        raise InputError(f"--format {fmt} writes two files; give the article table's name with --output")
+    if fmt == "csv":
+        return CsvWriter(output)
+    return ParquetWriter(output)
+
+
+def _open(path: Path, mode: str, *, encoding: str = "utf-8", newline: str | None = None) -> IO[str]:
+    try:
+        return path.open(mode, encoding=encoding, newline=newline)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+
+
+class JsonWriter:
+    """The published JSON, one document per analysis, flushed at once (JSON Lines without ``indent``)."""
+
+    def __init__(self, stream: IO[str], *, indent: int | None = None, close_stream: bool = False) -> None:
+        self.stream = stream
+        self.indent = indent
+        self.close_stream = close_stream
+
+    def write(self, analysis: Analysis) -> None:
+        self.stream.write(json.dumps(analysis.to_dict(), ensure_ascii=False, indent=self.indent) + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.close_stream:
+            self.stream.close()
+
+
+class CsvWriter:
+    """The article and span tables as CSV, a row each as soon as an analysis is written."""
+
+    def __init__(self, path: Path) -> None:
+        self._files = [_open(p, "w", encoding="utf-8-sig", newline="") for p in (path, spans_path(path))]
+        self._articles, self._spans = (
+            csv.DictWriter(f, fieldnames=[name for name, _ in columns])
+            for f, columns in zip(self._files, (ARTICLE_COLUMNS, SPAN_COLUMNS))
+        )
+        self._articles.writeheader()
+        self._spans.writeheader()
+
+    def write(self, analysis: Analysis) -> None:
+        document = analysis.to_dict()
+        self._spans.writerows(span_rows(document))
+        self._articles.writerow(article_row(document))
+        for file in self._files:
+            file.flush()
+
+    def close(self) -> None:
+        for file in self._files:
+            file.close()
+
+
+class ParquetWriter:
+    """The article and span tables as Parquet, written in row groups and renamed into place on close.
+
+    A run that is killed leaves no half-written Parquet file behind (only ``*.tmp`` files).
+    """
+
+    def __init__(self, path: Path, *, row_group: int = 1000) -> None:
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError as exc:
+            raise InputError("--format parquet needs pyarrow: pip install 'unspin[parquet]'") from exc
+        self.targets = (path, spans_path(path))
+        self.row_group = row_group
+        self._tables = [_ParquetTable(target.with_name(target.name + ".tmp"), columns)
+                        for target, columns in zip(self.targets, (ARTICLE_COLUMNS, SPAN_COLUMNS))]
+
+    def write(self, analysis: Analysis) -> None:
+        document = analysis.to_dict()
+        articles, spans = self._tables
+        articles.add([article_row(document)])
+        spans.add(span_rows(document))
+        if len(articles.rows) >= self.row_group:
+            self._flush()
+
+    def close(self) -> None:
+        self._flush()
+        for table, target in zip(self._tables, self.targets):
+            table.close()
+            table.path.replace(target)
+
+    def _flush(self) -> None:
+        for table in self._tables:
+            table.flush()
+
+
+class _ParquetTable:
+    def __init__(self, path: Path, columns: Sequence[tuple[str, ColumnType]]) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        types = {"str": pa.string(), "int": pa.int64(), "float": pa.float64(), "date": pa.date32()}
+        self.path = path
+        self.columns = columns
+        self.schema = pa.schema([(name, types[kind]) for name, kind in columns])
+        try:
+            self._writer = pq.ParquetWriter(str(path), self.schema)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot write: {exc}") from exc
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        self.rows.extend(rows)
+
+    def flush(self) -> None:
+        import pyarrow as pa
+
+        if self.rows:
+            columns = {name: [_typed(row[name], kind) for row in self.rows] for name, kind in self.columns}
+            self._writer.write_table(pa.Table.from_pydict(columns, schema=self.schema))
+            self.rows = []
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+def _typed(value: Any, kind: ColumnType) -> Any:
+    return dt.date.fromisoformat(value) if kind == "date" and value else value
+
+
+class TerminalWriter:
+    """The terminal view, article after article."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def write(self, analysis: Analysis) -> None:
+        from ..render.terminal import print_analysis
+
+        print_analysis(analysis, self.console)
+
+    def close(self) -> None:
+        pass
