@@ -198,3 +198,193 @@ def test_text_format_prints_the_article(model_path: Path, capsys: pytest.Capture
     captured = capsys.readouterr()
     assert "Western sanctions" in captured.out
     assert "Traceback" not in captured.err
+
+
+# ---------------------------------------------------------------------------- batches, formats and inputs
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_bytes(EXAMPLE.read_bytes())
+    (corpus / "b.txt").write_bytes(RUSSIAN.encode("cp1251"))
+    (corpus / "c-empty.txt").write_bytes(b"")
+    return corpus
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_a_directory_streams_jsonl_to_stdout_and_messages_to_stderr(
+    small_corpus: Path, model_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert analyze(small_corpus, "--model", model_path) == 1
+    captured = capsys.readouterr()
+    documents = [json.loads(line) for line in captured.out.splitlines()]
+    assert [d["article"]["id"] for d in documents] == ["a", "b"]
+    assert "c-empty.txt: the file is empty" in captured.err
+    assert "analysed 2 documents" in captured.err and "1 failed" in captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_failed_documents_go_to_an_errors_file_beside_the_output(
+    small_corpus: Path, model_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run.jsonl"
+    assert analyze(small_corpus, "--model", model_path, "-o", out) == 1
+    assert [d["article"]["id"] for d in read_jsonl(out)] == ["a", "b"]
+    errors = read_jsonl(tmp_path / "run.errors.jsonl")
+    assert errors == [{"name": str(small_corpus / "c-empty.txt"), "reason": "the file is empty"}]
+    assert "run.errors.jsonl" in capsys.readouterr().err
+
+    custom = tmp_path / "failures.jsonl"
+    assert analyze(small_corpus, "--model", model_path, "-o", out, "--errors", custom) == 1
+    assert len(read_jsonl(custom)) == 1
+
+
+def test_an_existing_output_is_resumed_unless_told_otherwise(
+    small_corpus: Path, model_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (small_corpus / "c-empty.txt").unlink()
+    out = tmp_path / "run.jsonl"
+    assert analyze(small_corpus, "--model", model_path, "-o", out) == 0
+    first = out.read_bytes()
+    assert analyze(small_corpus, "--model", model_path, "-o", out) == 0
+    assert out.read_bytes() == first
+    assert "2 documents already analysed are skipped" in capsys.readouterr().err
+    assert analyze(small_corpus, "--model", model_path, "-o", out, "--no-resume") == 0
+    assert len(read_jsonl(out)) == 2
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--format", "csv"], ["--resume", "--format", "csv", "-o", "out.csv"], ["--resume"], ["-o", "out.xlsx"]],
+    ids=["csv without output", "resume csv", "resume to stdout", "unknown suffix"],
+)
+def test_output_option_conflicts_are_usage_errors(args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["analyze", str(EXAMPLE), *args]) == 2
+    assert_one_line_error(capsys.readouterr().err)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_csv_and_parquet_from_the_output_suffix(small_corpus: Path, model_path: Path, tmp_path: Path) -> None:
+    (small_corpus / "c-empty.txt").unlink()
+    assert analyze(small_corpus, "--model", model_path, "-o", tmp_path / "t.csv", "--threshold", "0") == 0
+    articles = (tmp_path / "t.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert articles[0].startswith("id,title,date,source,url,language,content_hash,encoding,genre")
+    assert len(articles) == 3 and ",cp1251," in articles[2]
+    assert (tmp_path / "t.spans.csv").read_text(encoding="utf-8-sig").startswith("content_hash,article_id,paragraph")
+
+    pq = pytest.importorskip("pyarrow.parquet")
+    assert analyze(small_corpus, "--model", model_path, "-o", tmp_path / "t.parquet") == 0
+    assert pq.read_table(tmp_path / "t.parquet").column("id").to_pylist() == ["a", "b"]
+
+
+def test_jsonl_input_with_a_malformed_line_and_custom_fields(
+    tmp_path: Path, model_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dump = tmp_path / "dump.jsonl"
+    dump.write_text(
+        json.dumps({"doc": "r1", "story": RUSSIAN, "outlet": "Outlet"}, ensure_ascii=False) + "\n"
+        + '{"doc": "r2", "story": "cut off\n'
+        + json.dumps({"doc": "r3", "story": EXAMPLE.read_text(encoding="utf-8")}) + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    fields = ["--field", "text=story", "--field", "id=doc", "--field", "source=outlet"]
+    assert analyze(dump, "--model", model_path, "-o", out, *fields) == 1
+    documents = read_jsonl(out)
+    assert [(d["article"]["id"], d["article"]["source"]) for d in documents] == [("r1", "Outlet"), ("r3", None)]
+    assert read_jsonl(tmp_path / "out.errors.jsonl")[0]["name"] == f"{dump}:2"
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_csv_without_a_text_column_names_the_column_and_the_file(
+    tmp_path: Path, model_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text("id,headline,story\n1,A,Some story\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert analyze(export, "--model", model_path, "-o", out) == 1
+    err = capsys.readouterr().err
+    failure = [line for line in err.splitlines() if "export.csv" in line and "no text column" in line]
+    assert len(failure) == 1 and "'text'" in failure[0] and "--field text=COLUMN" in failure[0]
+    assert "Traceback" not in err
+    assert read_jsonl(tmp_path / "out.errors.jsonl")[0]["name"] == str(export)
+    assert out.read_text(encoding="utf-8") == ""
+
+
+@pytest.mark.parametrize("kind", ["huge", "no main text", "404", "timeout"])
+def test_a_single_bad_document_is_a_one_line_error(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from _local_web import NO_MAIN_TEXT_PAGE, LocalWeb
+
+    with LocalWeb() as web:
+        if kind == "huge":
+            target: str | Path = tmp_path / "huge.txt"
+            target.write_bytes(b"They lie. " * 5_300_000)  # 53 MB
+            extra = []
+        elif kind == "no main text":
+            target = tmp_path / "index.html"
+            target.write_text(NO_MAIN_TEXT_PAGE, encoding="utf-8")
+            extra = []
+        else:
+            target = web.add("/page", "<html></html>", status=404) if kind == "404" else web.add("/slow", delay=1.0)
+            extra = ["--timeout", "0.2"]
+        assert analyze(target, "--format", "json", *extra) == 1
+    captured = capsys.readouterr()
+    assert_one_line_error(captured.err)
+    assert str(target) in captured.err
+    assert captured.out == ""
+
+
+def test_a_feed_with_broken_items(tmp_path: Path, model_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from _local_web import LocalWeb, article_page, rss, rss_item
+
+    with LocalWeb() as web:
+        good = web.add("/good", article_page("Good news"))
+        items = [rss_item("Good news", good, "Fri, 11 Mar 2022 08:00:00 GMT"),
+                 rss_item("Gone", web.url("/gone"), "Sat, 12 Mar 2022 08:00:00 GMT"),
+                 rss_item("Nothing", None, None)]
+        feed = web.add("/feed.xml", rss(items), content_type="application/rss+xml")
+        out = tmp_path / "feed.jsonl"
+        assert main(["analyze", "--feed", feed, "--model", str(model_path), "-o", str(out)]) == 1
+    documents = read_jsonl(out)
+    assert [(d["article"]["url"], d["article"]["source"], d["article"]["date"]) for d in documents] == [
+        (good, "Example Times", "2022-03-11")]
+    errors = read_jsonl(tmp_path / "feed.errors.jsonl")
+    assert [(e["name"], e["reason"]) for e in errors] == [
+        (web.url("/gone"), "HTTP 404 Not Found"),
+        (f"{feed}#item-3", "the feed item has neither a link nor any content"),
+    ]
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_html_files_from_a_directory_with_glob(
+    tmp_path: Path, model_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from _local_web import article_page
+
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "one.html").write_text(article_page(), encoding="utf-8")
+    (tmp_path / "pages" / "skip.txt").write_text("not read", encoding="utf-8")
+    assert analyze(tmp_path / "pages", "--glob", "*.html", "--model", model_path) == 0
+    [document] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert document["article"]["id"] == "one" and document["article"]["source"] == "Example Times"
+    assert_offsets_hold(document)
+
+
+def test_plain_progress_lines_when_stderr_is_not_a_terminal(
+    small_corpus: Path, model_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from unspin import batch
+
+    monkeypatch.setattr(batch, "LOG_INTERVAL_SECONDS", 0.0)  # a line at every step
+    assert analyze(small_corpus, "--model", model_path) == 1
+    err = capsys.readouterr().err
+    assert "of 3 documents" in err and "tokens/s" in err

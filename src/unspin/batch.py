@@ -52,6 +52,7 @@ _PREFETCH_BATCHES = 4
 _IDLE_SECONDS = 0.5  # a partial batch waits this long for more input before it is analysed
 _HASH_IN_LINE = re.compile(rb'"content_hash": "([0-9a-f]{64})"')
 _TAIL_CHUNK = 1 << 16
+LOG_INTERVAL_SECONDS = 10.0
 
 
 @dataclass
@@ -129,9 +130,10 @@ def _content_hash(line: bytes) -> str | None:
     if found:
         return found.group(1).decode("ascii")
     try:
-        return json.loads(line)["article"]["content_hash"]
+        content_hash = json.loads(line)["article"]["content_hash"]
     except (ValueError, KeyError, TypeError):
         return None
+    return content_hash if isinstance(content_hash, str) else None
 
 
 def drop_partial_last_line(path: Path) -> bool:
@@ -281,12 +283,12 @@ class RichProgress(_Totals):
 
 
 class LogProgress(_Totals):
-    """Plain log lines every ``interval`` seconds, for logs and pipes."""
+    """Plain log lines every ``interval`` seconds (default :data:`LOG_INTERVAL_SECONDS`), for logs and pipes."""
 
-    def __init__(self, echo: Callable[[str], None], interval: float = 10.0) -> None:
+    def __init__(self, echo: Callable[[str], None], interval: float | None = None) -> None:
         super().__init__()
         self.echo = echo
-        self.interval = interval
+        self.interval = LOG_INTERVAL_SECONDS if interval is None else interval
         self._last = time.monotonic()
 
     def set_total(self, total: int) -> None:
@@ -317,9 +319,9 @@ class LogProgress(_Totals):
 
 
 def _duration(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
+    if seconds < 59.5:
+        return f"{max(seconds, 0):.1f} s" if seconds < 10 else f"{seconds:.0f} s"
+    seconds = round(seconds)
     minutes, seconds = divmod(seconds, 60)
     if minutes < 60:
         return f"{minutes} min {seconds:02d} s"
@@ -481,7 +483,7 @@ class _BatchRun:
         batch, self.batch = self.batch, []
         if not batch:
             return
-        for item, result in zip(batch, self._analyses(batch)):
+        for item, result in zip(batch, self._analyses(batch), strict=True):
             if isinstance(result, str):
                 self._fail(item.document.name, result)
             else:
@@ -495,7 +497,7 @@ class _BatchRun:
         articles = [item.document.unwrap() for item in batch]
         try:
             return list(self.analyzer.analyze_many(articles))
-        except Exception as exc:  # noqa: BLE001 - isolated below, document by document
+        except Exception as exc:  # isolated below, document by document
             if len(articles) == 1:
                 return [_failure_reason(exc)]
         return [self._analyse_one(article) for article in articles]
@@ -503,7 +505,7 @@ class _BatchRun:
     def _analyse_one(self, article: Any) -> Analysis | str:
         try:
             return self.analyzer.analyze(article)
-        except Exception as exc:  # noqa: BLE001 - one bad document must not stop the run
+        except Exception as exc:  # one bad document must not stop the run
             return _failure_reason(exc)
 
 

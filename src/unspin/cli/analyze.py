@@ -1,111 +1,217 @@
-"""``unspin analyze``: analyse one article, a directory of articles, or stdin."""
+"""``unspin analyze``: one article or a whole corpus, from files, directories, stdin, URLs or feeds.
+
+One document (a text or HTML file, stdin, a URL) is shown in the terminal by default and
+fails with a one-line error. Anything that can hold more (a directory, JSONL, CSV, a
+feed, several inputs) is a batch: results stream as JSON Lines (or CSV/Parquet tables),
+failures go to an errors file and the run goes on, and a rerun on the same output
+resumes where the last one stopped.
+"""
 
 from __future__ import annotations
 
-import json
-import sys
-from contextlib import AbstractContextManager, nullcontext
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
-from ..analysis import Analysis
-from ..article import Article, decode_bytes, read_text
-from ..errors import BundleError, InputError, UnspinError
+from ..batch import (
+    DEFAULT_BATCH_SIZE, ErrorLog, LogProgress, NoProgress, ProgressReporter, RichProgress, configure_threads,
+    errors_path_for, load_done_hashes, run_batch,
+)
+from ..errors import UnspinError
+from ..formats.inputs import (
+    DEFAULT_GLOBS, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Document, ReadOptions, count_documents, is_batch,
+    parse_field_overrides, read_documents,
+)
+from ..formats.outputs import open_writer, spans_path
 from ._util import app, err_console, fail, out_console, warn
+
+if TYPE_CHECKING:
+    from ..analyze import Analyzer
 
 
 class OutputFormat(str, Enum):
     text = "text"
     json = "json"
     jsonl = "jsonl"
+    csv = "csv"
+    parquet = "parquet"
 
 
-def iter_documents(paths: list[str], encoding: str) -> Iterator[tuple[str, Article | InputError]]:
-    """Yield ``(name, article or the error that prevented reading it)`` for every input."""
-    for raw in paths:
-        if raw == "-":
-            yield "<stdin>", _parse("<stdin>", lambda: decode_bytes(sys.stdin.buffer.read(), name="<stdin>", encoding=encoding))
-            continue
-        path = Path(raw)
-        if path.is_dir():
-            files = sorted(p for p in path.rglob("*.txt") if p.is_file())
-            if not files:
-                yield str(path), InputError(f"{path}: no .txt articles in this directory")
-            for file in files:
-                yield str(file), _parse(str(file), lambda f=file: read_text(f, encoding=encoding))
-        elif not path.exists():
-            yield raw, InputError(f"{raw}: no such file or directory")
-        else:
-            yield raw, _parse(raw, lambda p=path: read_text(p, encoding=encoding))
+class InputFormat(str, Enum):
+    auto = "auto"
+    text = "text"
+    jsonl = "jsonl"
+    csv = "csv"
+    html = "html"
+    urls = "urls"
 
 
-def _parse(name: str, read) -> Article | InputError:  # noqa: ANN001
-    try:
-        text, encoding = read()
-        article = Article.from_text(text, id=Path(name).stem if name != "<stdin>" else None)
-        return article if encoding == "utf-8" else article.with_metadata(meta={"encoding": encoding})
-    except InputError as exc:
-        message = str(exc)
-        return InputError(message if message.startswith(name) else f"{name}: {message}")
-
-
-def _open_output(output: Path | None) -> AbstractContextManager[TextIO]:
-    if output is None:
-        return nullcontext(sys.stdout)
-    try:
-        return output.open("w", encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{output}: cannot write: {exc.strerror or exc}") from exc
-
-
-def _write(analysis: Analysis, fmt: OutputFormat, stream: TextIO, pretty: bool) -> None:
-    if fmt is OutputFormat.text:
-        from ..render.terminal import print_analysis
-
-        print_analysis(analysis, out_console)
-    else:
-        indent = 2 if pretty else None
-        stream.write(json.dumps(analysis.to_dict(), ensure_ascii=False, indent=indent) + "\n")
-        stream.flush()
+_FORMAT_OF_SUFFIX = {
+    ".json": OutputFormat.json, ".jsonl": OutputFormat.jsonl, ".ndjson": OutputFormat.jsonl,
+    ".csv": OutputFormat.csv, ".parquet": OutputFormat.parquet, ".pq": OutputFormat.parquet,
+}
+_TABLE_FORMATS = (OutputFormat.csv, OutputFormat.parquet)
 
 
 @app.command()
 def analyze(
-    inputs: Annotated[list[str], typer.Argument(help="Article files, directories of .txt files, or - for stdin.")],
+    inputs: Annotated[list[str] | None, typer.Argument(
+        help="Article files, directories, JSONL/CSV/HTML files, http(s) URLs, or - for stdin.",
+        show_default=False)] = None,
+    feed: Annotated[list[str] | None, typer.Option(
+        "--feed", metavar="URL", help="An RSS or Atom feed to analyse, newest items first (repeatable).")] = None,
     model: Annotated[Path | None, typer.Option(help="Model bundle directory (default: the shipped model).")] = None,
-    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="text (terminal view), json or jsonl.")] = OutputFormat.text,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write JSON/JSONL here instead of stdout.")] = None,
-    threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="Technique confidence threshold (default: the model's).")] = None,
+    format: Annotated[OutputFormat | None, typer.Option(
+        "--format", "-f", help="text (terminal view), json, jsonl, csv or parquet. Default: from the --output "
+        "suffix; without --output, text for one document and jsonl for a batch.", show_default=False)] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write results here instead of stdout (csv/parquet: the article table; "
+        "the span table goes beside it as NAME.spans.csv/.parquet).")] = None,
+    errors: Annotated[Path | None, typer.Option(
+        help="JSONL file of failed documents (default for a batch with --output: OUTPUT.errors.jsonl).")] = None,
+    resume: Annotated[bool | None, typer.Option(
+        "--resume/--no-resume", help="Skip documents already in the JSONL --output and append to it "
+        "(default: on when the output exists; --no-resume overwrites it).", show_default=False)] = None,
+    threshold: Annotated[float | None, typer.Option(
+        min=0.0, max=1.0, help="Technique confidence threshold (default: the model's).")] = None,
     encoding: Annotated[str, typer.Option(help="Input encoding, or auto to detect it.")] = "auto",
+    input_format: Annotated[InputFormat, typer.Option(
+        help="How to read inputs; auto goes by file suffix (.jsonl, .csv/.tsv, .html, else text). "
+        "urls: a file of URLs, one a line.")] = InputFormat.auto,
+    glob: Annotated[list[str] | None, typer.Option(
+        metavar="PATTERN", help=f"Files to read from directories (repeatable; default {', '.join(DEFAULT_GLOBS)}).",
+        show_default=False)] = None,
+    field: Annotated[list[str] | None, typer.Option(
+        metavar="KEY=NAME", help="JSONL key or CSV column for text, id, title, date, source, url or language, "
+        "e.g. --field text=body (repeatable).", show_default=False)] = None,
+    max_size: Annotated[float, typer.Option(
+        min=0.001, metavar="MiB", help="Largest article file, web page or record read.")] = DEFAULT_MAX_BYTES / 2**20,
+    timeout: Annotated[float, typer.Option(
+        min=0.01, help="Seconds allowed for one URL, download included.")] = DEFAULT_TIMEOUT,
+    batch_size: Annotated[int, typer.Option(
+        min=1, help="Documents analysed together (a killed run loses at most these).")] = DEFAULT_BATCH_SIZE,
+    threads: Annotated[int | None, typer.Option(
+        min=1, help="Torch threads (default: OMP_NUM_THREADS, else one per core).", show_default=False)] = None,
 ) -> None:
     """Find persuasion techniques, frames and genre in articles."""
-    from ..analyze import Analyzer, default_model_path
-
-    if format is OutputFormat.text and output is not None:
-        raise fail("--output needs --format json or jsonl", code=2)
-    documents = list(iter_documents(inputs, encoding))
-    if len(documents) == 1 and isinstance(documents[0][1], InputError):
-        raise documents[0][1]
+    inputs, feeds = inputs or [], feed or []
+    if not inputs and not feeds:
+        raise fail("give articles to analyse (files, directories, URLs, - for stdin) or --feed URL", code=2)
+    options = ReadOptions(
+        input_format=input_format.value, encoding=encoding, globs=tuple(glob or DEFAULT_GLOBS),
+        fields=parse_field_overrides(field or []), max_bytes=int(max_size * 2**20), timeout=timeout,
+    )
+    batch = is_batch(inputs, feeds, options)
+    fmt = _output_format(format, output, batch)
+    errors_path = errors or (errors_path_for(output) if output is not None and batch else None)
+    options = replace(options, exclude=_own_files(fmt, output, errors_path))
+    documents = _documents(inputs, feeds, options, batch)
+    analyzer = _load_analyzer(model, threshold)
+    configure_threads(threads)
+    done = _resume(resume, fmt, output)
+    writer = open_writer(fmt.value, output, append=done is not None, console=out_console)
+    progress = _progress(batch, inputs, feeds, options)
+    error_log = ErrorLog(errors_path, echo=_error_echo(progress, batch))
     try:
-        analyzer = Analyzer.from_bundle(model or default_model_path(), technique_threshold=threshold)
-    except BundleError as exc:
-        raise fail(str(exc)) from exc  # the message already says how to get a model
-    fmt = OutputFormat.jsonl if format is OutputFormat.json and len(documents) > 1 else format
-    failures = 0
-    with _open_output(output) as stream:
-        for name, item in documents:
-            try:
-                if isinstance(item, InputError):
-                    raise item
-                _write(analyzer(item), fmt, stream, pretty=fmt is OutputFormat.json)
-            except UnspinError as exc:
-                failures += 1
-                err_console.print(f"[red]skipped[/] {escape(str(exc))}", soft_wrap=True)
-    if failures:
-        warn(f"{failures} of {len(documents)} documents failed")
+        stats = run_batch(documents, analyzer, writer, errors=error_log, done=done, batch_size=batch_size,
+                          progress=progress)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:  # a full disk, a vanished output folder
+        raise UnspinError(f"{output or 'stdout'}: cannot write the results: {exc.strerror or exc}") from exc
+    finally:
+        writer.close()
+        error_log.close()
+    if batch:
+        listed = f"; failures are listed in {errors_path}" if stats.failed and errors_path else ""
+        _echo(stats.summary() + listed)
+    if stats.failed:
         raise typer.Exit(1)
+
+
+def _documents(inputs: list[str], feeds: list[str], options: ReadOptions, batch: bool) -> Iterable[Document]:
+    """A batch is read lazily; a single document is read now, and one that cannot be read is an error."""
+    if batch:
+        return read_documents(inputs, feeds=feeds, options=options)
+    documents = list(read_documents(inputs, options=options))
+    documents[0].unwrap()
+    return documents
+
+
+def _output_format(requested: OutputFormat | None, output: Path | None, batch: bool) -> OutputFormat:
+    fmt = requested or _default_format(output, batch)
+    if fmt is OutputFormat.text and output is not None:
+        raise fail("--format text is for the terminal; write files with --format json, jsonl, csv or parquet", code=2)
+    if fmt in _TABLE_FORMATS and output is None:
+        raise fail(f"--format {fmt.value} writes two tables; name the article table with --output FILE", code=2)
+    if fmt is OutputFormat.json and batch:
+        warn("several documents are written as JSON Lines, one analysis per line")
+        return OutputFormat.jsonl
+    return fmt
+
+
+def _default_format(output: Path | None, batch: bool) -> OutputFormat:
+    if output is None:
+        return OutputFormat.jsonl if batch else OutputFormat.text
+    fmt = _FORMAT_OF_SUFFIX.get(output.suffix.lower())
+    if fmt is None:
+        known = ", ".join(sorted(_FORMAT_OF_SUFFIX))
+        raise fail(f"cannot tell the output format from {output.name!r} ({known}); give --format", code=2)
+    return fmt
+
+
+def _own_files(fmt: OutputFormat, output: Path | None, errors_path: Path | None) -> frozenset[Path]:
+    """This run's output files, never to be read back as input from a directory."""
+    files = [p for p in (output, errors_path) if p is not None]
+    if output is not None and fmt in _TABLE_FORMATS:
+        files.append(spans_path(output))
+    return frozenset(p.resolve() for p in files)
+
+
+def _load_analyzer(model: Path | None, threshold: float | None) -> Analyzer:
+    from ..analyze import Analyzer, default_model_path  # torch loads only once the inputs are known
+
+    return Analyzer.from_bundle(model or default_model_path(), technique_threshold=threshold)
+
+
+def _resume(resume: bool | None, fmt: OutputFormat, output: Path | None) -> set[str] | None:
+    """Content hashes already in the output when resuming, else ``None`` (the output is overwritten)."""
+    resumable = fmt is OutputFormat.jsonl and output is not None
+    if resume and not resumable:
+        raise fail("--resume needs a JSON Lines output: --format jsonl --output FILE", code=2)
+    if resume is False or not resumable or not output.exists():  # type: ignore[union-attr]
+        return None
+    done = load_done_hashes(output)  # type: ignore[arg-type]
+    if done:
+        _echo(f"resuming {output}: {len(done):,} documents already analysed are skipped")
+    return done
+
+
+def _progress(batch: bool, inputs: list[str], feeds: list[str], options: ReadOptions) -> ProgressReporter:
+    if not batch:
+        return NoProgress()
+    progress: ProgressReporter = RichProgress(err_console) if err_console.is_terminal else LogProgress(_echo)
+    if not feeds:
+        threading.Thread(target=_count_into, args=(progress, inputs, options), name="unspin-count", daemon=True).start()
+    return progress
+
+
+def _count_into(progress: ProgressReporter, inputs: list[str], options: ReadOptions) -> None:
+    total = count_documents(inputs, options)
+    if total is not None:
+        progress.set_total(total)
+
+
+def _error_echo(progress: ProgressReporter, batch: bool) -> Callable[[str], None]:
+    if not batch:
+        return lambda message: err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    return lambda message: progress.log(f"failed: {message}")
+
+
+def _echo(message: str) -> None:
+    err_console.print(message, markup=False, highlight=False, soft_wrap=True)

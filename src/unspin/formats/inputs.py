@@ -7,19 +7,19 @@ line, row, page or feed item never stops the stream.
 
 How an input is read
 --------------------
-=====================  =====================================================================
-``-``                  stdin: plain text, or HTML when it starts like a page; other formats
-                       with ``input_format``
-``http(s)://...``      fetched (timeout, size cap, at most 5 redirects); HTML pages go
-                       through main-text extraction, ``text/plain`` is read as text
-a directory            every file below it matching ``globs`` (default ``*.txt``: outputs,
-                       notes and data files that live next to articles are not swept in),
-                       hidden files and folders skipped, each read by its suffix
-``.jsonl``/``.ndjson``  one JSON object per line
-``.csv``/``.tsv``      one article per row, the first row names the columns
-``.html``/``.htm``     main text, title, date and site name extracted with trafilatura
-anything else          a plain-text article, with or without a ``date YYYY-MM-DD`` header
-=====================  =====================================================================
+========================  ====================================================================
+``-``                     stdin: plain text, or HTML when it starts like a page; other formats
+                          with ``input_format``
+``http(s)://...``         fetched (timeout, size cap, at most 5 redirects); HTML pages go
+                          through main-text extraction, ``text/plain`` is read as text
+a directory               every file below it matching ``globs`` (default ``*.txt``: outputs,
+                          notes and data files that live next to articles are not swept in),
+                          hidden files and folders skipped, each read by its suffix
+``.jsonl``/``.ndjson``    one JSON object per line
+``.csv``/``.tsv``         one article per row, the first row names the columns
+``.html``/``.htm``        main text, title, date and site name extracted with trafilatura
+anything else             a plain-text article, with or without a ``date YYYY-MM-DD`` header
+========================  ====================================================================
 
 Record fields (JSONL keys, CSV columns) are matched case-insensitively against
 :data:`DEFAULT_FIELDS`, which :func:`parse_field_overrides` can change. Whole-document
@@ -43,6 +43,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
@@ -58,6 +59,7 @@ __all__ = [
     "DEFAULT_GLOBS",
     "DEFAULT_MAX_BYTES",
     "Document",
+    "Fetched",
     "Fetcher",
     "InputFormat",
     "ReadOptions",
@@ -66,6 +68,7 @@ __all__ = [
     "count_documents",
     "format_of",
     "is_batch",
+    "is_url",
     "parse_field_overrides",
     "read_documents",
     "read_feed",
@@ -100,7 +103,8 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that surrogateescape kept aside
 _SNIFF_BYTES = 1 << 20
 _CHUNK_BYTES = 1 << 16
-_WEB_ALIASES = {"iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "us-ascii": "cp1252", "ascii": "cp1252"}
+# Browsers read pages declared as latin-1 or ASCII as windows-1252 (the WHATWG encoding standard).
+_WEB_ALIASES = dict.fromkeys(("iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii"), "cp1252")
 _USER_AGENT = "unspin (article analysis; +https://pypi.org/project/unspin/)"
 
 
@@ -259,9 +263,13 @@ def _stdin_format(options: ReadOptions) -> InputFormat:
 
 def _read_url_input(url: str, options: ReadOptions, fetcher: Fetcher) -> Iterator[Document]:
     if options.input_format in _STREAM_FORMATS:
-        yield from _read_stream(url, lambda: io.BytesIO(fetcher.get(url).content), options.input_format, options, fetcher)
+        yield from _read_stream(url, partial(_download, fetcher, url), options.input_format, options, fetcher)
     else:
         yield _document(url, lambda: _article_from_fetched(fetcher.get(url), options))
+
+
+def _download(fetcher: Fetcher, url: str) -> IO[bytes]:
+    return io.BytesIO(fetcher.get(url).content)
 
 
 def _read_directory(root: Path, options: ReadOptions, fetcher: Fetcher) -> Iterator[Document]:
@@ -275,10 +283,8 @@ def _read_directory(root: Path, options: ReadOptions, fetcher: Fetcher) -> Itera
 
 def _directory_files(root: Path, options: ReadOptions) -> list[Path]:
     found = {p for pattern in options.globs for p in root.rglob(pattern)}
-    return sorted(
-        p for p in found
-        if p.is_file() and not _hidden(p.relative_to(root)) and p.resolve() not in options.exclude
-    )
+    readable = (p for p in found if p.is_file() and not _hidden(p.relative_to(root)))
+    return sorted(p for p in readable if p.resolve() not in options.exclude)
 
 
 def _hidden(relative: Path) -> bool:
@@ -290,13 +296,16 @@ def _read_path(path: Path, options: ReadOptions, fetcher: Fetcher, id: str | Non
     if fmt in _STREAM_FORMATS:
         yield from _read_stream(str(path), lambda: path.open("rb"), fmt, options, fetcher)
     else:
-        yield _document(str(path), lambda: _read_whole(str(path), _open_capped(path, options.max_bytes), fmt,
-                                                     options, id=path.stem if id is None else id))
+        yield _document(str(path), _read_file, path, fmt, options, path.stem if id is None else id)
+
+
+def _read_file(path: Path, fmt: InputFormat, options: ReadOptions, id: str) -> Article:
+    return _read_whole(str(path), _open_capped(path, options.max_bytes), fmt, options, id=id)
 
 
 def _read_stream(name: str, source: IO[bytes] | Callable[[], IO[bytes]], fmt: InputFormat,
                  options: ReadOptions, fetcher: Fetcher) -> Iterator[Document]:
-    """Read ``source`` (stdin, or a function opening a stream that is closed afterwards) as ``fmt``."""
+    """Read ``source`` as ``fmt``: stdin (left open), or a function opening a stream (closed after reading)."""
     try:
         stream = source() if callable(source) else source
         if fmt not in _STREAM_FORMATS:
@@ -327,9 +336,10 @@ def _with_encoding(article: Article, encoding: str) -> Article:
     return article.with_metadata(meta={**article.meta, "encoding": encoding})
 
 
-def _document(name: str, make: Callable[[], Article]) -> Document:
+def _document(name: str, make: Callable[..., Article], *args: Any) -> Document:
+    """The document ``make(*args)`` builds, or the reason it could not."""
     try:
-        return Document(name, article=make())
+        return Document(name, article=make(*args))
     except InputError as exc:
         return Document(name, reason=_reason(exc, name))
 
@@ -436,13 +446,22 @@ def _sniff_encoding(head: bytes, encoding: str, name: str) -> str:
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    try:
-        head.decode("utf-8")
+    if _mostly_utf8(head):
         return "utf-8"
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(head) - 3:  # the sample cut a character in two
-            return "utf-8"
     return decode_bytes(head, name=name)[1]
+
+
+def _mostly_utf8(head: bytes) -> bool:
+    """UTF-8 with a few bad bytes (one corrupt record) is still UTF-8: each bad record fails alone.
+
+    Legacy code pages almost never form valid multi-byte UTF-8 sequences by chance.
+    """
+    if len(head) == _SNIFF_BYTES:
+        head = head[: head.rfind(b"\n") + 1] or head[:-3]  # no character cut in two at the end
+    text = head.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    valid = sum(1 for char in text if char > "\x7f") - bad
+    return bad == 0 or valid > bad
 
 
 class _Prepend(io.RawIOBase):
@@ -485,7 +504,7 @@ def _check_record_size(text: str, max_bytes: int) -> None:
 def _read_jsonl(name: str, lines: IO[str], encoding: str, options: ReadOptions, fetcher: Fetcher) -> Iterator[Document]:
     for number, line in enumerate(lines, start=1):
         if line.strip():
-            yield _document(f"{name}:{number}", lambda: _jsonl_article(line, encoding, options))
+            yield _document(f"{name}:{number}", _jsonl_article, line, encoding, options)
 
 
 def _jsonl_article(line: str, encoding: str, options: ReadOptions) -> Article:
@@ -537,7 +556,7 @@ def _csv_documents(name: str, rows: Any, header: list[str], encoding: str, optio
             start = rows.line_num + 1
             continue
         if any(cell.strip() for cell in row):
-            yield _document(f"{name}:{start}", lambda: _csv_article(row, header, encoding, options))
+            yield _document(f"{name}:{start}", _csv_article, row, header, encoding, options)
         start = rows.line_num + 1
 
 
@@ -547,7 +566,7 @@ def _csv_article(row: list[str], header: list[str], encoding: str, options: Read
     for cell in row:
         _check_record_size(cell, options.max_bytes)
         _check_decoded(cell, encoding)
-    return _with_encoding(article_from_record(dict(zip(header, row)), options.fields), encoding)
+    return _with_encoding(article_from_record(dict(zip(header, row, strict=True)), options.fields), encoding)
 
 
 # ---------------------------------------------------------------------------- HTML, URLs and feeds
@@ -572,7 +591,8 @@ def article_from_html(html: bytes | str, *, url: str | None = None, charset: str
     if isinstance(html, bytes):
         html, used = _decode_html(html, charset, encoding, name)
     extracted = _extract(html, url)
-    text = "\n\n".join(line.strip() for line in (extracted.text or "").splitlines() if line.strip()) if extracted else ""
+    blocks = (extracted.text or "").splitlines() if extracted else []
+    text = "\n\n".join(block.strip() for block in blocks if block.strip())
     if len(text.split()) < MIN_MAIN_TEXT_WORDS:
         raise InputError("no main text found in the HTML page (an index page, or one that needs JavaScript?)")
     date, _ = _parse_date(extracted.date)
@@ -672,9 +692,10 @@ class Fetcher:
         with self._http().stream("GET", url) as response:
             if response.status_code >= 400:
                 raise InputError(f"HTTP {response.status_code} {response.reason_phrase}")
-            declared = int(response.headers.get("content-length") or 0)
+            declared = _content_length(response.headers.get("content-length"))
             if declared > self.options.max_bytes:
-                raise InputError(f"the page is {_size(declared)}, over the {_size(self.options.max_bytes)} limit; raise --max-size")
+                raise InputError(f"the page is {_size(declared)}, over the {_size(self.options.max_bytes)} limit; "
+                                 "raise --max-size")
             content = self._body(response, deadline)
             media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
             return Fetched(str(response.url), content, media_type, response.charset_encoding)
@@ -700,6 +721,11 @@ class Fetcher:
         return self._client
 
 
+def _content_length(header: str | None) -> int:
+    """The announced size, or 0 when it is missing or malformed (the download is capped anyway)."""
+    return int(header) if header and header.strip().isdigit() else 0
+
+
 def _article_from_fetched(page: Fetched, options: ReadOptions, **metadata: Any) -> Article:
     if page.content_type in ("text/plain", "text/markdown"):
         text, used = decode_bytes(page.content, name=page.url, encoding=page.charset or options.encoding)
@@ -710,7 +736,8 @@ def _article_from_fetched(page: Fetched, options: ReadOptions, **metadata: Any) 
                              name=page.url, **metadata)
 
 
-def _read_url_list(name: str, lines: IO[str], encoding: str, options: ReadOptions, fetcher: Fetcher) -> Iterator[Document]:
+def _read_url_list(name: str, lines: IO[str], encoding: str, options: ReadOptions,
+                   fetcher: Fetcher) -> Iterator[Document]:
     """One URL a line; blank lines and lines starting with ``#`` are skipped."""
     pages = replace(options, input_format="auto")
     for line in map(str.strip, lines):
@@ -740,7 +767,8 @@ def read_feed(source: str, options: ReadOptions | None = None, fetcher: Fetcher 
     parsed = feedparser.parse(data)
     if not parsed.entries:
         problem = parsed.get("bozo_exception")
-        yield Document(source, reason="not an RSS or Atom feed, or one without items" + (f" ({problem})" if problem else ""))
+        detail = f" ({problem})" if problem else ""
+        yield Document(source, reason=f"not an RSS or Atom feed, or one without items{detail}")
         return
     feed_title = parsed.feed.get("title") or None
     for number, entry in _newest_first(parsed.entries):
@@ -760,7 +788,8 @@ def _entry_time(entry: Mapping[str, Any]) -> tuple[int, ...] | None:
 def _feed_item(entry: Mapping[str, Any], fallback_name: str, feed_title: str | None,
                options: ReadOptions, fetcher: Fetcher) -> Document:
     when = _entry_time(entry)
-    metadata = {"title": entry.get("title") or None, "date": dt.date(*when[:3]) if when else None, "source": feed_title}
+    metadata: dict[str, Any] = {"title": entry.get("title") or None, "date": dt.date(*when[:3]) if when else None,
+                                "source": feed_title}
     link = entry.get("link")
     if link:
         return _document(link, lambda: _article_from_fetched(fetcher.get(link), options, **metadata))

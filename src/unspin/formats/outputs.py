@@ -46,7 +46,7 @@ ColumnType = Literal["str", "int", "float", "date"]
 
 ARTICLE_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
     ("id", "str"), ("title", "str"), ("date", "date"), ("source", "str"), ("url", "str"),
-    ("language", "str"), ("encoding", "str"), ("content_hash", "str"),
+    ("language", "str"), ("content_hash", "str"), ("encoding", "str"),
     ("genre", "str"), ("genre_probability", "float"), ("frames", "str"),
     ("paragraphs", "int"), ("paragraphs_with_techniques", "int"), ("spans", "int"),
     *((key, "int") for key in CATEGORIES),
@@ -158,7 +158,7 @@ class CsvWriter:
         self._files = [_open(p, "w", encoding="utf-8-sig", newline="") for p in (path, spans_path(path))]
         self._articles, self._spans = (
             csv.DictWriter(f, fieldnames=[name for name, _ in columns])
-            for f, columns in zip(self._files, (ARTICLE_COLUMNS, SPAN_COLUMNS))
+            for f, columns in zip(self._files, (ARTICLE_COLUMNS, SPAN_COLUMNS), strict=True)
         )
         self._articles.writeheader()
         self._spans.writeheader()
@@ -189,7 +189,7 @@ class ParquetWriter:
         self.targets = (path, spans_path(path))
         self.row_group = row_group
         self._tables = [_ParquetTable(target.with_name(target.name + ".tmp"), columns)
-                        for target, columns in zip(self.targets, (ARTICLE_COLUMNS, SPAN_COLUMNS))]
+                        for target, columns in zip(self.targets, (ARTICLE_COLUMNS, SPAN_COLUMNS), strict=True)]
 
     def write(self, analysis: Analysis) -> None:
         document = analysis.to_dict()
@@ -201,7 +201,7 @@ class ParquetWriter:
 
     def close(self) -> None:
         self._flush()
-        for table, target in zip(self._tables, self.targets):
+        for table, target in zip(self._tables, self.targets, strict=True):
             table.close()
             table.path.replace(target)
 

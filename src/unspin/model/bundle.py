@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from .._version import __version__
@@ -97,6 +96,7 @@ def load_bundle(path: str | Path) -> Bundle:
     meta = _read_meta(path)
     if meta.get("encoder", {}).get("source_sha256") != E5_SOURCE_SHA256:
         raise BundleError(f"{path}: trained on a different encoder build; retrain it with this unspin version")
+    from safetensors import SafetensorError
     from safetensors.numpy import load_file as load_numpy
     from safetensors.torch import load_file as load_torch
 
@@ -110,7 +110,7 @@ def load_bundle(path: str | Path) -> Bundle:
         heads = load_numpy(str(path / HEADS_FILE))
         frames_head = LinearHead.from_arrays(heads, "frames", multilabel=True)
         genre_head = LinearHead.from_arrays(heads, "genre", multilabel=False)
-    except (OSError, KeyError, RuntimeError, ValueError) as exc:
+    except (OSError, KeyError, RuntimeError, ValueError, SafetensorError) as exc:
         raise BundleError(f"{path}: cannot load the model bundle ({exc})") from exc
     return Bundle(net.eval(), tokenizer, frames_head, genre_head, meta)
 
@@ -137,7 +137,3 @@ def model_card(meta: dict[str, Any]) -> str:
              f"- trained with unspin {meta.get('unspin_version')} on {meta.get('data', {}).get('description', '?')}",
              "", "## Validation metrics", "", "```", json.dumps(meta.get("metrics", {}), indent=1), "```", ""]
     return "\n".join(lines)
-
-
-def as_float_array(values: list[float]) -> np.ndarray:
-    return np.asarray(values, np.float32)
