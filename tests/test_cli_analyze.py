@@ -388,3 +388,24 @@ def test_plain_progress_lines_when_stderr_is_not_a_terminal(
     assert analyze(small_corpus, "--model", model_path) == 1
     err = capsys.readouterr().err
     assert "of 3 documents" in err and "tokens/s" in err
+
+
+def test_html_report_for_one_article(model_path: Path, tmp_path: Path) -> None:
+    report = tmp_path / "report.html"
+    assert main(["analyze", str(EXAMPLE), "--model", str(model_path), "--format", "html", "-o", str(report)]) == 0
+    page = report.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "Western sanctions" in page
+
+
+def test_html_report_for_a_batch_writes_pages_and_an_index(model_path: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n in range(3):
+        (folder / f"a{n}.txt").write_text(f"The corrupt elite lies again, part {n}.\n\nThey are puppets.", encoding="utf-8")
+    out = tmp_path / "reports"
+    assert main(["analyze", str(folder), "--model", str(model_path), "--format", "html", "-o", str(out)]) == 0
+    pages = sorted(p.name for p in out.iterdir())
+    assert "index.html" in pages and len(pages) == 4
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert all(name in index for name in pages if name != "index.html")
+    assert main(["analyze", str(folder), "--model", str(model_path), "--format", "html"]) == 2

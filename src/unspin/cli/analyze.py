@@ -40,6 +40,7 @@ class OutputFormat(str, Enum):
     jsonl = "jsonl"
     csv = "csv"
     parquet = "parquet"
+    html = "html"
 
 
 class InputFormat(str, Enum):
@@ -54,6 +55,7 @@ class InputFormat(str, Enum):
 _FORMAT_OF_SUFFIX = {
     ".json": OutputFormat.json, ".jsonl": OutputFormat.jsonl, ".ndjson": OutputFormat.jsonl,
     ".csv": OutputFormat.csv, ".parquet": OutputFormat.parquet, ".pq": OutputFormat.parquet,
+    ".html": OutputFormat.html, ".htm": OutputFormat.html,
 }
 _TABLE_FORMATS = (OutputFormat.csv, OutputFormat.parquet)
 
@@ -67,7 +69,7 @@ def analyze(
         "--feed", metavar="URL", help="An RSS or Atom feed to analyse, newest items first (repeatable).")] = None,
     model: Annotated[Path | None, typer.Option(help="Model bundle directory (default: the shipped model).")] = None,
     format: Annotated[OutputFormat | None, typer.Option(
-        "--format", "-f", help="text (terminal view), json, jsonl, csv or parquet. Default: from the --output "
+        "--format", "-f", help="text (terminal view), json, jsonl, csv, parquet or html (a self-contained report; a folder of pages for a batch). Default: from the --output "
         "suffix; without --output, text for one document and jsonl for a batch.", show_default=False)] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write results here instead of stdout (csv/parquet: the article table; "
@@ -149,6 +151,8 @@ def _output_format(requested: OutputFormat | None, output: Path | None, batch: b
         raise fail("--format text is for the terminal; write files with --format json, jsonl, csv or parquet", code=2)
     if fmt in _TABLE_FORMATS and output is None:
         raise fail(f"--format {fmt.value} writes two tables; name the article table with --output FILE", code=2)
+    if fmt is OutputFormat.html and batch and (output is None or output.suffix.lower() in (".html", ".htm")):
+        raise fail("a batch makes one HTML page per article and an index: give a folder with --output DIR", code=2)
     if fmt is OutputFormat.json and batch:
         warn("several documents are written as JSON Lines, one analysis per line")
         return OutputFormat.jsonl

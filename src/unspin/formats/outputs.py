@@ -41,7 +41,7 @@ __all__ = [
     "spans_path",
 ]
 
-OutputFormat = Literal["text", "json", "jsonl", "csv", "parquet"]
+OutputFormat = Literal["text", "json", "jsonl", "csv", "parquet", "html"]
 ColumnType = Literal["str", "int", "float", "date"]
 
 ARTICLE_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
@@ -117,6 +117,8 @@ def open_writer(fmt: OutputFormat, output: Path | None = None, *, append: bool =
     stdout = stdout or sys.stdout
     if fmt == "text":
         return TerminalWriter(console or Console(file=stdout))
+    if fmt == "html":
+        return HtmlWriter(output, stdout)
     if fmt in ("json", "jsonl"):
         stream = _open(output, "a" if append else "w") if output else stdout
         return JsonWriter(stream, indent=2 if fmt == "json" else None, close_stream=output is not None)
@@ -257,3 +259,55 @@ class TerminalWriter:
 
     def close(self) -> None:
         pass
+
+
+class HtmlWriter:
+    """Self-contained HTML reports: one page to a ``.html`` file or stdout, or, for an
+    output directory, one page per article plus an ``index.html`` with the corpus summary."""
+
+    def __init__(self, output: Path | None, stdout: IO[str]) -> None:
+        self.output, self.stdout = output, stdout
+        self.to_directory = output is not None and output.suffix.lower() not in (".html", ".htm")
+        self.pages: list[tuple[Analysis, str]] = []
+        if self.to_directory:
+            try:
+                output.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
+            except OSError as exc:
+                raise InputError(f"{output}: cannot create the report folder: {exc.strerror or exc}") from exc
+
+    def write(self, analysis: Analysis) -> None:
+        from ..render.html import render_html
+
+        page = render_html(analysis)
+        if not self.to_directory:
+            if self.pages:
+                raise InputError("several articles make several pages: give a folder with --output DIR")
+            self.pages.append((analysis, ""))
+            if self.output is None:
+                self.stdout.write(page)
+            else:
+                _write_atomically(self.output, page)
+            return
+        name = f"{len(self.pages) + 1:05d}-{_safe_name(analysis.article.id or 'article')}.html"
+        _write_atomically(self.output / name, page)  # type: ignore[operator]
+        self.pages.append((analysis, name))
+
+    def close(self) -> None:
+        from ..render.html import render_index
+
+        if self.to_directory and self.pages:
+            analyses, links = zip(*self.pages)
+            _write_atomically(self.output / "index.html", render_index(list(analyses), list(links)))  # type: ignore[operator]
+
+
+def _safe_name(article_id: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in article_id)[:60] or "article"
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
