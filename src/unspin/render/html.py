@@ -58,15 +58,11 @@ class _CategoryView:
     spans: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class _SpanView:
-    id: str
-    name: str
-    definition: str
-    category: _CategoryView
+class _Confident:
+    """Confidence formatting shared by highlights and margin notes."""
+
+    __slots__ = ()
     confidence: float
-    quote: str
-    ends_here: bool
 
     @property
     def percent(self) -> str:
@@ -75,6 +71,17 @@ class _SpanView:
     @property
     def confidence_attr(self) -> str:
         return f"{self.confidence:.4f}"
+
+
+@dataclass(frozen=True, slots=True)
+class _SpanView(_Confident):
+    id: str
+    name: str
+    definition: str
+    category: _CategoryView
+    confidence: float
+    quote: str
+    ends_here: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,18 +111,10 @@ class _Piece:
 
 
 @dataclass(frozen=True, slots=True)
-class _NoteView:
+class _NoteView(_Confident):
     name: str
     category: _CategoryView
     confidence: float
-
-    @property
-    def percent(self) -> str:
-        return f"{self.confidence:.0%}"
-
-    @property
-    def confidence_attr(self) -> str:
-        return f"{self.confidence:.4f}"
 
 
 @dataclass(frozen=True, slots=True)
