@@ -70,6 +70,7 @@ __all__ = [
     "is_batch",
     "is_url",
     "parse_field_overrides",
+    "public_address",
     "read_documents",
     "read_feed",
 ]
@@ -160,6 +161,11 @@ class ReadOptions:
         Seconds allowed for one HTTP request, download included.
     exclude : frozenset of Path
         Resolved paths never read from directories (the run's own output files).
+    allow_private_addresses : bool
+        Whether URLs may point at loopback, private, link-local or other non-public
+        addresses. A server fetching its users' URLs turns this off: every address a host
+        resolves to is then checked when connecting (redirects included), and the
+        connection goes to the address that was checked.
     """
 
     input_format: InputFormat = "auto"
@@ -169,6 +175,7 @@ class ReadOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     timeout: float = DEFAULT_TIMEOUT
     exclude: frozenset[Path] = frozenset()
+    allow_private_addresses: bool = True
 
 
 def parse_field_overrides(overrides: Iterable[str]) -> dict[str, tuple[str, ...]]:
@@ -717,8 +724,68 @@ class Fetcher:
             self._client = httpx.Client(
                 follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=self.options.timeout,
                 headers={"User-Agent": _USER_AGENT},
+                transport=None if self.options.allow_private_addresses else _public_only_transport(),
             )
         return self._client
+
+
+def _public_only_transport() -> httpx.HTTPTransport:
+    """A transport whose every connection, redirects included, goes to a checked public address.
+
+    Giving the client a transport also leaves out proxies from the environment, which would
+    fetch any address on our behalf.
+    """
+    import httpcore
+    import httpx
+
+    class PublicOnlyBackend(httpcore.SyncBackend):
+        def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                        local_address: str | None = None, socket_options: Any = None) -> Any:
+            return super().connect_tcp(public_address(host, port), port, timeout, local_address, socket_options)
+
+    transport = httpx.HTTPTransport()
+    # httpx has no public hook for opening connections; its httpcore pool takes a network backend.
+    transport._pool._network_backend = PublicOnlyBackend()  # type: ignore[union-attr]
+    return transport
+
+
+def public_address(host: str, port: int) -> str:
+    """The address to connect to for ``host``, once every address it resolves to is known to be public.
+
+    Raises
+    ------
+    InputError
+        When the host cannot be resolved, or any of its addresses is loopback, private,
+        link-local, multicast, reserved or unspecified.
+
+    Examples
+    --------
+    >>> public_address("127.0.0.1", 80)
+    Traceback (most recent call last):
+    ...
+    unspin.errors.InputError: not fetched: 127.0.0.1 resolves to 127.0.0.1, a loopback, private or other non-public address
+    """
+    import ipaddress
+    import socket
+
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise InputError(f"cannot resolve the host {host!r}") from exc
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in found]
+    if not addresses:
+        raise InputError(f"cannot resolve the host {host!r}")
+    for address in addresses:
+        if not _is_public(address):
+            raise InputError(f"not fetched: {host} resolves to {address}, a loopback, private or other non-public address")
+    return str(addresses[0])
+
+
+def _is_public(address: Any) -> bool:
+    embedded = getattr(address, "ipv4_mapped", None) or getattr(address, "sixtofour", None)
+    if embedded is not None and not _is_public(embedded):
+        return False
+    return bool(address.is_global and not address.is_multicast and not address.is_reserved)
 
 
 def _content_length(header: str | None) -> int:

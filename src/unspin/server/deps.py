@@ -1,0 +1,73 @@
+"""Dependencies shared by the routers: the runtime, settings, the model, and the caller (key + rate limit)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from .inference import InferenceQueue
+from .runtime import Runtime
+from .security import retry_after
+from .settings import Settings
+
+RETRY_WHILE_LOADING = "5"
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
+                              description="An API key from the server's key file (or send it as a bearer token).")
+bearer = HTTPBearer(auto_error=False, description="An API key from the server's key file.")
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_settings(runtime: RuntimeDep) -> Settings:
+    return runtime.settings
+
+
+def get_inference(runtime: RuntimeDep) -> InferenceQueue:
+    """The model's inference queue; 503 with Retry-After while the model is still loading."""
+    if runtime.inference is None:
+        detail = (f"the model could not be loaded: {runtime.load_error}" if runtime.load_error
+                  else "the model is still loading; retry in a few seconds")
+        raise HTTPException(503, detail=detail, headers={"Retry-After": RETRY_WHILE_LOADING})
+    return runtime.inference
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: ``owner`` is the id of their API key (``None`` on a server without keys)."""
+
+    owner: str | None
+
+
+def get_caller(request: Request, runtime: RuntimeDep,
+               key: Annotated[str | None, Security(api_key_header)] = None,
+               credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None) -> Caller:
+    """Check the API key (when the server has keys) and the caller's rate limit."""
+    owner = None
+    if runtime.keys is not None:
+        supplied = key or (credentials.credentials if credentials else None)
+        if not supplied:
+            raise HTTPException(401, detail="this server needs an API key: send it as 'Authorization: Bearer KEY' "
+                                            "or 'X-API-Key: KEY'", headers={"WWW-Authenticate": "Bearer"})
+        owner = runtime.keys.identify(supplied)
+        if owner is None:
+            raise HTTPException(401, detail="the API key is not valid; ask the server's operator for one",
+                                headers={"WWW-Authenticate": "Bearer"})
+    identity = f"key:{owner}" if owner else f"address:{request.client.host if request.client else '?'}"
+    wait = runtime.limiter.acquire(identity)
+    if wait:
+        raise HTTPException(429, detail=f"rate limit of {runtime.limiter.per_minute} requests a minute reached; "
+                                        f"retry in {retry_after(wait)} s", headers={"Retry-After": retry_after(wait)})
+    return Caller(owner)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+InferenceDep = Annotated[InferenceQueue, Depends(get_inference)]
+CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -1,0 +1,244 @@
+"""API keys, rate limits, request size caps and security headers.
+
+- :class:`KeyRing` keeps only the SHA-256 digests of the keys and compares in constant time.
+- :func:`check_exposure` refuses a non-loopback address without keys.
+- :class:`RateLimiter` is a token bucket per caller, in memory (per worker process).
+- :class:`BodyLimitMiddleware` answers 413 to bodies over the cap, announced or streamed.
+- :class:`SecurityHeadersMiddleware` puts a Content-Security-Policy on every response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import math
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+
+MIN_KEY_CHARS = 16
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+SECURITY_HEADERS = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+)
+NEW_KEY_COMMAND = "python -c \"import secrets; print(secrets.token_urlsafe(32))\" >> keys.txt"
+
+
+def _digest(key: str) -> bytes:
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest()
+
+
+class KeyRing:
+    """API keys, held as SHA-256 digests only; :meth:`identify` compares in constant time.
+
+    Examples
+    --------
+    >>> ring = KeyRing(["correct-horse-battery-staple"])
+    >>> ring.identify("correct-horse-battery-staple") == ring.identify("correct-horse-battery-staple")
+    True
+    >>> ring.identify("wrong") is None
+    True
+    """
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self._digests = tuple({_digest(key) for key in keys})
+
+    @classmethod
+    def from_file(cls, path: Path) -> KeyRing:
+        """One key a line; blank lines and lines starting with ``#`` are skipped."""
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: cannot read the API keys ({exc})") from exc
+        keys = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+        if not keys:
+            raise InputError(f"{path}: no API keys in the file; add one a line, e.g. with {NEW_KEY_COMMAND}")
+        short = sum(1 for key in keys if len(key) < MIN_KEY_CHARS)
+        if short:
+            raise InputError(f"{path}: {short} API key(s) shorter than {MIN_KEY_CHARS} characters; "
+                             f"make long random ones, e.g. with {NEW_KEY_COMMAND}")
+        return cls(keys)
+
+    def __len__(self) -> int:
+        return len(self._digests)
+
+    def __repr__(self) -> str:
+        return f"KeyRing({len(self)} keys)"
+
+    def identify(self, key: str) -> str | None:
+        """A short id of the matching key (for rate limits and job owners), or ``None``.
+
+        Every stored digest is compared, whether or not an earlier one matched.
+        """
+        candidate = _digest(key)
+        found = None
+        for digest in self._digests:
+            if hmac.compare_digest(candidate, digest):
+                found = digest
+        return None if found is None else hashlib.sha256(b"unspin-key-id:" + found).hexdigest()[:16]
+
+
+def is_loopback(host: str) -> bool:
+    """Whether listening on ``host`` keeps the server reachable from this machine only."""
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_exposure(host: str, keys: KeyRing | None) -> None:
+    """Refuse to listen beyond loopback without API keys; the message says how to add them."""
+    if keys is None and not is_loopback(host):
+        raise InputError(
+            f"refusing to listen on {host} without API keys: anyone who can reach it could use it. "
+            f"Create a key file ({NEW_KEY_COMMAND}) and start with --api-keys keys.txt, "
+            "or listen on 127.0.0.1 only"
+        )
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class RateLimiter:
+    """A token bucket per caller: ``per_minute`` requests a minute, in bursts of up to ``per_minute``."""
+
+    def __init__(self, per_minute: int, *, max_callers: int = 10_000) -> None:
+        self.per_minute = per_minute
+        self.max_callers = max_callers
+        self._buckets: dict[str, _Bucket] = {}
+        self._lock = threading.Lock()
+
+    def acquire(self, caller: str) -> float:
+        """0 when the request may go ahead, else the seconds until it may."""
+        if self.per_minute <= 0:
+            return 0.0
+        rate = self.per_minute / 60.0
+        now = time.monotonic()
+        with self._lock:
+            bucket = self._buckets.get(caller)
+            if bucket is None:
+                self._forget_idle(now)
+                bucket = self._buckets[caller] = _Bucket(float(self.per_minute), now)
+            bucket.tokens = min(float(self.per_minute), bucket.tokens + (now - bucket.updated) * rate)
+            bucket.updated = now
+            if bucket.tokens >= 1.0:
+                bucket.tokens -= 1.0
+                return 0.0
+            return (1.0 - bucket.tokens) / rate
+
+    def _forget_idle(self, now: float) -> None:
+        """Full buckets carry no information; drop them when there are too many callers."""
+        if len(self._buckets) < self.max_callers:
+            return
+        refill = 60.0
+        self._buckets = {k: b for k, b in self._buckets.items() if now - b.updated < refill}
+
+
+def retry_after(seconds: float) -> str:
+    return str(max(1, math.ceil(seconds)))
+
+
+# ---------------------------------------------------------------------------- ASGI middleware
+
+Scope = dict[str, Any]
+
+
+class BodyLimitMiddleware:
+    """Answer 413 (problem+json) to a request body over ``max_bytes``, announced or streamed."""
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None:  # the HTTP parser holds the body to its announced length
+            if length.isdigit() and int(length) > self.max_bytes:
+                await self._too_large(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
+            return
+        body, complete = await self._read_capped(receive)
+        if not complete:
+            await self._too_large(scope, receive, send)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _read_capped(self, receive: Any) -> tuple[bytes, bool]:
+        """A body sent without Content-Length (chunked), read up to the cap."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return b"".join(chunks), True
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return b"", False
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks), True
+
+    async def _too_large(self, scope: Scope, receive: Any, send: Any) -> None:
+        from .problems import problem_response
+
+        limit = f"{self.max_bytes / 2**20:.3g} MiB"
+        response = problem_response(413, f"the request body is over the {limit} limit; send less, or split a batch "
+                                         "into several jobs", headers={"Connection": "close"})
+        await response(scope, receive, send)
+
+
+def _replay(body: bytes, receive: Any) -> Any:
+    sent = False
+
+    async def replay() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            message: dict[str, Any] = await receive()
+            return message
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+class SecurityHeadersMiddleware:
+    """Add the Content-Security-Policy and related headers to every HTTP response."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(name, value) for name, value in SECURITY_HEADERS if name not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

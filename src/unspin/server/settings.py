@@ -1,0 +1,74 @@
+"""Server settings: ``unspin serve`` options, or ``UNSPIN_*`` environment variables."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ..errors import InputError
+
+_RATE = re.compile(r"^\s*(\d+)\s*(?:/\s*(?:min|minute|m))?\s*$", re.IGNORECASE)
+
+
+def default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "unspin"
+
+
+class Settings(BaseSettings):
+    """Everything the server is configured with.
+
+    Each field can be set as ``UNSPIN_<NAME>`` in the environment (lists as JSON);
+    ``unspin serve`` fills them from its options.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="UNSPIN_", extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    workers: int = Field(default=1, ge=1)
+    model: Path | None = Field(default=None, description="Model bundle directory; the shipped model when unset.")
+    api_keys: Path | None = Field(default=None, description="File of API keys, one a line; required off loopback.")
+    data_dir: Path = Field(default_factory=default_data_dir, description="Where jobs and stored analyses live.")
+    max_body_mb: float = Field(default=10.0, gt=0, description="Largest request body; larger ones get 413.")
+    rate_limit: int = Field(default=600, ge=0, description="Requests a minute per API key (per client address "
+                                                   "without keys); 0 turns the limit off.")
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed cross-origin requests.")
+    allow_private_urls: bool = Field(default=False, description="Fetch URLs on loopback and private addresses "
+                                                        "(local testing only).")
+    fetch_timeout: float = Field(default=20.0, gt=0, description="Seconds allowed for fetching one URL.")
+    threads: int | None = Field(default=None, ge=1, description="Torch threads; default OMP_NUM_THREADS or one per core.")
+
+    @field_validator("rate_limit", mode="before")
+    @classmethod
+    def _per_minute(cls, value: object) -> object:
+        return parse_rate_limit(value) if isinstance(value, str) else value
+
+    @property
+    def max_body_bytes(self) -> int:
+        return int(self.max_body_mb * 2**20)
+
+    def environment(self) -> dict[str, str]:
+        """These settings as ``UNSPIN_*`` variables, for worker processes to read back."""
+        values = self.model_dump(mode="json", exclude_none=True)
+        return {f"UNSPIN_{name.upper()}": value if isinstance(value, str) else json.dumps(value)
+                for name, value in values.items()}
+
+
+def parse_rate_limit(value: str) -> int:
+    """Requests a minute from ``"N/min"`` or ``"N"``; ``"0"`` or ``"off"`` turns the limit off.
+
+    Examples
+    --------
+    >>> parse_rate_limit("120/min"), parse_rate_limit("off")
+    (120, 0)
+    """
+    if value.strip().lower() in ("off", "none", "0"):
+        return 0
+    found = _RATE.match(value)
+    if not found:
+        raise InputError(f"rate limit {value!r}: expected N/min, e.g. 120/min, or off")
+    return int(found.group(1))

@@ -1,0 +1,56 @@
+"""Files under the data directory, named only by ids the server makes (never by user input)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any
+
+_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def new_id() -> str:
+    """A random, unguessable id: 128 bits as 32 hex digits."""
+    return secrets.token_hex(16)
+
+
+def is_id(value: str) -> bool:
+    return bool(_ID.match(value))
+
+
+def write_json_atomically(path: Path, data: Any) -> None:
+    """Write to a temporary file beside ``path``, then rename: readers never see half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            json.dump(data, stream, ensure_ascii=False, separators=(",", ":"))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class AnalysisStore:
+    """Analyses kept for their permalinks: ``<data dir>/analyses/<id>.json``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root / "analyses"
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def save(self, document: dict[str, Any]) -> str:
+        analysis_id = new_id()
+        write_json_atomically(self.root / f"{analysis_id}.json", document)
+        return analysis_id
+
+    def load(self, analysis_id: str) -> bytes | None:
+        """The stored JSON, or ``None`` for an unknown (or malformed) id."""
+        if not is_id(analysis_id):
+            return None
+        try:
+            return (self.root / f"{analysis_id}.json").read_bytes()
+        except FileNotFoundError:
+            return None
