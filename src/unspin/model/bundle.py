@@ -129,11 +129,27 @@ def _read_meta(path: Path) -> dict[str, Any]:
 
 
 def model_card(meta: dict[str, Any]) -> str:
-    lines = [f"# {meta.get('name', 'unspin model')} {meta.get('version', '')}", "",
-             "Persuasion techniques (paragraphs and spans), frames and genre for news articles.", "",
-             f"- encoder: {meta['encoder']['name']} rebuilt from `{meta['encoder']['package']}` "
-             f"(sha256 {meta['encoder']['source_sha256'][:12]}…), top "
-             f"{meta['encoder']['layers'] - meta['settings']['frozen_layers']} of {meta['encoder']['layers']} layers fine-tuned",
-             f"- trained with unspin {meta.get('unspin_version')} on {meta.get('data', {}).get('description', '?')}",
-             "", "## Validation metrics", "", "```", json.dumps(meta.get("metrics", {}), indent=1), "```", ""]
-    return "\n".join(lines)
+    """A short README for the bundle, with its validation figures per language."""
+    encoder, settings = meta["encoder"], meta["settings"]
+    metrics = meta.get("metrics", {})
+    techniques = metrics.get("techniques", {}).get("per_language", {})
+    frames = metrics.get("frames", {}).get("per_language", {})
+    genre = metrics.get("genre", {}).get("per_language", {})
+    lines = [
+        f"# {meta.get('name', 'unspin model')} {meta.get('version', '')}", "",
+        "Persuasion techniques (paragraphs and spans), frames and genre for news articles.", "",
+        f"- encoder: {encoder['name']} rebuilt from `{encoder['package']}` (sha256 {encoder['source_sha256'][:12]}…), "
+        f"top {encoder['layers'] - settings['frozen_layers']} of {encoder['layers']} layers fine-tuned",
+        f"- windows of {settings['max_tokens']} tokens overlapping by {settings['stride']}",
+        f"- thresholds: {json.dumps(meta.get('thresholds', {}))}",
+        f"- trained with unspin {meta.get('unspin_version')} on {meta.get('data', {}).get('description', '?')}", "",
+        "## Validation metrics (unspin validation split, official SemEval-2023 metrics)", "",
+        "| lang | techniques micro-F1 | techniques macro-F1 | spans F1 agnostic / aware | frames micro-F1 | genre macro-F1 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for language, t in techniques.items():
+        lines.append(
+            f"| {language} | {t['micro_f1']:.3f} | {t['macro_f1']:.3f} | {t['span_agnostic']['f1']:.3f} / "
+            f"{t['span_aware']['f1']:.3f} | {frames.get(language, {}).get('micro_f1', float('nan')):.3f} | "
+            f"{genre.get(language, {}).get('macro_f1', float('nan')):.3f} |")
+    return "\n".join(lines) + "\n"
