@@ -54,7 +54,8 @@ def in_process(analyzer: Analyzer, folder: Path) -> dict:
             "articles_per_s": round(len(articles) / seconds, 2)}
 
 
-def cli(model: Path, inputs: list[str], output: Path) -> dict:
+def run_cli(model: Path, inputs: list[str], output: Path) -> tuple[float, str]:
+    """Run ``unspin analyze``; return its wall time and stderr."""
     command = [sys.executable, "-m", "unspin", "analyze", *inputs, "--model", str(model), "-o", str(output),
                "--no-resume"]
     started = time.perf_counter()
@@ -62,9 +63,14 @@ def cli(model: Path, inputs: list[str], output: Path) -> dict:
     seconds = time.perf_counter() - started
     if finished.returncode != 0:
         raise SystemExit(f"the CLI failed ({finished.returncode}): {finished.stderr.strip()[-500:]}")
-    reported = re.search(r"analysed ([\d,]+) documents in .*?\(([\d.]+)/s\)", finished.stderr)
+    return seconds, finished.stderr
+
+
+def cli(model: Path, inputs: list[str], output: Path) -> dict:
+    seconds, stderr = run_cli(model, inputs, output)
+    reported = re.search(r"analysed ([\d,]+) documents in .*?\(([\d.]+)/s\)", stderr)
     if reported is None:
-        raise SystemExit(f"no summary line in the CLI's stderr: {finished.stderr.strip()[-500:]}")
+        raise SystemExit(f"no summary line in the CLI's stderr: {stderr.strip()[-500:]}")
     articles = int(reported.group(1).replace(",", ""))
     return {"articles": articles, "wall_s": round(seconds, 2), "run_articles_per_s": float(reported.group(2)),
             "end_to_end_articles_per_s": round(articles / seconds, 2)}
@@ -87,9 +93,9 @@ def main() -> None:
         analyzer(next(read_documents([str(next(folder.iterdir()))])).unwrap())  # warm-up
         pipe = in_process(analyzer, folder)
         batch = cli(model, [str(folder)], Path(tmp) / "out.jsonl")
-        startup = cli(model, [str(next(folder.iterdir()))], Path(tmp) / "one.jsonl")
+        startup_s, _ = run_cli(model, [str(next(folder.iterdir()))], Path(tmp) / "one.jsonl")
     report = {
-        "threads": threads, "in_process": pipe, "cli": batch, "cli_startup_s": startup["wall_s"],
+        "threads": threads, "in_process": pipe, "cli": batch, "cli_startup_s": round(startup_s, 2),
         "io_overhead": f"{1 - batch['run_articles_per_s'] / pipe['articles_per_s']:.0%}",
     }
     print(json.dumps(report, indent=1))

@@ -28,7 +28,8 @@ def validation_articles(folder: Path, language: str) -> list:
 
 
 def score_language(analyzer: Analyzer, root: Path, language: str) -> dict:
-    articles = validation_articles(root / "train-articles-subtask-3", language)
+    every_article = semeval.read_articles(root / "train-articles-subtask-3", SEMEVAL_LANGUAGES[language])
+    articles = [a for a in every_article if is_validation(a.id)]
     analyses = list(analyzer.pipe(articles))
     gold = semeval.read_technique_labels(root / "train-labels-subtask-3.txt")
     keys = {(a.id, p.number) for a in articles for p in a.paragraphs}
@@ -36,8 +37,9 @@ def score_language(analyzer: Analyzer, root: Path, language: str) -> dict:
         {k: v for k, v in gold.items() if k in keys},
         {(x.article.id, p.number): [t.technique for t in p.techniques] for x in analyses for p in x.paragraphs},
     )
-    texts = {a.id: a.text for a in articles}
-    gold_spans = [s for s in semeval.read_span_dir(root / "train-labels-subtask-3-spans", texts) if s.article_id in texts]
+    texts = {a.id: a.text for a in every_article}  # the span reader fixes span ends against the text
+    validation_ids = {a.id for a in articles}
+    gold_spans = [s for s in semeval.read_span_dir(root / "train-labels-subtask-3-spans", texts) if s.article_id in validation_ids]
     pred_spans = [semeval.LabelledSpan(x.article.id, s.technique, s.start, s.end) for x in analyses for s in x.spans]
     agnostic = score_spans(gold_spans, pred_spans)
     aware = score_spans(gold_spans, pred_spans, technique_aware=True)

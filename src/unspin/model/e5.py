@@ -27,7 +27,8 @@ from ..errors import BundleError
 
 E5_SOURCE_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 E5_SOURCE_FILE = "e5-small-q4.bin"
-_CONVERTER_VERSION = "2"
+_CONVERTER_VERSION = "3"
+Q4_EMBEDDINGS_FILE = "word_embeddings_q4.safetensors"
 
 
 def cache_root() -> Path:
@@ -39,7 +40,7 @@ def cache_root() -> Path:
 def e5_small_dir() -> Path:
     """Return the directory of the rebuilt encoder, building it on first use (about 10 s)."""
     target = cache_root() / f"multilingual-e5-small-q4-v{_CONVERTER_VERSION}"
-    if (target / "model.safetensors").is_file() and (target / "tokenizer.json").is_file():
+    if all((target / name).is_file() for name in ("model.safetensors", "tokenizer.json", Q4_EMBEDDINGS_FILE)):
         return target
     source = _source_path()
     tmp = target.with_name(target.name + f".tmp{os.getpid()}")
@@ -97,13 +98,18 @@ def _convert(buf: bytes, out_dir: Path) -> None:
     normalisation = _read_normalisation(r)
     tensors = _read_directory(r)
 
-    def dequantize(name: str, rows: int, cols: int) -> np.ndarray:
+    def q4_blocks(name: str, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
+        """The 4-bit codes (as int8, in weight order) and the fp16 scale of each block of 32."""
         raw = np.frombuffer(buf, np.uint8, rows * (cols // block) * 18, tensors[name]).reshape(rows, cols // block, 18)
-        scale = raw[:, :, :2].copy().view("<f2").astype(np.float32)
+        scales = raw[:, :, :2].copy().view("<f2")[:, :, 0]
         nibbles = raw[:, :, 2:]
         low = (nibbles & 0x0F).astype(np.int8) - 8
         high = (nibbles >> 4).astype(np.int8) - 8
-        return (np.concatenate([low, high], axis=2).astype(np.float32) * scale).reshape(rows, cols)
+        return np.concatenate([low, high], axis=2).reshape(rows, cols), scales
+
+    def dequantize(name: str, rows: int, cols: int) -> np.ndarray:
+        codes, scales = q4_blocks(name, rows, cols)
+        return (codes.reshape(rows, -1, block).astype(np.float32) * scales[:, :, None].astype(np.float32)).reshape(rows, cols)
 
     def plain(name: str, *shape: int) -> np.ndarray:
         return np.frombuffer(buf, "<f4", int(np.prod(shape)), tensors[name]).reshape(shape).copy()
@@ -132,6 +138,8 @@ def _convert(buf: bytes, out_dir: Path) -> None:
     from safetensors.numpy import save_file
 
     save_file({k: np.ascontiguousarray(v) for k, v in state.items()}, str(out_dir / "model.safetensors"))
+    codes, scales = q4_blocks("emb.word", vocab, hidden)
+    save_file({"codes": codes, "scales": np.ascontiguousarray(scales)}, str(out_dir / Q4_EMBEDDINGS_FILE))
     config = {
         "architectures": ["BertModel"], "model_type": "bert", "hidden_size": hidden, "num_hidden_layers": layers,
         "num_attention_heads": heads, "intermediate_size": ffn, "vocab_size": vocab, "max_position_embeddings": max_pos,

