@@ -34,7 +34,7 @@ from ..errors import InputError
 from ..taxonomy import CATEGORIES, FRAMES, GENRES, TECHNIQUE_LABELS, Category, technique
 from .segments import segments
 
-__all__ = ["render_html", "render_index"]
+__all__ = ["article_context", "render_html", "render_index", "report_assets", "report_environment"]
 
 # The cues besides colour: a letter after each span and an underline style per category.
 _CATEGORY_CUES: dict[str, tuple[str, str]] = {
@@ -177,11 +177,21 @@ def render_html(analysis: Analysis) -> str:
     >>> page.startswith("<!DOCTYPE html>"), "Our land, our rules!</mark>" in page
     (True, True)
     """
+    return _render("article.html.j2", article_context(analysis), script=True)
+
+
+def article_context(analysis: Analysis) -> dict[str, Any]:
+    """What ``article.html.j2`` shows of one analysis: plain view objects, nothing escaped yet.
+
+    :func:`render_html` renders it as a self-contained file; the web UI renders it in a
+    template extending ``article.html.j2`` (from :func:`report_environment`) that links
+    :func:`report_assets` instead of inlining them. Same page, one renderer.
+    """
     article = analysis.article
     paragraphs, marks = _paragraph_views(analysis)
     spans_per_category = Counter(_category(s.technique).key for s in analysis.spans)
     url = article.url or None
-    context = {
+    return {
         "title": article.title or article.id or "Untitled article",
         "date": article.date.isoformat() if article.date else None,
         "language": article.language,
@@ -199,7 +209,6 @@ def render_html(analysis: Analysis) -> str:
         "model_name": analysis.model.get("name"),
         "model_version": analysis.model.get("version"),
     }
-    return _render("article.html.j2", context, script=True)
 
 
 def render_index(analyses: Sequence[Analysis], links: Sequence[str]) -> str:
@@ -399,8 +408,8 @@ def _exact_text(value: str) -> Markup:
 
 
 def _render(template: str, context: dict[str, Any], *, script: bool) -> str:
-    css, js = _assets()
-    page = _environment().get_template(template)
+    css, js = report_assets()
+    page = report_environment().get_template(template)
     return page.render(
         **context,
         version=__version__,
@@ -420,7 +429,8 @@ def _sha256(source: str) -> str:
 
 
 @cache
-def _environment() -> Environment:
+def report_environment() -> Environment:
+    """The Jinja environment of the report templates (autoescaped, with the ``exact`` filter)."""
     env = Environment(
         loader=PackageLoader("unspin.render", "templates"),
         autoescape=True,
@@ -433,9 +443,9 @@ def _environment() -> Environment:
 
 
 @cache
-def _assets() -> tuple[str, str]:
-    """The stylesheet (with one rule per category, from the taxonomy) and the script, as inlined."""
-    env = _environment()
+def report_assets() -> tuple[str, str]:
+    """The stylesheet (with one rule per category, from the taxonomy) and the script of a report."""
+    env = report_environment()
     assert env.loader is not None
     static_css = env.loader.get_source(env, "report.css")[0]
     js = env.loader.get_source(env, "report.js")[0]

@@ -1,0 +1,66 @@
+// unspin web UI: small comforts on top of pages that work without script.
+// Only text, attributes and properties change here; no markup is built from strings.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+  var each = function (selector, action) {
+    Array.prototype.forEach.call(document.querySelectorAll(selector), action);
+  };
+
+  // A submitted form says it is working, and a second click does not send it twice.
+  each("form[data-busy]", function (form) {
+    var button = form.querySelector("button[type=submit]");
+    var label = button.textContent;
+    form.addEventListener("submit", function () {
+      window.setTimeout(function () {  // after the submission has taken the form's values
+        button.disabled = true;
+        button.textContent = form.getAttribute("data-busy");
+        form.setAttribute("aria-busy", "true");
+      }, 0);
+    });
+    // Back from the result page (the browser may restore this page as it was left).
+    window.addEventListener("pageshow", function () {
+      button.disabled = false;
+      button.textContent = label;
+      form.removeAttribute("aria-busy");
+    });
+  });
+
+  each("button[data-copy]", function (button) {
+    button.addEventListener("click", function () {
+      var field = document.getElementById(button.getAttribute("data-copy"));
+      field.select();
+      var copied = function () { button.textContent = "Copied"; };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(field.value).then(copied, function () {});
+      } else if (document.execCommand("copy")) {
+        copied();
+      }
+    });
+  });
+
+  // A running job: follow its progress, and show the finished page when it ends.
+  var job = document.getElementById("job");
+  if (!job || job.getAttribute("data-active") !== "true") { return; }
+  var progress = document.getElementById("job-progress");
+  var state = document.getElementById("job-status");
+
+  function show(view) {
+    state.textContent = view.status;
+    state.className = "job-state state-" + view.status;
+    if (view.progress === null) { progress.removeAttribute("value"); } else { progress.value = view.progress; }
+    progress.textContent = view.percent;
+    document.getElementById("job-percent").textContent = view.percent;
+    document.getElementById("job-counts").textContent = view.counts;
+  }
+
+  function poll() {
+    fetch(job.getAttribute("data-status-url"), { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (view) {
+        if (view) { show(view); }
+        if (view && !view.active) { window.location.reload(); } else { window.setTimeout(poll, 1000); }
+      }, function () { window.setTimeout(poll, 3000); });
+  }
+  window.setTimeout(poll, 500);
+}());
