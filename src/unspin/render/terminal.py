@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..analysis import Analysis
-from ..taxonomy import CATEGORIES, TECHNIQUES, category_of
+from ..taxonomy import FRAMES, TECHNIQUES, category_of
 from .segments import segments
 
 
@@ -36,7 +36,7 @@ def render_terminal(analysis: Analysis) -> Group:
         heading.append("  " + " · ".join(meta), style="dim")
     parts.append(heading)
     genre_p = analysis.genre_probabilities[analysis.genre]
-    frames = ", ".join(f"{f.label} {f.probability:.0%}" for f in analysis.frames)
+    frames = ", ".join(f"{FRAMES[f.label].name} {f.probability:.0%}" for f in analysis.frames)
     parts.append(Text(f"Genre: {analysis.genre} ({genre_p:.0%})   Frames: {frames}", style="cyan"))
     for index, paragraph in enumerate(analysis.paragraphs):
         parts.append(Text(""))
