@@ -40,9 +40,9 @@ def _bf16_supported() -> bool:
 class Analyzer:
     """Find techniques, frames and genre in articles with a loaded model bundle.
 
-    ``batch_tokens`` bounds the padded tokens per forward pass: on a 2-core CPU, batches of
-    about a thousand tokens ran 20-50% faster than batches of eight thousand (the
-    activations stay in cache); see docs/benchmarks.md.
+    ``batch_tokens`` bounds the padded tokens per forward pass: on a 2-core CPU, budgets of
+    512 to 4,096 tokens ran about 25% faster than 8,192 (the activations stay in cache);
+    see docs/benchmarks.md.
 
     Examples
     --------
