@@ -26,10 +26,6 @@ if not CHROMIUM.is_file():
 # Imported after the skips above; tests/ is on sys.path under pytest's default import mode.
 from test_render_html import example_analysis, hostile_analysis
 
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 ORANGE = "rgb(230, 159, 0)"  # manipulative wording, #E69F00
 YELLOW = "rgb(240, 228, 66)"  # simplification, #F0E442
 SKY_BLUE = "rgb(86, 180, 233)"  # justification, #56B4E9
@@ -59,14 +55,6 @@ class Report:
 
     def tip(self, mark: sync_api.Locator) -> sync_api.Locator:
         return self.page.locator(f"#{mark.get_attribute('data-tip')}")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[sync_api.Browser]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -35,10 +35,6 @@ from unspin.taxonomy import CATEGORIES
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "article-en.txt"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 TRANSPARENT = "rgba(0, 0, 0, 0)"
 JOB_TIMEOUT_MS = 180_000
 ANALYSIS_TIMEOUT_MS = 120_000
@@ -57,14 +53,6 @@ def server(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     with LiveServer("--model", str(model_path), "--allow-private-urls", "--rate-limit", "off",
                     data_dir=root / "data", log_path=root / "server.log") as live:
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[sync_api.Browser]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 class Visit:
