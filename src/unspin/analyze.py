@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import torch
 
 from .analysis import Analysis, LabelScore, ParagraphAnalysis, Span, TechniqueScore
 from .article import Article

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from ..model.bundle import Bundle, new_network
 from ..model.e5 import E5_SOURCE_SHA256
 from ..model.inference import (
-    ParagraphPrediction, WindowInput, aggregate, autocast, length_batches, run_windows, window_inputs,
+    ParagraphPrediction, WindowInput, aggregate, autocast, length_batches, pad, run_windows, window_inputs,
 )
 from ..model.network import PersuasionNet
 from ..model.windows import TokenizedText
@@ -156,8 +156,6 @@ def _build_windows(net: PersuasionNet, paragraphs: Sequence[ParagraphExample], t
 
 @torch.inference_mode()
 def _cache_lower(net: PersuasionNet, inputs: Sequence[WindowInput], pad_id: int, config: TrainConfig) -> list[torch.Tensor]:
-    from ..model.inference import pad
-
     cache: list[torch.Tensor | None] = [None] * len(inputs)
     lengths = [len(w.input_ids) for w in inputs]
     net.eval()
