@@ -7,6 +7,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .article import Article, Paragraph
 from .errors import OffsetError
 from .taxonomy import CATEGORIES, TECHNIQUE_LABELS, category_of
@@ -61,6 +63,9 @@ class Analysis:
     frame_probabilities: dict[str, float]
     paragraphs: tuple[ParagraphAnalysis, ...]
     model: dict[str, str] = field(default_factory=dict)
+    #: The article's embedding (unit length) for clustering narratives; left out of
+    #: ``to_dict()`` unless asked for, since it is large and most outputs do not need it.
+    embedding: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         text = self.article.text
@@ -86,10 +91,10 @@ class Analysis:
             "share_of_paragraphs_with_techniques": round(flagged / len(self.paragraphs), 4) if self.paragraphs else 0.0,
         }
 
-    def to_dict(self) -> dict[str, Any]:
-        """The published JSON form (see docs/analysis.schema.json)."""
+    def to_dict(self, *, embedding: bool = False) -> dict[str, Any]:
+        """The published JSON form (see docs/analysis.schema.json); ``embedding=True`` adds the embedding."""
         a = self.article
-        return {
+        document = {
             "schema_version": SCHEMA_VERSION,
             "article": {
                 "id": a.id, "title": a.title, "date": a.date.isoformat() if a.date else None, "source": a.source,
@@ -111,6 +116,9 @@ class Analysis:
             ],
             "summary": self.summary(),
         }
+        if embedding and self.embedding is not None:
+            document["embedding"] = [round(float(x), 5) for x in self.embedding]
+        return document
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Analysis:
@@ -134,6 +142,7 @@ class Analysis:
             article, data["genre"]["label"], dict(data["genre"]["probabilities"]),
             tuple(LabelScore(f["label"], f["probability"]) for f in data["frames"]["labels"]),
             dict(data["frames"]["probabilities"]), paragraphs, dict(data.get("model") or {}),
+            np.asarray(data["embedding"], np.float32) if data.get("embedding") else None,
         )
 
 

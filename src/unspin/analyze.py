@@ -13,7 +13,7 @@ from .analysis import Analysis, LabelScore, ParagraphAnalysis, Span, TechniqueSc
 from .article import Article
 from .errors import InputError, UnspinError
 from .model.bundle import Bundle, load_bundle
-from .model.heads import article_features
+from .model.heads import article_embedding, article_features
 from .model.inference import ParagraphPrediction, aggregate, decode_spans, run_windows, window_inputs
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "unspin-e5-small"
@@ -120,6 +120,7 @@ class Analyzer:
             frame_probabilities=dict(zip(frames, map(float, frame_probs))),
             paragraphs=paragraphs,
             model=self.model_info,
+            embedding=article_embedding(predictions),
         )
 
     def _paragraph(self, article: Article, paragraph, prediction: ParagraphPrediction) -> ParagraphAnalysis:  # noqa: ANN001

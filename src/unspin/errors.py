@@ -5,6 +5,7 @@
      │    └── ScoringError              gold and prediction files that cannot be compared
      ├── OffsetError                    a span whose offsets do not match its text
      ├── BundleError                    a model bundle that is missing, corrupt or incompatible
+     ├── StoreError                     a corpus database that cannot be opened or used
      └── NotFittedError (also ValueError, AttributeError)
 """
 
@@ -29,6 +30,10 @@ class OffsetError(UnspinError):
 
 class BundleError(UnspinError):
     """A model bundle that cannot be loaded."""
+
+
+class StoreError(UnspinError):
+    """A corpus database that cannot be reached, migrated or used."""
 
 
 class NotFittedError(UnspinError, ValueError, AttributeError):

@@ -92,6 +92,8 @@ class AnalysisDocument(_Strict):
     frames: Frames
     paragraphs: list[ParagraphOut]
     summary: Summary
+    embedding: list[float] | None = Field(
+        None, description="The article's unit-length embedding, only when asked for (e.g. `unspin analyze --embeddings`).")
 
 
 def json_schema() -> str:

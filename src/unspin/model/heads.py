@@ -23,6 +23,17 @@ def article_features(paragraphs: Sequence[ParagraphPrediction]) -> np.ndarray:
     ]).astype(np.float32)
 
 
+def article_embedding(paragraphs: Sequence[ParagraphPrediction]) -> np.ndarray:
+    """The token-weighted mean of the paragraphs' lower-layer states, unit length.
+
+    The lower layers are the pretrained encoder's, untouched by fine-tuning, so they keep
+    its sense of topic; narratives are clustered on this vector.
+    """
+    weights = np.array([max(len(p.tokens.ids), 1) for p in paragraphs], np.float32)[:, None]
+    vector = (np.stack([p.pooled_lower for p in paragraphs]) * weights).sum(0)
+    return (vector / max(float(np.linalg.norm(vector)), 1e-12)).astype(np.float32)
+
+
 @dataclass
 class LinearHead:
     """Standardise, then a linear layer; ``multilabel`` uses sigmoids, otherwise a softmax."""

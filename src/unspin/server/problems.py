@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import BundleError, InputError, UnspinError
+from ..errors import BundleError, InputError, StoreError, UnspinError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 logger = logging.getLogger("unspin.server")
@@ -50,7 +50,7 @@ def status_of(error: UnspinError) -> int:
     """The one place an :class:`UnspinError` becomes an HTTP status."""
     if isinstance(error, InputError):
         return 422
-    if isinstance(error, BundleError):
+    if isinstance(error, (BundleError, StoreError)):
         return 503
     return 500
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from ..analysis import Analysis
 from ..errors import UnspinError
 from ..formats.inputs import ReadOptions
+from ..store import Store
 from ..taxonomy import category_of
 from .inference import InferenceQueue
 from .jobs import JobStore, JobWorker
@@ -45,6 +46,16 @@ class Runtime:
         self.load_error: str | None = None
         self.inference: InferenceQueue | None = None
         self.worker: JobWorker | None = None
+        self._corpus: Store | None = None
+        self._corpus_lock = threading.Lock()
+
+    @property
+    def corpus(self) -> Store:
+        """The corpus store, opened (and migrated) on first use; raises StoreError if it cannot be."""
+        with self._corpus_lock:
+            if self._corpus is None:
+                self._corpus = Store(self.settings.db)
+            return self._corpus
 
     @property
     def ready(self) -> bool:
@@ -55,6 +66,8 @@ class Runtime:
         threading.Thread(target=self._load, name="unspin-model-loader", daemon=True).start()
 
     def stop(self) -> None:
+        if self._corpus is not None:
+            self._corpus.close()
         if self.worker is not None:
             self.worker.stop()
         if self.inference is not None:

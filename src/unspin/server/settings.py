@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     allow_private_urls: bool = Field(default=False, description="Fetch URLs on loopback and private addresses "
                                                         "(local testing only).")
     fetch_timeout: float = Field(default=20.0, gt=0, description="Seconds allowed for fetching one URL.")
+    db: str | None = Field(default=None, description="Corpus database: a SQLite file or postgresql:// URL; "
+                                                    "default corpus.db in the user's data directory.")
     threads: int | None = Field(default=None, ge=1, description="Torch threads; default OMP_NUM_THREADS or one per core.")
 
     @field_validator("rate_limit", mode="before")

@@ -1,0 +1,61 @@
+"""Which slice of the corpus a question is about: sources, languages, techniques, dates, model."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ..errors import InputError
+
+
+class CorpusFilter(BaseModel):
+    """A slice of the corpus; empty lists mean "all". Values that match nothing give empty results."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sources: list[str] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=list)
+    techniques: list[str] = Field(default_factory=list, description="Articles with any of these techniques.")
+    date_from: dt.date | None = Field(None, description="First day included.")
+    date_to: dt.date | None = Field(None, description="Last day included.")
+    model: str | None = Field(None, description="NAME==VERSION or VERSION of the model whose analyses to use "
+                                                "(default: the latest imported).")
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> CorpusFilter:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError(f"date_from {self.date_from} is after date_to {self.date_to}")
+        return self
+
+    @classmethod
+    def build(cls, **values: object) -> CorpusFilter:
+        """Like the constructor, but a bad value raises :class:`InputError` with a one-line message."""
+        try:
+            return cls(**{k: v for k, v in values.items() if v is not None})
+        except ValueError as exc:
+            raise InputError(_first_error(exc)) from exc
+
+    def where(self, table: sa.Table | sa.Alias, model_id: int, *, date_column: str = "date") -> list[sa.ColumnElement]:
+        """Conditions on a table with model_id, source, language and a date (or day) column."""
+        c = table.c
+        conditions = [c.model_id == model_id]
+        if self.sources:
+            conditions.append(c.source.in_(self.sources))
+        if self.languages:
+            conditions.append(c.language.in_(self.languages))
+        if self.date_from:
+            conditions.append(c[date_column] >= self.date_from)
+        if self.date_to:
+            conditions.append(c[date_column] <= self.date_to)
+        return conditions
+
+
+def _first_error(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        where = ".".join(str(x) for x in first.get("loc", ()))
+        return f"{where}: {first['msg']}" if where else first["msg"]
+    return str(exc)

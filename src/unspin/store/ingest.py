@@ -1,0 +1,206 @@
+"""Writing analyses into the store: idempotent, one transaction per batch.
+
+An article is keyed by its content hash and the model that analysed it: importing it
+again changes nothing, a new model version adds a second analysis beside the first.
+Each batch commits as a whole (rows and aggregate counts together), so an import
+stopped half-way leaves complete batches behind, and rerunning it adds only the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from ..analysis import Analysis
+from ..taxonomy import category_of
+from . import tables as t
+
+WORD = re.compile(r"\w+(?:['’-]\w+)*")
+DEFAULT_BATCH_SIZE = 200
+
+
+@dataclass
+class ImportStats:
+    added: int = 0
+    skipped: int = 0  # already stored for the same model
+
+    def __str__(self) -> str:
+        return f"{self.added:,} added, {self.skipped:,} already stored"
+
+
+def count_words(text: str) -> int:
+    return sum(1 for _ in WORD.finditer(text))
+
+
+def normalise_phrase(text: str) -> str:
+    """Case-folded words joined by single spaces: "The  WEST's" and "the West's!" count as one phrase."""
+    return " ".join(WORD.findall(text.casefold()))
+
+
+def period_keys(day: dt.date | None) -> tuple[dt.date, dt.date, dt.date]:
+    """The day, the Monday of its week and the first of its month (all UNDATED for no date)."""
+    if day is None:
+        return t.UNDATED, t.UNDATED, t.UNDATED
+    return day, day - dt.timedelta(days=day.weekday()), day.replace(day=1)
+
+
+def add_analyses(connection_source, analyses: Iterable[Analysis], *,  # noqa: ANN001
+                 batch_size: int = DEFAULT_BATCH_SIZE, stats: ImportStats | None = None) -> ImportStats:
+    """Store analyses; ``connection_source`` is an Engine. Returns how many were added and skipped."""
+    stats = stats or ImportStats()
+    for batch in _batches(analyses, batch_size):
+        with connection_source.begin() as connection:
+            added = _add_batch(connection, batch)
+        stats.added += added
+        stats.skipped += len(batch) - added
+    return stats
+
+
+def _batches(items: Iterable[Analysis], size: int) -> Iterator[list[Analysis]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _add_batch(connection: Connection, batch: list[Analysis]) -> int:
+    by_model: dict[int, dict[str, Analysis]] = {}
+    for analysis in batch:
+        model_id = model_id_for(connection, analysis.model)
+        by_model.setdefault(model_id, {}).setdefault(analysis.article.content_hash, analysis)
+    added = 0
+    for model_id, by_hash in by_model.items():
+        stored = set(connection.scalars(
+            sa.select(t.articles.c.content_hash)
+            .where(t.articles.c.model_id == model_id, t.articles.c.content_hash.in_(list(by_hash)))))
+        new = [a for h, a in by_hash.items() if h not in stored]
+        if new:
+            _insert(connection, model_id, new)
+        added += len(new)
+    return added
+
+
+def model_id_for(connection: Connection, model: dict[str, str]) -> int:
+    name, version = model.get("name") or "unknown", model.get("version") or "unknown"
+    query = sa.select(t.models.c.id).where(t.models.c.name == name, t.models.c.version == version)
+    model_id = connection.scalar(query)
+    if model_id is None:
+        model_id = connection.execute(t.models.insert().values(
+            name=name, version=version, first_imported=dt.datetime.now(dt.UTC).replace(tzinfo=None))).inserted_primary_key[0]
+    return model_id
+
+
+def _insert(connection: Connection, model_id: int, analyses: list[Analysis]) -> None:
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rows = [_article_row(model_id, a, now) for a in analyses]
+    ids = connection.execute(
+        t.articles.insert().returning(t.articles.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    children: dict[sa.Table, list[dict]] = {table: [] for table in (
+        t.paragraphs, t.paragraph_techniques, t.spans, t.frames, t.embeddings)}
+    aggregates = _Aggregates(model_id)
+    for article_id, analysis, row in zip(ids, analyses, rows):
+        _child_rows(children, article_id, analysis)
+        aggregates.add(analysis, row)
+    for table, table_rows in children.items():
+        if table_rows:
+            connection.execute(table.insert(), table_rows)
+    aggregates.write(connection)
+
+
+def _article_row(model_id: int, analysis: Analysis, now: dt.datetime) -> dict:
+    a = analysis.article
+    return {
+        "model_id": model_id, "content_hash": a.content_hash, "doc_id": a.id, "source": a.source or "",
+        "url": a.url, "date": a.date, "language": a.language or "", "title": a.title, "text": a.text,
+        "words": count_words(a.text), "genre": analysis.genre,
+        "genre_probabilities": _rounded(analysis.genre_probabilities),
+        "frame_probabilities": _rounded(analysis.frame_probabilities),
+        "meta": dict(a.meta) or None, "imported_at": now,
+    }
+
+
+def _child_rows(children: dict[sa.Table, list[dict]], article_id: int, analysis: Analysis) -> None:
+    text = analysis.article.text
+    for p in analysis.paragraphs:
+        children[t.paragraphs].append({"article_id": article_id, "number": p.number, "start": p.start, "end": p.end,
+                                       "words": count_words(text[p.start:p.end])})
+        children[t.paragraph_techniques].extend(
+            {"article_id": article_id, "paragraph": p.number, "technique": s.technique, "confidence": s.confidence}
+            for s in p.techniques)
+        children[t.spans].extend(
+            {"article_id": article_id, "paragraph": p.number, "start": s.start, "end": s.end,
+             "technique": s.technique, "category": s.category, "confidence": s.confidence, "text": s.text,
+             "phrase": normalise_phrase(s.text)}
+            for s in p.spans)
+    children[t.frames].extend({"article_id": article_id, "frame": f.label, "probability": f.probability}
+                              for f in analysis.frames)
+    if analysis.embedding is not None:
+        vector = np.asarray(analysis.embedding, np.float16)
+        children[t.embeddings].append({"article_id": article_id, "vector": vector.tobytes()})
+
+
+class _Aggregates:
+    """Per-batch deltas of the agg_* tables, written with one upsert per table."""
+
+    def __init__(self, model_id: int) -> None:
+        self.model_id = model_id
+        self.articles: Counter[tuple] = Counter()
+        self.labels: Counter[tuple] = Counter()
+
+    def add(self, analysis: Analysis, row: dict) -> None:
+        key = (*period_keys(row["date"]), row["source"], row["language"])
+        for name, value in (("articles", 1), ("words", row["words"]), ("paragraphs", len(analysis.paragraphs))):
+            self.articles[(*key, row["genre"], name)] += value
+        counts: Counter[tuple[str, str, str]] = Counter()  # (kind, label, measure)
+        present = {("frame", f.label) for f in analysis.frames}
+        for p in analysis.paragraphs:
+            techniques = {s.technique for s in p.techniques}
+            for kind, labels in (("technique", techniques), ("category", {category_of(x).key for x in techniques})):
+                for label in labels:
+                    counts[(kind, label, "paragraphs")] += 1
+                    present.add((kind, label))
+            for s in p.spans:
+                for kind, label in (("technique", s.technique), ("category", s.category)):
+                    counts[(kind, label, "spans")] += 1
+                    present.add((kind, label))
+        for kind, label in present:
+            counts[(kind, label, "articles")] += 1
+        for (kind, label, measure), value in counts.items():
+            self.labels[(*key, kind, label, measure)] += value
+
+    def write(self, connection: Connection) -> None:
+        _upsert(connection, t.agg_articles, self._rows(self.articles, 6, ("articles", "words", "paragraphs")))
+        _upsert(connection, t.agg_labels, self._rows(self.labels, 7, ("articles", "paragraphs", "spans")))
+
+    def _rows(self, counts: Counter[tuple], key_length: int, measures: tuple[str, ...]) -> list[dict]:
+        columns = [c.name for c in (t.agg_articles if key_length == 6 else t.agg_labels).columns][1:1 + key_length]
+        rows: dict[tuple, dict] = {}
+        for key, value in counts.items():
+            row = rows.setdefault(key[:-1], {"model_id": self.model_id, **dict(zip(columns, key[:-1])),
+                                             **dict.fromkeys(measures, 0)})
+            row[key[-1]] += value
+        return list(rows.values())
+
+
+def _upsert(connection: Connection, table: sa.Table, rows: list[dict]) -> None:
+    """Insert count rows, adding to the counts of rows already there."""
+    if not rows:
+        return
+    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table)
+    keys = t.AGG_KEYS[table.name]
+    measures = [c.name for c in table.columns if c.name not in keys and c.name not in ("week", "month")]
+    statement = insert.on_conflict_do_update(
+        index_elements=list(keys), set_={m: table.c[m] + insert.excluded[m] for m in measures})
+    connection.execute(statement, rows)
+
+
+def _rounded(probabilities: dict[str, float]) -> dict[str, float]:
+    return {k: round(float(v), 4) for k, v in probabilities.items()}

@@ -1,0 +1,248 @@
+"""The questions asked of a corpus, one function each: the CLI, the REST API and the dashboard call these.
+
+Counts come from the ``agg_*`` tables (per model, day, source and language), so most
+questions read a few thousand rows whatever the size of the corpus. Every value reaches
+SQL as a bound parameter. A technique is "used" by a paragraph the model labelled with it;
+rates count such paragraphs per 1,000 words and per article.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from typing import Literal
+
+import numpy as np
+import sqlalchemy as sa
+from pydantic import BaseModel
+
+from ..taxonomy import TECHNIQUES
+from . import tables as t
+from .filters import CorpusFilter
+from .store import Store
+
+Period = Literal["day", "week", "month"]
+Level = Literal["technique", "category"]
+GroupBy = Literal["source", "language", "none"]
+TrendKind = Literal["technique", "category", "frame", "genre"]
+
+
+class RateRow(BaseModel):
+    group: str  # the source or language ("" when unknown; "all" with by="none")
+    period: dt.date | None
+    label: str
+    articles: int  # articles in the group and period
+    words: int
+    count: int  # paragraphs with the label
+    articles_with: int
+    spans: int
+    per_1000_words: float
+    per_article: float
+    share_of_articles: float
+
+
+def rates(store: Store, filters: CorpusFilter = CorpusFilter(), *, by: GroupBy = "source",
+          period: Period | None = None, level: Level = "technique") -> list[RateRow]:
+    """Technique (or category) use per source (or language) and period, with counts and rates."""
+    model_id = store.model_id(filters.model)
+    with store.connect() as connection:
+        totals = _article_totals(connection, filters, model_id, by, period)
+        counts = _label_counts(connection, filters, model_id, by, period, level, _labels_of(filters, level))
+    rows = []
+    for (group, when, label), (with_label, paragraphs, spans) in sorted(counts.items(), key=_sort_key):
+        articles, words = totals.get((group, when), (0, 0))
+        rows.append(RateRow(
+            group=group, period=when, label=label, articles=articles, words=words, count=paragraphs,
+            articles_with=with_label, spans=spans, per_1000_words=_ratio(1000 * paragraphs, words),
+            per_article=_ratio(paragraphs, articles), share_of_articles=_ratio(with_label, articles)))
+    return rows
+
+
+def groups(store: Store, filters: CorpusFilter = CorpusFilter(), *, by: GroupBy = "source",
+           period: Period | None = None) -> dict[tuple[str, dt.date | None], tuple[int, int]]:
+    """Articles and words per group and period: the denominators of :func:`rates`."""
+    model_id = store.model_id(filters.model)
+    with store.connect() as connection:
+        return _article_totals(connection, filters, model_id, by, period)
+
+
+def _labels_of(filters: CorpusFilter, level: Level) -> list[str] | None:
+    if not filters.techniques:
+        return None
+    if level == "technique":
+        return list(filters.techniques)
+    return sorted({TECHNIQUES[x].category for x in filters.techniques if x in TECHNIQUES})
+
+
+def _group_columns(table: sa.Table, by: GroupBy, period: Period | None) -> list[sa.ColumnElement]:
+    """The group and period columns to select; constants stand in for "no grouping"."""
+    return [table.c[by] if by != "none" else sa.literal("all"), table.c[period] if period else sa.null()]
+
+
+def _grouped(keys: list[sa.ColumnElement]) -> list[sa.ColumnElement]:
+    """The keys worth a GROUP BY (PostgreSQL refuses constants there)."""
+    return [k for k in keys if isinstance(k, sa.Column)]
+
+
+def _aggregate_where(table: sa.Table, filters: CorpusFilter, model_id: int, period: Period | None) -> list:
+    conditions = filters.where(table, model_id, date_column="day")
+    if period:
+        conditions.append(table.c.day != t.UNDATED)
+    return conditions
+
+
+def _article_totals(connection: sa.Connection, filters: CorpusFilter, model_id: int, by: GroupBy,
+                    period: Period | None) -> dict[tuple[str, dt.date | None], tuple[int, int]]:
+    if filters.techniques:  # only articles that use one of the techniques count
+        return _article_totals_with_techniques(connection, filters, model_id, by, period)
+    table = t.agg_articles
+    keys = _group_columns(table, by, period)
+    query = (sa.select(*keys, sa.func.sum(table.c.articles), sa.func.sum(table.c.words))
+             .where(*_aggregate_where(table, filters, model_id, period)).group_by(*_grouped(keys)))
+    return {(group, _date(when)): (int(n), int(w)) for group, when, n, w in connection.execute(query)}
+
+
+def _article_totals_with_techniques(connection: sa.Connection, filters: CorpusFilter, model_id: int, by: GroupBy,
+                                    period: Period | None) -> dict[tuple[str, dt.date | None], tuple[int, int]]:
+    """Totals over the articles that use a filtered technique (read from the article table, not the aggregates)."""
+    a = t.articles
+    period_of = _period_expression(a.c.date, period, connection.dialect.name) if period else sa.null()
+    group = a.c[by] if by != "none" else sa.literal("all")
+    query = (sa.select(group, period_of, sa.func.count(), sa.func.sum(a.c.words))
+             .where(*filters.where(a, model_id), *([a.c.date.is_not(None)] if period else []),
+                    uses_any_technique(a.c.id, filters.techniques))
+             .group_by(*_grouped([group]), *([period_of] if period else [])))
+    return {(g, _date(when)): (int(n), int(w or 0)) for g, when, n, w in connection.execute(query)}
+
+
+def _label_counts(connection: sa.Connection, filters: CorpusFilter, model_id: int, by: GroupBy,
+                  period: Period | None, kind: str, labels: list[str] | None) -> dict[tuple, tuple[int, int, int]]:
+    table = t.agg_labels
+    keys = [*_group_columns(table, by, period), table.c.label]
+    conditions = [*_aggregate_where(table, filters, model_id, period), table.c.kind == kind]
+    if labels is not None:
+        conditions.append(table.c.label.in_(labels))
+    query = (sa.select(*keys, sa.func.sum(table.c.articles), sa.func.sum(table.c.paragraphs),
+                       sa.func.sum(table.c.spans)).where(*conditions).group_by(*_grouped(keys)))
+    return {(group, _date(when), label): (int(a), int(p), int(s))
+            for group, when, label, a, p, s in connection.execute(query)}
+
+
+def uses_any_technique(article_id: sa.ColumnElement, techniques: list[str]) -> sa.ColumnElement:
+    """EXISTS a paragraph of the article labelled with one of ``techniques``."""
+    pt = t.paragraph_techniques
+    return sa.exists().where(pt.c.article_id == article_id, pt.c.technique.in_(techniques))
+
+
+def _period_expression(column: sa.ColumnElement, period: Period, dialect: str) -> sa.ColumnElement:
+    """The first day of the period containing a date, per SQL dialect."""
+    if dialect == "postgresql":
+        return sa.cast(sa.func.date_trunc(period, column), sa.Date)
+    if period == "day":
+        return column
+    if period == "month":
+        return sa.func.date(column, "start of month")
+    return sa.func.date(column, "-6 days", "weekday 1")  # back 6 days, then forward to a Monday
+
+
+# -- trends ---------------------------------------------------------------------------------------
+
+class TrendPoint(BaseModel):
+    period: dt.date
+    value: float
+    count: int
+    articles: int
+    words: int
+
+
+class TrendSeries(BaseModel):
+    group: str
+    points: list[TrendPoint]
+    change_points: list[dt.date]
+
+
+class Trend(BaseModel):
+    kind: TrendKind
+    label: str
+    period: Period
+    measure: str
+    series: list[TrendSeries]
+
+
+def trend(store: Store, label: str, filters: CorpusFilter = CorpusFilter(), *, kind: TrendKind = "technique",
+          period: Period = "week", by: GroupBy = "source") -> Trend:
+    """A label's rate over time, per source (or language), with change points.
+
+    Techniques and categories are measured in labelled paragraphs per 1,000 words; frames
+    and genres as the share of articles with them.
+    """
+    model_id = store.model_id(filters.model)
+    with store.connect() as connection:
+        totals = _article_totals(connection, filters, model_id, by, period)
+        if kind == "genre":
+            counts = _genre_counts(connection, filters, model_id, by, period, label)
+        else:
+            counts = {key[:2]: value for key, value in
+                      _label_counts(connection, filters, model_id, by, period, kind, [label]).items()}
+    per_words = kind in ("technique", "category")
+    by_group: dict[str, list[TrendPoint]] = defaultdict(list)
+    for (group, when), (articles, words) in sorted(totals.items(), key=_sort_key):
+        with_label, paragraphs, _ = counts.get((group, when), (0, 0, 0))
+        count = paragraphs if per_words else with_label
+        value = _ratio(1000 * count, words) if per_words else _ratio(count, articles)
+        by_group[group].append(TrendPoint(period=when, value=value, count=count, articles=articles, words=words))
+    series = [TrendSeries(group=g, points=p, change_points=change_points(p)) for g, p in by_group.items()]
+    return Trend(kind=kind, label=label, period=period,
+                 measure="per_1000_words" if per_words else "share_of_articles", series=series)
+
+
+def _genre_counts(connection: sa.Connection, filters: CorpusFilter, model_id: int, by: GroupBy,
+                  period: Period, genre: str) -> dict[tuple, tuple[int, int, int]]:
+    table = t.agg_articles
+    keys = _group_columns(table, by, period)
+    query = (sa.select(*keys, sa.func.sum(table.c.articles))
+             .where(*_aggregate_where(table, filters, model_id, period), table.c.genre == genre).group_by(*_grouped(keys)))
+    return {(group, _date(when)): (int(n), 0, 0) for group, when, n in connection.execute(query)}
+
+
+MIN_SEGMENT = 3  # periods
+
+
+def change_points(points: list[TrendPoint]) -> list[dt.date]:
+    """Periods where the series' mean shifts, by PELT (ruptures) on a least-squares cost.
+
+    The penalty is the BIC-like ``2 * sigma**2 * log(n)``, with the noise ``sigma``
+    estimated from the median absolute difference of consecutive values, so a series
+    needs a shift well above its period-to-period noise to get a change point. Series
+    shorter than ``3 * MIN_SEGMENT`` periods get none.
+    """
+    if len(points) < 3 * MIN_SEGMENT:
+        return []
+    import ruptures  # noqa: PLC0415  (loaded only for trends)
+
+    values = np.array([p.value for p in points], dtype=float)
+    sigma = float(np.median(np.abs(np.diff(values)))) / (math.sqrt(2) * 0.6745)
+    if sigma == 0.0:
+        sigma = float(values.std()) or 1.0
+    penalty = 2 * sigma**2 * math.log(len(values))
+    breaks = ruptures.Pelt(model="l2", min_size=MIN_SEGMENT, jump=1).fit(values).predict(pen=penalty)
+    return [points[i].period for i in breaks[:-1]]
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return round(numerator / denominator, 6) if denominator else 0.0
+
+
+def _date(value: object) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value if not isinstance(value, dt.datetime) else value.date()
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _sort_key(item: tuple) -> tuple:
+    """Order (group, period, ...) keys with undated periods first."""
+    group, when, *rest = item[0]
+    return (group, when or dt.date.min, *rest)
