@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,3 +50,40 @@ def browser() -> Iterator[Any]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         yield launched
         launched.close()
+
+
+# The store tests run on SQLite always and on PostgreSQL where UNSPIN_TEST_POSTGRES_URL
+# names a database the tests may wipe (.ci/run starts one on loopback and sets it).
+POSTGRES_ENV = "UNSPIN_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty corpus database of each backend."""
+    if request.param == "sqlite":
+        return str(tmp_path / "corpus.db")
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.skip(f"set {POSTGRES_ENV} to run the store tests on PostgreSQL too")
+    _wipe_postgres(url)
+    return url
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Any]:
+    from unspin.store import Store
+
+    with Store(store_url) as opened:
+        yield opened
+
+
+def _wipe_postgres(url: str) -> None:
+    import sqlalchemy as sa
+
+    from unspin.store.db import database_url
+
+    engine = sa.create_engine(database_url(url))
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()

@@ -38,7 +38,7 @@ class ImportStats:
 
 
 def count_words(text: str) -> int:
-    return sum(1 for _ in WORD.finditer(text))
+    return len(WORD.findall(text))
 
 
 def normalise_phrase(text: str) -> str:
@@ -73,9 +73,12 @@ def _batches(items: Iterable[Analysis], size: int) -> Iterator[list[Analysis]]:
 
 def _add_batch(connection: Connection, batch: list[Analysis]) -> int:
     by_model: dict[int, dict[str, Analysis]] = {}
+    model_ids: dict[tuple, int] = {}  # one look-up per model and batch, not per analysis
     for analysis in batch:
-        model_id = model_id_for(connection, analysis.model)
-        by_model.setdefault(model_id, {}).setdefault(analysis.article.content_hash, analysis)
+        key = tuple(sorted(analysis.model.items()))
+        if key not in model_ids:
+            model_ids[key] = model_id_for(connection, analysis.model)
+        by_model.setdefault(model_ids[key], {}).setdefault(analysis.article.content_hash, analysis)
     added = 0
     for model_id, by_hash in by_model.items():
         stored = set(connection.scalars(
@@ -101,8 +104,13 @@ def model_id_for(connection: Connection, model: dict[str, str]) -> int:
 def _insert(connection: Connection, model_id: int, analyses: list[Analysis]) -> None:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     rows = [_article_row(model_id, a, now) for a in analyses]
-    ids = connection.execute(
-        t.articles.insert().returning(t.articles.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    # One executemany, then the new ids read back by hash: INSERT ... RETURNING with ordered
+    # results falls back to one statement per row on SQLite.
+    connection.execute(t.articles.insert(), rows)
+    a = t.articles.c
+    by_hash = dict(connection.execute(sa.select(a.content_hash, a.id).where(
+        a.model_id == model_id, a.content_hash.in_([row["content_hash"] for row in rows]))).all())
+    ids = [by_hash[row["content_hash"]] for row in rows]
     children: dict[sa.Table, list[dict]] = {table: [] for table in (
         t.paragraphs, t.paragraph_techniques, t.spans, t.frames, t.embeddings)}
     aggregates = _Aggregates(model_id)
@@ -120,7 +128,7 @@ def _article_row(model_id: int, analysis: Analysis, now: dt.datetime) -> dict:
     return {
         "model_id": model_id, "content_hash": a.content_hash, "doc_id": a.id, "source": a.source or "",
         "url": a.url, "date": a.date, "language": a.language or "", "title": a.title, "text": a.text,
-        "words": count_words(a.text), "genre": analysis.genre,
+        "words": sum(count_words(p.text) for p in a.paragraphs), "genre": analysis.genre,
         "genre_probabilities": _rounded(analysis.genre_probabilities),
         "frame_probabilities": _rounded(analysis.frame_probabilities),
         "meta": dict(a.meta) or None, "imported_at": now,

@@ -45,10 +45,24 @@ class RateRow(BaseModel):
 def rates(store: Store, filters: CorpusFilter = CorpusFilter(), *, by: GroupBy = "source",
           period: Period | None = None, level: Level = "technique") -> list[RateRow]:
     """Technique (or category) use per source (or language) and period, with counts and rates."""
+    return _rates(store, filters, by, period, level, _labels_of(filters, level))
+
+
+def frame_shares(store: Store, filters: CorpusFilter = CorpusFilter(), *, by: GroupBy = "source",
+                 period: Period | None = None) -> list[RateRow]:
+    """Frames per source (or language) and period: read ``articles_with`` and ``share_of_articles``.
+
+    Frames belong to articles, not paragraphs, so the paragraph counts and rates are 0.
+    """
+    return _rates(store, filters, by, period, "frame", None)
+
+
+def _rates(store: Store, filters: CorpusFilter, by: GroupBy, period: Period | None, kind: str,
+           labels: list[str] | None) -> list[RateRow]:
     model_id = store.model_id(filters.model)
     with store.connect() as connection:
         totals = _article_totals(connection, filters, model_id, by, period)
-        counts = _label_counts(connection, filters, model_id, by, period, level, _labels_of(filters, level))
+        counts = _label_counts(connection, filters, model_id, by, period, kind, labels)
     rows = []
     for (group, when, label), (with_label, paragraphs, spans) in sorted(counts.items(), key=_sort_key):
         articles, words = totals.get((group, when), (0, 0))
@@ -100,7 +114,8 @@ def _article_totals(connection: sa.Connection, filters: CorpusFilter, model_id: 
     keys = _group_columns(table, by, period)
     query = (sa.select(*keys, sa.func.sum(table.c.articles), sa.func.sum(table.c.words))
              .where(*_aggregate_where(table, filters, model_id, period)).group_by(*_grouped(keys)))
-    return {(group, _date(when)): (int(n), int(w)) for group, when, n, w in connection.execute(query)}
+    # Without a GROUP BY an empty slice still gives one row, of NULL sums.
+    return {(group, _date(when)): (int(n), int(w)) for group, when, n, w in connection.execute(query) if n}
 
 
 def _article_totals_with_techniques(connection: sa.Connection, filters: CorpusFilter, model_id: int, by: GroupBy,
@@ -113,11 +128,13 @@ def _article_totals_with_techniques(connection: sa.Connection, filters: CorpusFi
              .where(*filters.where(a, model_id), *([a.c.date.is_not(None)] if period else []),
                     uses_any_technique(a.c.id, filters.techniques))
              .group_by(*_grouped([group]), *([period_of] if period else [])))
-    return {(g, _date(when)): (int(n), int(w or 0)) for g, when, n, w in connection.execute(query)}
+    return {(g, _date(when)): (int(n), int(w or 0)) for g, when, n, w in connection.execute(query) if n}
 
 
 def _label_counts(connection: sa.Connection, filters: CorpusFilter, model_id: int, by: GroupBy,
                   period: Period | None, kind: str, labels: list[str] | None) -> dict[tuple, tuple[int, int, int]]:
+    if kind == "frame" and filters.techniques:
+        return _frame_counts_with_techniques(connection, filters, model_id, by, period, labels)
     table = t.agg_labels
     keys = [*_group_columns(table, by, period), table.c.label]
     conditions = [*_aggregate_where(table, filters, model_id, period), table.c.kind == kind]
@@ -126,7 +143,21 @@ def _label_counts(connection: sa.Connection, filters: CorpusFilter, model_id: in
     query = (sa.select(*keys, sa.func.sum(table.c.articles), sa.func.sum(table.c.paragraphs),
                        sa.func.sum(table.c.spans)).where(*conditions).group_by(*_grouped(keys)))
     return {(group, _date(when), label): (int(a), int(p), int(s))
-            for group, when, label, a, p, s in connection.execute(query)}
+            for group, when, label, a, p, s in connection.execute(query) if a is not None}
+
+
+def _frame_counts_with_techniques(connection: sa.Connection, filters: CorpusFilter, model_id: int, by: GroupBy,
+                                  period: Period | None, labels: list[str] | None) -> dict[tuple, tuple[int, int, int]]:
+    """Articles per frame among those that use a filtered technique (the aggregates cannot tell them apart)."""
+    a, f = t.articles, t.frames
+    period_of = _period_expression(a.c.date, period, connection.dialect.name) if period else sa.null()
+    group = a.c[by] if by != "none" else sa.literal("all")
+    query = (sa.select(group, period_of, f.c.frame, sa.func.count()).select_from(f.join(a, a.c.id == f.c.article_id))
+             .where(*filters.where(a, model_id), *([a.c.date.is_not(None)] if period else []),
+                    *([f.c.frame.in_(labels)] if labels is not None else []),
+                    uses_any_technique(a.c.id, filters.techniques))
+             .group_by(*_grouped([group]), *([period_of] if period else []), f.c.frame))
+    return {(g, _date(when), frame): (int(n), 0, 0) for g, when, frame, n in connection.execute(query)}
 
 
 def uses_any_technique(article_id: sa.ColumnElement, techniques: list[str]) -> sa.ColumnElement:
@@ -203,7 +234,7 @@ def _genre_counts(connection: sa.Connection, filters: CorpusFilter, model_id: in
     keys = _group_columns(table, by, period)
     query = (sa.select(*keys, sa.func.sum(table.c.articles))
              .where(*_aggregate_where(table, filters, model_id, period), table.c.genre == genre).group_by(*_grouped(keys)))
-    return {(group, _date(when)): (int(n), 0, 0) for group, when, n in connection.execute(query)}
+    return {(group, _date(when)): (int(n), 0, 0) for group, when, n in connection.execute(query) if n}
 
 
 MIN_SEGMENT = 3  # periods
