@@ -8,7 +8,7 @@ from ..errors import UnspinError
 from . import _util
 from ._util import app
 # Importing the command modules registers their commands on ``app``.
-from . import analyze, baseline, evaluate, predict, serve, train  # noqa: E402,F401
+from . import analyze, baseline, corpus, evaluate, predict, serve, train  # noqa: E402,F401
 
 
 __all__ = ["app", "main"]

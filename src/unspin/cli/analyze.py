@@ -27,11 +27,12 @@ from ..formats.inputs import (
     DEFAULT_GLOBS, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Document, ReadOptions, count_documents, is_batch,
     parse_field_overrides, read_documents,
 )
-from ..formats.outputs import open_writer, spans_path
+from ..formats.outputs import ResultWriter, TeeWriter, open_writer, spans_path
 from ._util import app, err_console, fail, out_console, warn
 
 if TYPE_CHECKING:
     from ..analyze import Analyzer
+    from ..store import Store
 
 
 class OutputFormat(str, Enum):
@@ -99,6 +100,14 @@ def analyze(
         min=1, help="Documents analysed together (a killed run loses at most these).")] = DEFAULT_BATCH_SIZE,
     threads: Annotated[int | None, typer.Option(
         min=1, help="Torch threads (default: OMP_NUM_THREADS, else one per core).", show_default=False)] = None,
+    store: Annotated[bool, typer.Option(
+        "--store", help="Also add the analyses to the corpus store (see `unspin corpus`); a batch without "
+        "--output writes only to the store.")] = False,
+    db: Annotated[str | None, typer.Option(
+        help="Corpus database for --store: a SQLite file or postgresql:// URL (default: $UNSPIN_DB, "
+        "else corpus.db in the user's data directory).", show_default=False)] = None,
+    embeddings: Annotated[bool, typer.Option(
+        "--embeddings", help="Add each article's embedding to JSON/JSONL output (for `unspin corpus import`).")] = False,
 ) -> None:
     """Find persuasion techniques, frames and genre in articles."""
     inputs, feeds = inputs or [], feed or []
@@ -116,7 +125,8 @@ def analyze(
     analyzer = _load_analyzer(model, threshold)
     configure_threads(threads)
     done = _resume(resume, fmt, output)
-    writer = open_writer(fmt.value, output, append=done is not None, console=out_console)
+    writer = _writer(fmt, output, append=done is not None, embeddings=embeddings,
+                     store=_open_store(db) if store else None, store_only=store and batch and output is None)
     progress = _progress(batch, inputs, feeds, options)
     error_log = ErrorLog(errors_path, echo=_error_echo(progress, batch))
     try:
@@ -134,6 +144,28 @@ def analyze(
         _echo(stats.summary() + listed)
     if stats.failed:
         raise typer.Exit(1)
+
+
+def _writer(fmt: OutputFormat, output: Path | None, *, append: bool, embeddings: bool, store: Store | None,
+            store_only: bool) -> ResultWriter:
+    """The output writer, the store's, or both."""
+    if store is None:
+        return open_writer(fmt.value, output, append=append, console=out_console, embedding=embeddings)
+    from ..store.store import StoreWriter  # noqa: PLC0415
+
+    store_writer = StoreWriter(store)
+    if store_only:
+        return store_writer
+    return TeeWriter(open_writer(fmt.value, output, append=append, console=out_console, embedding=embeddings),
+                     store_writer)
+
+
+def _open_store(db: str | None) -> Store:
+    from ..store import Store  # noqa: PLC0415  (SQLAlchemy loads only when a store is used)
+
+    store = Store(db)
+    _echo(f"storing analyses in {store.url}")
+    return store
 
 
 def _documents(inputs: list[str], feeds: list[str], options: ReadOptions, batch: bool) -> Iterable[Document]:

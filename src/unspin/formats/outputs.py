@@ -102,10 +102,11 @@ def spans_path(path: Path) -> Path:
 
 
 def open_writer(fmt: OutputFormat, output: Path | None = None, *, append: bool = False,
-                stdout: IO[str] | None = None, console: Console | None = None) -> ResultWriter:
+                stdout: IO[str] | None = None, console: Console | None = None, embedding: bool = False) -> ResultWriter:
     """A writer of ``fmt`` to ``output`` (or ``stdout``; ``console`` for the terminal view).
 
-    ``append`` continues an existing JSONL file, as a resumed run does.
+    ``append`` continues an existing JSONL file, as a resumed run does; ``embedding``
+    adds each article's embedding to JSON output.
 
     Raises
     ------
@@ -121,7 +122,8 @@ def open_writer(fmt: OutputFormat, output: Path | None = None, *, append: bool =
         return HtmlWriter(output, stdout)
     if fmt in ("json", "jsonl"):
         stream = _open(output, "a" if append else "w") if output else stdout
-        return JsonWriter(stream, indent=2 if fmt == "json" else None, close_stream=output is not None)
+        return JsonWriter(stream, indent=2 if fmt == "json" else None, close_stream=output is not None,
+                          embedding=embedding)
     if output is None:
         raise InputError(f"--format {fmt} writes two files; give the article table's name with --output")
     if fmt == "csv":
@@ -139,18 +141,36 @@ def _open(path: Path, mode: str, *, encoding: str = "utf-8", newline: str | None
 class JsonWriter:
     """The published JSON, one document per analysis, flushed at once (JSON Lines without ``indent``)."""
 
-    def __init__(self, stream: IO[str], *, indent: int | None = None, close_stream: bool = False) -> None:
+    def __init__(self, stream: IO[str], *, indent: int | None = None, close_stream: bool = False,
+                 embedding: bool = False) -> None:
         self.stream = stream
         self.indent = indent
         self.close_stream = close_stream
+        self.embedding = embedding
 
     def write(self, analysis: Analysis) -> None:
-        self.stream.write(json.dumps(analysis.to_dict(), ensure_ascii=False, indent=self.indent) + "\n")
+        document = analysis.to_dict(embedding=self.embedding)
+        self.stream.write(json.dumps(document, ensure_ascii=False, indent=self.indent) + "\n")
         self.stream.flush()
 
     def close(self) -> None:
         if self.close_stream:
             self.stream.close()
+
+
+class TeeWriter:
+    """Several writers fed the same analyses: a file output and the corpus store, say."""
+
+    def __init__(self, *writers: ResultWriter) -> None:
+        self.writers = writers
+
+    def write(self, analysis: Analysis) -> None:
+        for writer in self.writers:
+            writer.write(analysis)
+
+    def close(self) -> None:
+        for writer in self.writers:
+            writer.close()
 
 
 class CsvWriter:

@@ -19,7 +19,7 @@ from fastapi.responses import RedirectResponse
 
 from .._version import __version__
 from .problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
-from .routers import analyses, analyze, docs, health, jobs, reference
+from .routers import analyses, analyze, corpus, docs, health, jobs, reference
 from .runtime import Runtime
 from .security import BodyLimitMiddleware, SecurityHeadersMiddleware, check_exposure
 from .settings import Settings
@@ -66,7 +66,8 @@ def create_app(settings: Settings | None = None, *, analyzer: Analyzer | None = 
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.runtime = runtime
     install_problem_handlers(app)
-    for router in (health.router, analyze.router, jobs.router, analyses.router, reference.router, docs.router):
+    for router in (health.router, analyze.router, jobs.router, analyses.router, corpus.router, reference.router,
+                   docs.router):
         app.include_router(router)
     _include_ui(app)
     _add_middleware(app, settings)

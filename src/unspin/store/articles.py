@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from typing import Literal
 
 import numpy as np
@@ -76,16 +77,37 @@ def overview(store: Store, filters: CorpusFilter = CorpusFilter()) -> Overview:
                     models=[f"{m['name']}=={m['version']}" for m in models], model=current)
 
 
-def list_articles(store: Store, filters: CorpusFilter = CorpusFilter(), *, limit: int = 50,
-                  offset: int = 0) -> list[ArticleRow]:
-    """Articles in the slice, newest first."""
+def list_articles(store: Store, filters: CorpusFilter = CorpusFilter(), *, frame: str | None = None,
+                  limit: int = 50, offset: int = 0) -> list[ArticleRow]:
+    """Articles in the slice, newest first; only those with ``frame`` when given (the frames chart's cells)."""
     _check_page(limit, offset)
     model_id = store.model_id(filters.model)
-    a = t.articles
-    query = (sa.select(*_article_columns()).where(*_article_conditions(filters, model_id))
+    a, f = t.articles, t.frames
+    conditions = _article_conditions(filters, model_id)
+    if frame is not None:
+        conditions.append(sa.exists().where(f.c.article_id == a.c.id, f.c.frame == frame))
+    query = (sa.select(*_article_columns()).where(*conditions)
              .order_by(a.c.date.desc().nulls_last(), a.c.id.desc()).limit(limit).offset(offset))
     with store.connect() as connection:
         return [ArticleRow(**row._mapping) for row in connection.execute(query)]
+
+
+def article_labels(store: Store, article_ids: list[int]) -> dict[int, dict[str, list[str]]]:
+    """The techniques (of any paragraph) and the frames of each article, without rebuilding its analysis.
+
+    For listing many articles with their labels, as the offline dashboard's article index does.
+    """
+    labels: dict[int, dict[str, list[str]]] = {i: {"techniques": [], "frames": []} for i in article_ids}
+    pt, f = t.paragraph_techniques, t.frames
+    queries = {"techniques": sa.select(pt.c.article_id, pt.c.technique).distinct()
+                             .where(pt.c.article_id.in_(article_ids)).order_by(pt.c.article_id, pt.c.technique),
+               "frames": sa.select(f.c.article_id, f.c.frame).where(f.c.article_id.in_(article_ids))
+                         .order_by(f.c.article_id, f.c.probability.desc())}
+    with store.connect() as connection:
+        for kind, query in queries.items():
+            for article_id, label in connection.execute(query):
+                labels[article_id][kind].append(label)
+    return labels
 
 
 def search(store: Store, text: str, filters: CorpusFilter = CorpusFilter(), *,
@@ -238,3 +260,22 @@ def _day(value: object) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value)[:10])
+
+
+def iter_analyses(store: Store, filters: CorpusFilter = CorpusFilter(), *, page: int = 500) -> Iterator[Analysis]:
+    """Every stored analysis in the slice, oldest id first, paged by id (for exports of any size)."""
+    model_id = store.model_id(filters.model)
+    a = t.articles
+    last = 0
+    while True:
+        query = (sa.select(a.c.id).where(*_article_conditions(filters, model_id), a.c.id > last)
+                 .order_by(a.c.id).limit(page))
+        with store.connect() as connection:
+            ids = list(connection.scalars(query))
+        for article_id in ids:
+            analysis = get_analysis(store, article_id)
+            if analysis is not None:
+                yield analysis
+        if len(ids) < page:
+            return
+        last = ids[-1]

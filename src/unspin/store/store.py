@@ -80,6 +80,33 @@ class Store:
             raise StoreError(f"cannot reach the database {self.url}: {exc}") from exc
 
 
+class StoreWriter:
+    """A result writer (see :class:`unspin.formats.outputs.ResultWriter`) that adds analyses to a store in batches.
+
+    A batch is committed when full and on :meth:`close`, so a killed run loses at most
+    ``batch_size`` analyses here, as in the JSONL output beside it.
+    """
+
+    def __init__(self, store: Store, batch_size: int = 64) -> None:
+        self.store = store
+        self.batch_size = batch_size
+        self.stats = ImportStats()
+        self._pending: list[Analysis] = []
+
+    def write(self, analysis: Analysis) -> None:
+        self._pending.append(analysis)
+        if len(self._pending) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            add_analyses(self.store.engine, self._pending, batch_size=self.batch_size, stats=self.stats)
+            self._pending = []
+
+    def close(self) -> None:
+        self.flush()
+
+
 def _read_analyses(path: Path, on_error: Callable[[str, str], None] | None) -> Iterator[Analysis]:
     try:
         handle = path.open("rb")

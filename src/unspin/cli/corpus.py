@@ -1,0 +1,398 @@
+"""``unspin corpus``: load analyses into the corpus store and ask it questions.
+
+Every question is a function of :mod:`unspin.store` (the REST API's ``/v1/corpus/*`` calls
+the same ones); commands print a table, or JSON with ``--json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from pydantic import BaseModel
+from rich.table import Table
+
+from ._util import app, err_console, out_console
+
+if TYPE_CHECKING:
+    from ..store import CorpusFilter, Store
+
+corpus_app = typer.Typer(help="Store analyses in a database and ask the corpus questions.", no_args_is_help=True)
+app.add_typer(corpus_app, name="corpus")
+
+Db = Annotated[str | None, typer.Option(
+    help="A SQLite file or postgresql:// URL (default: $UNSPIN_DB, else corpus.db in the user's data directory).",
+    show_default=False)]
+Sources = Annotated[list[str] | None, typer.Option("--source", help="Only these sources (repeatable).",
+                                                   show_default=False)]
+Languages = Annotated[list[str] | None, typer.Option("--language", help="Only these languages (repeatable).",
+                                                     show_default=False)]
+Techniques = Annotated[list[str] | None, typer.Option(
+    "--technique", help="Only articles with one of these techniques (repeatable).", show_default=False)]
+DateFrom = Annotated[dt.datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day included.",
+                                                      show_default=False)]
+DateTo = Annotated[dt.datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day included.",
+                                                    show_default=False)]
+Model = Annotated[str | None, typer.Option(help="NAME==VERSION of the analyses to use (default: the latest model).",
+                                           show_default=False)]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+class Period(str, Enum):
+    day = "day"
+    week = "week"
+    month = "month"
+
+
+class GroupBy(str, Enum):
+    source = "source"
+    language = "language"
+    none = "none"
+
+
+class Level(str, Enum):
+    technique = "technique"
+    category = "category"
+
+
+class TrendKind(str, Enum):
+    technique = "technique"
+    category = "category"
+    frame = "frame"
+    genre = "genre"
+
+
+class ExportFormat(str, Enum):
+    jsonl = "jsonl"
+    csv = "csv"
+    parquet = "parquet"
+
+
+def _filter(sources: list[str] | None = None, languages: list[str] | None = None,
+            techniques: list[str] | None = None, date_from: dt.datetime | None = None,
+            date_to: dt.datetime | None = None, model: str | None = None) -> CorpusFilter:
+    from ..store import CorpusFilter
+
+    return CorpusFilter.build(sources=sources or [], languages=languages or [], techniques=techniques or [],
+                              date_from=date_from.date() if date_from else None,
+                              date_to=date_to.date() if date_to else None, model=model)
+
+
+def _store(db: str | None) -> Store:
+    from ..store import Store
+
+    return Store(db)
+
+
+def _show(rows: Sequence[BaseModel], columns: list[str], as_json: bool, title: str) -> None:
+    """A table of ``columns`` on the terminal, or every field as JSON."""
+    if as_json:
+        out_console.out(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=2),
+                        highlight=False)
+        return
+    if not rows:
+        err_console.print("nothing matches", highlight=False)
+        return
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column.replace("_", " "), overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(getattr(row, c)) for c in columns))
+    out_console.print(table)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1e-3 and value else f"{value:,.3f}".rstrip("0").rstrip(".")
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    return str(value)
+
+
+@corpus_app.command("import")
+def import_(
+    results: Annotated[list[Path], typer.Argument(help="JSON Lines files written by `unspin analyze`.")],
+    db: Db = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Analyses per transaction.")] = 200,
+) -> None:
+    """Load earlier results; analyses already stored (same text, same model) are skipped, bad lines reported."""
+    failures: list[str] = []
+
+    def report(where: str, reason: str) -> None:
+        failures.append(where)
+        err_console.print(f"skipped {where}: {reason}", markup=False, highlight=False, soft_wrap=True)
+
+    with _store(db) as store:
+        for path in results:
+            stats = store.import_jsonl(path, batch_size=batch_size, on_error=report)
+            err_console.print(f"{path}: {stats}", markup=False, highlight=False)
+    if failures:
+        raise typer.Exit(1)
+
+
+@corpus_app.command()
+def export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    format: Annotated[ExportFormat | None, typer.Option(
+        "--format", "-f", help="jsonl (analyses), csv or parquet (article and span tables); default from the suffix.",
+        show_default=False)] = None,
+    db: Db = None, source: Sources = None, language: Languages = None, technique: Techniques = None,
+    date_from: DateFrom = None, date_to: DateTo = None, model: Model = None,
+) -> None:
+    """Write stored analyses back out, in the formats `unspin analyze` writes."""
+    from ..formats.outputs import open_writer
+    from ..store.articles import iter_analyses
+
+    fmt = format or _export_format(output)
+    filters = _filter(source, language, technique, date_from, date_to, model)
+    with _store(db) as store:
+        writer = open_writer(fmt.value, output, embedding=True)
+        count = 0
+        try:
+            for analysis in iter_analyses(store, filters):
+                writer.write(analysis)
+                count += 1
+        finally:
+            writer.close()
+    err_console.print(f"wrote {count:,} analyses to {output}", markup=False, highlight=False)
+
+
+def _export_format(output: Path) -> ExportFormat:
+    try:
+        return ExportFormat(output.suffix.lower().lstrip(".").replace("ndjson", "jsonl").replace("pq", "parquet"))
+    except ValueError:
+        raise typer.BadParameter(f"cannot tell the format from {output.name!r}; give --format",
+                                 param_hint="--format") from None
+
+
+@corpus_app.command()
+def demo(db: Db = None) -> None:
+    """Load the shipped demo corpus (fictitious outlets, a year, four languages) and find its narratives."""
+    from ..store.demo import demo_analyses
+    from ..store.narratives import build_narratives
+
+    with _store(db) as store:
+        stats = store.add(demo_analyses())
+        built = build_narratives(store)
+        err_console.print(f"demo corpus in {store.url}: {stats}; {built}", markup=False, highlight=False)
+        err_console.print("next: unspin corpus report -o dashboard.html" + (f" --db {db}" if db else ""),
+                          markup=False, highlight=False)
+
+
+@corpus_app.command()
+def report(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path("dashboard.html"),
+    period: Annotated[Period, typer.Option(help="Time step of the charts.")] = Period.month,
+    db: Db = None, source: Sources = None, language: Languages = None, technique: Techniques = None,
+    date_from: DateFrom = None, date_to: DateTo = None, model: Model = None,
+) -> None:
+    """Write the corpus dashboard as one self-contained HTML file (works offline)."""
+    from ..store.dashboard import write_dashboard
+
+    filters = _filter(source, language, technique, date_from, date_to, model)
+    with _store(db) as store:
+        write_dashboard(store, filters, output, period=period.value)
+    err_console.print(f"wrote {output}", markup=False, highlight=False)
+
+
+@corpus_app.command()
+def info(db: Db = None, source: Sources = None, language: Languages = None, date_from: DateFrom = None,
+         date_to: DateTo = None, model: Model = None, as_json: AsJson = False) -> None:
+    """What the store holds: articles, words, sources, languages, dates, models."""
+    from ..store.articles import overview
+
+    with _store(db) as store:
+        view = overview(store, _filter(source, language, None, date_from, date_to, model))
+        if as_json:
+            out_console.out(view.model_dump_json(indent=2), highlight=False)
+            return
+        out_console.print(f"{store.url}\n{view.articles:,} articles, {view.words:,} words, "
+                          f"{view.first_date or '-'} to {view.last_date or '-'} ({view.undated:,} undated); "
+                          f"model {view.model or '-'}", markup=False, highlight=False)
+        out_console.print("sources: " + _cell(view.sources), markup=False, highlight=False)
+        out_console.print("languages: " + _cell(view.languages), markup=False, highlight=False)
+
+
+@corpus_app.command()
+def rates(
+    by: Annotated[GroupBy, typer.Option(help="One row group per source, per language, or none.")] = GroupBy.source,
+    period: Annotated[Period | None, typer.Option(help="Also split by day, week or month.", show_default=False)] = None,
+    level: Annotated[Level, typer.Option(help="Techniques or their categories.")] = Level.technique,
+    db: Db = None, source: Sources = None, language: Languages = None, technique: Techniques = None,
+    date_from: DateFrom = None, date_to: DateTo = None, model: Model = None, as_json: AsJson = False,
+) -> None:
+    """Technique use per source and period: labelled paragraphs per 1,000 words and per article, with counts."""
+    from ..store.queries import rates as query
+
+    with _store(db) as store:
+        rows = query(store, _filter(source, language, technique, date_from, date_to, model), by=by.value,
+                     period=period.value if period else None, level=level.value)
+    columns = ["group", *(["period"] if period else []), "label", "count", "articles_with", "articles", "words",
+               "per_1000_words", "per_article"]
+    _show(rows, columns, as_json, f"{level.value} rates by {by.value}")
+
+
+@corpus_app.command()
+def trend(
+    label: Annotated[str, typer.Argument(help="A technique, category key, frame or genre.")],
+    kind: Annotated[TrendKind, typer.Option(help="What LABEL is.")] = TrendKind.technique,
+    period: Annotated[Period, typer.Option(help="Time step.")] = Period.week,
+    by: Annotated[GroupBy, typer.Option(help="One series per source, per language, or one in all.")] = GroupBy.source,
+    db: Db = None, source: Sources = None, language: Languages = None,
+    date_from: DateFrom = None, date_to: DateTo = None, model: Model = None, as_json: AsJson = False,
+) -> None:
+    """A label over time with its change points (techniques per 1,000 words; frames, genres as shares)."""
+    from ..store.queries import trend as query
+
+    with _store(db) as store:
+        result = query(store, label, _filter(source, language, None, date_from, date_to, model),
+                       kind=kind.value, period=period.value, by=by.value)
+    if as_json:
+        out_console.out(result.model_dump_json(indent=2), highlight=False)
+        return
+    for series in result.series:
+        table = Table(title=f"{label} in {series.group or '(no source)'} ({result.measure}); change points: "
+                            f"{_cell(series.change_points) or 'none'}", title_justify="left")
+        for column in ("period", "value", "count", "articles"):
+            table.add_column(column)
+        for point in series.points:
+            marker = " ◀ change" if point.period in series.change_points else ""
+            table.add_row(str(point.period), _cell(point.value) + marker, str(point.count), str(point.articles))
+        out_console.print(table)
+    if not result.series:
+        err_console.print("nothing matches", highlight=False)
+
+
+@corpus_app.command()
+def compare(
+    a_source: Annotated[list[str] | None, typer.Option("--a-source", help="Slice A: sources.", show_default=False)] = None,
+    a_language: Annotated[list[str] | None, typer.Option("--a-language", show_default=False)] = None,
+    a_from: Annotated[dt.datetime | None, typer.Option("--a-from", formats=["%Y-%m-%d"], show_default=False)] = None,
+    a_to: Annotated[dt.datetime | None, typer.Option("--a-to", formats=["%Y-%m-%d"], show_default=False)] = None,
+    b_source: Annotated[list[str] | None, typer.Option("--b-source", help="Slice B: sources.", show_default=False)] = None,
+    b_language: Annotated[list[str] | None, typer.Option("--b-language", show_default=False)] = None,
+    b_from: Annotated[dt.datetime | None, typer.Option("--b-from", formats=["%Y-%m-%d"], show_default=False)] = None,
+    b_to: Annotated[dt.datetime | None, typer.Option("--b-to", formats=["%Y-%m-%d"], show_default=False)] = None,
+    level: Annotated[Level, typer.Option(help="Techniques or their categories.")] = Level.technique,
+    db: Db = None, model: Model = None, as_json: AsJson = False,
+) -> None:
+    """Which techniques slice A uses more than slice B: rate ratio, 95% interval, p and q values."""
+    from ..store.compare import compare as query
+
+    a = _filter(a_source, a_language, None, a_from, a_to, model)
+    b = _filter(b_source, b_language, None, b_from, b_to, model)
+    with _store(db) as store:
+        rows = query(store, a, b, level=level.value)
+    _show(rows, ["label", "count_a", "per_1000_words_a", "count_b", "per_1000_words_b", "rate_ratio", "ci_low",
+                 "ci_high", "q_value", "over_represented_in"], as_json, "A against B (per 1,000 words)")
+
+
+@corpus_app.command()
+def phrases(
+    technique: Annotated[list[str] | None, typer.Option(
+        "--of", help="Only phrases of these techniques (repeatable).", show_default=False)] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="Phrases per technique.")] = 10,
+    db: Db = None, source: Sources = None, language: Languages = None,
+    date_from: DateFrom = None, date_to: DateTo = None, model: Model = None, as_json: AsJson = False,
+) -> None:
+    """The commonest span texts per technique, normalised, with the entities around them."""
+    from ..store.phrases import top_phrases
+
+    filters = _filter(source, language, None, date_from, date_to, model)
+    with _store(db) as store:
+        rows = [row for name in (technique or [None]) for row in top_phrases(store, filters, technique=name, limit=limit)]
+    _show(rows, ["technique", "phrase", "count", "articles", "entities"], as_json, "top phrases")
+
+
+@corpus_app.command()
+def cooccurrence(
+    min_count: Annotated[int, typer.Option(min=1, help="Leave out rarer pairs.")] = 1,
+    db: Db = None, source: Sources = None, language: Languages = None,
+    date_from: DateFrom = None, date_to: DateTo = None, model: Model = None, as_json: AsJson = False,
+) -> None:
+    """Technique pairs found in the same paragraph, against what chance would give."""
+    from ..store.phrases import cooccurrence as query
+
+    with _store(db) as store:
+        rows = query(store, _filter(source, language, None, date_from, date_to, model), min_count=min_count)
+    _show(rows, [name for name in type(rows[0]).model_fields] if rows else [], as_json, "co-occurring techniques")
+
+
+@corpus_app.command()
+def narratives(
+    build: Annotated[bool, typer.Option("--build", help="Cluster the articles anew before listing.")] = False,
+    embed: Annotated[bool, typer.Option(
+        "--embed", help="First compute embeddings for stored articles without one (runs the model).")] = False,
+    model_path: Annotated[Path | None, typer.Option("--model-path", help="Model bundle for --embed.",
+                                                    show_default=False)] = None,
+    period: Annotated[Period, typer.Option(help="Time step of the timelines.")] = Period.month,
+    db: Db = None, source: Sources = None, language: Languages = None,
+    date_from: DateFrom = None, date_to: DateTo = None, model: Model = None, as_json: AsJson = False,
+) -> None:
+    """Recurring narratives: clusters of articles by embedding, with top terms, sources and first appearance."""
+    from ..store.narratives import build_narratives, embed_missing
+    from ..store.narratives import narratives as query
+
+    filters = _filter(source, language, None, date_from, date_to, model)
+    with _store(db) as store:
+        if embed:
+            from ..analyze import Analyzer, default_model_path
+
+            embedded = embed_missing(store, Analyzer.from_bundle(model_path or default_model_path()))
+            err_console.print(f"embedded {embedded:,} articles", markup=False, highlight=False)
+        if build:
+            err_console.print(str(build_narratives(store, filters)), markup=False, highlight=False)
+        rows = query(store, filters, period=period.value)
+    _show(rows, ["id", "label", "size", "first_date", "sources"], as_json, "narratives")
+
+
+@corpus_app.command()
+def search(
+    query: Annotated[str, typer.Argument(help='Words (all must match) and "quoted phrases".')],
+    spans: Annotated[bool, typer.Option("--spans", help="Search the technique spans instead of whole articles.")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+    db: Db = None, source: Sources = None, language: Languages = None, technique: Techniques = None,
+    date_from: DateFrom = None, date_to: DateTo = None, model: Model = None, as_json: AsJson = False,
+) -> None:
+    """Full-text search of the corpus, filtered like every other question."""
+    from ..store.articles import search as run
+
+    with _store(db) as store:
+        hits = run(store, query, _filter(source, language, technique, date_from, date_to, model),
+                   target="spans" if spans else "articles", limit=limit)
+    if as_json:
+        _show(hits, [], True, "")
+        return
+    for hit in hits:
+        article = hit.article
+        heading = f"#{article.id} {article.date or ''} {article.source} {article.title or ''}".strip()
+        out_console.print(heading + (f" [{hit.span_technique}]" if hit.span_technique else ""), markup=False,
+                          highlight=False)
+        out_console.print("    " + hit.snippet.replace("\n", " "), markup=False, highlight=False)
+    if not hits:
+        err_console.print("nothing matches", highlight=False)
+
+
+@corpus_app.command()
+def articles(
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    db: Db = None, source: Sources = None, language: Languages = None, technique: Techniques = None,
+    date_from: DateFrom = None, date_to: DateTo = None, model: Model = None, as_json: AsJson = False,
+) -> None:
+    """The articles behind a number, newest first."""
+    from ..store.articles import list_articles
+
+    with _store(db) as store:
+        rows = list_articles(store, _filter(source, language, technique, date_from, date_to, model),
+                             limit=limit, offset=offset)
+    _show(rows, ["id", "date", "source", "language", "genre", "title", "technique_paragraphs"], as_json, "articles")

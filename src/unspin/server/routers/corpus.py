@@ -1,0 +1,112 @@
+"""``/v1/corpus/*``: the corpus store's questions over HTTP, answered by :mod:`unspin.store`.
+
+Every route takes the same filters as query parameters (``source``, ``language`` and
+``technique`` repeat; ``date_from``/``date_to`` are inclusive; ``model`` picks a model's
+analyses). Values that match nothing give empty results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from pydantic import StringConstraints
+
+from ...schema import AnalysisDocument
+from ...store import CorpusFilter, Store
+from ...store.articles import ArticleRow, Overview, SearchHit, get_analysis, list_articles, overview, search
+from ...store.compare import ComparisonRow, compare
+from ...store.queries import GroupBy, Level, Period, RateRow, Trend, TrendKind, rates, trend
+from ..deps import RuntimeDep, get_caller
+from ..problems import problem_responses
+
+router = APIRouter(prefix="/v1/corpus", tags=["corpus"], dependencies=[Depends(get_caller)],
+                   responses=problem_responses(401, 422, 429, 503))
+
+Value = Annotated[str, StringConstraints(max_length=500)]
+Values = Annotated[list[Value], Query(max_length=200)]
+
+
+def get_store(runtime: RuntimeDep) -> Store:
+    """The server's corpus store; 503 (StoreError) when the database cannot be opened."""
+    return runtime.corpus
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def corpus_filter(
+    source: Values = [],  # noqa: B006 (FastAPI copies defaults)
+    language: Values = [],  # noqa: B006
+    technique: Values = [],  # noqa: B006
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    model: Annotated[str | None, Query(max_length=300)] = None,
+) -> CorpusFilter:
+    """The slice of the corpus a request is about."""
+    return CorpusFilter.build(sources=source, languages=language, techniques=technique, date_from=date_from,
+                              date_to=date_to, model=model)
+
+
+FilterDep = Annotated[CorpusFilter, Depends(corpus_filter)]
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+@router.get("/overview", response_model=Overview, summary="Size of the slice")
+def get_overview(store: StoreDep, filters: FilterDep) -> Overview:
+    """Articles, words, sources, languages, date range and models."""
+    return overview(store, filters)
+
+
+@router.get("/rates", response_model=list[RateRow], summary="Technique rates per source and period")
+def get_rates(store: StoreDep, filters: FilterDep, by: GroupBy = "source", period: Period | None = None,
+              level: Level = "technique") -> list[RateRow]:
+    """Labelled paragraphs per 1,000 words and per article, and the share of articles, with counts."""
+    return rates(store, filters, by=by, period=period, level=level)
+
+
+@router.get("/trend", response_model=Trend, summary="A label over time, with change points")
+def get_trend(store: StoreDep, filters: FilterDep, label: Annotated[str, Query(max_length=100)],
+              kind: TrendKind = "technique", period: Period = "week", by: GroupBy = "source") -> Trend:
+    """Per 1,000 words for techniques and categories, share of articles for frames and genres."""
+    return trend(store, label, filters, kind=kind, period=period, by=by)
+
+
+@router.get("/compare", response_model=list[ComparisonRow], summary="Compare two slices")
+def get_compare(
+    store: StoreDep,
+    a_source: Values = [], a_language: Values = [],  # noqa: B006
+    a_date_from: dt.date | None = None, a_date_to: dt.date | None = None,
+    b_source: Values = [], b_language: Values = [],  # noqa: B006
+    b_date_from: dt.date | None = None, b_date_to: dt.date | None = None,
+    model: Annotated[str | None, Query(max_length=300)] = None, level: Level = "technique",
+) -> list[ComparisonRow]:
+    """Rate ratios of slice A over slice B with 95% intervals and Benjamini-Hochberg q-values."""
+    a = CorpusFilter.build(sources=a_source, languages=a_language, date_from=a_date_from, date_to=a_date_to, model=model)
+    b = CorpusFilter.build(sources=b_source, languages=b_language, date_from=b_date_from, date_to=b_date_to, model=model)
+    return compare(store, a, b, level=level)
+
+
+@router.get("/articles", response_model=list[ArticleRow], summary="Articles in the slice")
+def get_articles(store: StoreDep, filters: FilterDep, limit: Limit = 50, offset: Offset = 0) -> list[ArticleRow]:
+    """Newest first; ``technique`` keeps articles with any of those techniques."""
+    return list_articles(store, filters, limit=limit, offset=offset)
+
+
+@router.get("/articles/{article_id}", response_model=AnalysisDocument, summary="A stored analysis",
+            responses=problem_responses(404))
+def get_article(store: StoreDep, article_id: Annotated[int, Path(ge=1, le=2**62)]) -> dict:
+    analysis = get_analysis(store, article_id)
+    if analysis is None:
+        raise HTTPException(404, detail=f"no stored article {article_id}")
+    return analysis.to_dict()
+
+
+@router.get("/search", response_model=list[SearchHit], summary="Full-text search")
+def get_search(store: StoreDep, filters: FilterDep, q: Annotated[str, Query(min_length=1, max_length=500)],
+               target: Literal["articles", "spans"] = "articles", limit: Limit = 20,
+               offset: Offset = 0) -> list[SearchHit]:
+    """Words are ANDed, "double quotes" make a phrase; no stemming."""
+    return search(store, q, filters, target=target, limit=limit, offset=offset)
