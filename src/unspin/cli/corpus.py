@@ -96,7 +96,7 @@ def _show(rows: Sequence[BaseModel], columns: list[str], as_json: bool, title: s
                         highlight=False)
         return
     if not rows:
-        err_console.print("nothing matches", highlight=False)
+        _say("nothing matches")
         return
     table = Table(title=title, title_justify="left")
     for column in columns:
@@ -104,6 +104,10 @@ def _show(rows: Sequence[BaseModel], columns: list[str], as_json: bool, title: s
     for row in rows:
         table.add_row(*(_cell(getattr(row, c)) for c in columns))
     out_console.print(table)
+
+
+def _say(message: str) -> None:
+    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
 
 
 def _cell(value: Any) -> str:
@@ -129,12 +133,12 @@ def import_(
 
     def report(where: str, reason: str) -> None:
         failures.append(where)
-        err_console.print(f"skipped {where}: {reason}", markup=False, highlight=False, soft_wrap=True)
+        _say(f"skipped {where}: {reason}")
 
     with _store(db) as store:
         for path in results:
             stats = store.import_jsonl(path, batch_size=batch_size, on_error=report)
-            err_console.print(f"{path}: {stats}", markup=False, highlight=False)
+            _say(f"{path}: {stats}")
     if failures:
         raise typer.Exit(1)
 
@@ -163,7 +167,7 @@ def export(
                 count += 1
         finally:
             writer.close()
-    err_console.print(f"wrote {count:,} analyses to {output}", markup=False, highlight=False)
+    _say(f"wrote {count:,} analyses to {output}")
 
 
 def _export_format(output: Path) -> ExportFormat:
@@ -183,8 +187,8 @@ def demo(db: Db = None) -> None:
     with _store(db) as store:
         stats = store.add(demo_analyses())
         built = build_narratives(store)
-        err_console.print(f"demo corpus in {store.url}: {stats}; {built}", markup=False, highlight=False)
-        err_console.print("next: unspin corpus report -o dashboard.html" + (f" --db {db}" if db else ""),
+        _say(f"demo corpus in {store.url}: {stats}; {built}")
+        _say("next: unspin corpus report -o dashboard.html" + (f" --db {db}" if db else ""),
                           markup=False, highlight=False)
 
 
@@ -201,7 +205,7 @@ def report(
     filters = _filter(source, language, technique, date_from, date_to, model)
     with _store(db) as store:
         write_dashboard(store, filters, output, period=period.value)
-    err_console.print(f"wrote {output}", markup=False, highlight=False)
+    _say(f"wrote {output}")
 
 
 @corpus_app.command()
@@ -269,7 +273,7 @@ def trend(
             table.add_row(str(point.period), _cell(point.value) + marker, str(point.count), str(point.articles))
         out_console.print(table)
     if not result.series:
-        err_console.print("nothing matches", highlight=False)
+        _say("nothing matches")
 
 
 @corpus_app.command()
@@ -348,9 +352,9 @@ def narratives(
             from ..analyze import Analyzer, default_model_path
 
             embedded = embed_missing(store, Analyzer.from_bundle(model_path or default_model_path()))
-            err_console.print(f"embedded {embedded:,} articles", markup=False, highlight=False)
+            _say(f"embedded {embedded:,} articles")
         if build:
-            err_console.print(str(build_narratives(store, filters)), markup=False, highlight=False)
+            _say(str(build_narratives(store, filters)))
         rows = query(store, filters, period=period.value)
     _show(rows, ["id", "label", "size", "first_date", "sources"], as_json, "narratives")
 
@@ -379,7 +383,7 @@ def search(
                           highlight=False)
         out_console.print("    " + hit.snippet.replace("\n", " "), markup=False, highlight=False)
     if not hits:
-        err_console.print("nothing matches", highlight=False)
+        _say("nothing matches")
 
 
 @corpus_app.command()

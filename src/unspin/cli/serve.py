@@ -36,6 +36,9 @@ def serve(
     allow_private_urls: Annotated[bool, typer.Option(
         "--allow-private-urls", help="Let the server fetch URLs on loopback and private addresses "
         "(for local testing only).")] = False,
+    db: Annotated[str | None, typer.Option(
+        help="Corpus database for /v1/corpus and the dashboard: a SQLite file or postgresql:// URL "
+        "(default: $UNSPIN_DB, else corpus.db in the user's data directory).", show_default=False)] = None,
     threads: Annotated[int | None, typer.Option(
         min=1, help="Torch threads per process (default: OMP_NUM_THREADS, else one per core).",
         show_default=False)] = None,
@@ -51,7 +54,7 @@ def serve(
     given: dict[str, Any] = {
         "host": host, "port": port, "workers": workers, "model": model, "api_keys": api_keys, "data_dir": data_dir,
         "max_body_mb": max_body_mb, "rate_limit": rate_limit, "cors_origins": cors_origin, "threads": threads,
-        "allow_private_urls": allow_private_urls or None,
+        "allow_private_urls": allow_private_urls or None, "db": db,
     }
     settings = _settings(Settings, {k: v for k, v in given.items() if v is not None})
     _check(settings)

@@ -1,0 +1,163 @@
+"""``unspin corpus`` and ``/v1/corpus`` over real HTTP: the same questions, the same answers, clear errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from unspin.cli import main
+from unspin.store import Store
+from unspin.store.queries import rates
+from unspin.store.synthetic import synthetic_analyses
+
+
+@pytest.fixture(scope="module")
+def corpus_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("corpus") / "corpus.db"
+    with Store(path) as store:
+        store.add(synthetic_analyses(400, sources=3))
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
+    code = main(["corpus", *map(str, args)])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_rates_as_json_match_the_python_function(corpus_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "rates", "--db", corpus_db, "--source", "Outlet 2", "--period", "month", "--json")
+    assert code == 0
+    with Store(corpus_db) as store:
+        from unspin.store import CorpusFilter
+
+        expected = [r.model_dump(mode="json") for r in rates(store, CorpusFilter(sources=["Outlet 2"]), period="month")]
+    assert json.loads(out) == expected and expected
+
+
+def test_every_question_answers_on_the_terminal(corpus_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for args in (["info"], ["rates", "--level", "category"], ["trend", "Loaded_Language", "--period", "month"],
+                 ["compare", "--a-source", "Outlet 1", "--b-source", "Outlet 2"], ["search", "energy prices"],
+                 ["search", "energy", "--spans"], ["articles", "--technique", "Doubt", "--limit", "3"]):
+        code, out, err = run(capsys, *args, "--db", corpus_db)
+        assert code == 0, (args, err)
+        assert out.strip(), args
+
+
+def test_filters_that_match_nothing_say_so(corpus_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "rates", "--db", corpus_db, "--source", "Nobody")
+    assert code == 0 and "nothing matches" in err
+    code, out, _ = run(capsys, "articles", "--db", corpus_db, "--language", "xx", "--json")
+    assert code == 0 and json.loads(out) == []
+
+
+@pytest.mark.parametrize("args, message", [
+    (["rates", "--from", "2024-05-01", "--to", "2024-01-01"], "after date_to"),
+    (["rates", "--model", "nope"], "no analyses by model"),
+    (["info", "--db", "mysql://x/y"], "unsupported database"),
+])
+def test_user_errors_are_one_line(corpus_db: Path, capsys: pytest.CaptureFixture[str], args: list[str],
+                                  message: str) -> None:
+    code, _, err = run(capsys, *args, *([] if "--db" in args else ["--db", corpus_db]))
+    assert code != 0 and message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+
+
+def test_import_export_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    analyses = list(synthetic_analyses(30, sources=2))
+    results = tmp_path / "results.jsonl"
+    lines = [json.dumps(a.to_dict(embedding=True)) for a in analyses]
+    results.write_text("\n".join(lines[:10] + ["{broken"] + lines[10:]) + "\n")
+    db = tmp_path / "c.db"
+    code, _, err = run(capsys, "import", results, "--db", db)
+    assert code == 1 and "results.jsonl:11" in err and "30 added" in err
+    code, _, err = run(capsys, "import", results, "--db", db)
+    assert "0 added, 30 already stored" in err
+    exported = tmp_path / "out.jsonl"
+    assert run(capsys, "export", "-o", exported, "--db", db)[0] == 0
+    documents = [json.loads(line) for line in exported.read_text().splitlines()]
+    assert sorted(d["article"]["content_hash"] for d in documents) == sorted(a.article.content_hash for a in analyses)
+    assert all(len(d["embedding"]) == 384 for d in documents)
+    assert run(capsys, "export", "-o", tmp_path / "out.csv", "--db", db, "--source", "Outlet 1")[0] == 0
+    assert len((tmp_path / "out.csv").read_text(encoding="utf-8-sig").splitlines()) == 16  # header + 15
+    assert run(capsys, "import", tmp_path / "missing.jsonl", "--db", db)[0] == 1
+
+
+def test_analyze_store_writes_while_analysing(tmp_path: Path, model_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text("date 2024-05-01 The corrupt elite betrays our nation.\n\nWake up now!\n")
+    (folder / "b.txt").write_text("date 2024-05-02 Prices rose by two percent in March, officials said.\n")
+    db = tmp_path / "c.db"
+    assert main(["analyze", str(folder), "--model", str(model_path), "--store", "--db", str(db)]) == 0
+    capsys.readouterr()
+    with Store(db) as store:
+        assert [m["articles"] for m in store.models()] == [2]
+    assert main(["analyze", str(folder), "--model", str(model_path), "--store", "--db", str(db),
+                 "-o", str(tmp_path / "out.jsonl")]) == 0
+    with Store(db) as store:
+        assert [m["articles"] for m in store.models()] == [2]  # stored once
+    assert len((tmp_path / "out.jsonl").read_text().splitlines()) == 2
+
+
+# -- over HTTP --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def client(corpus_db: Path, model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator["object"]:
+    pytest.importorskip("fastapi")
+    httpx = pytest.importorskip("httpx")
+    from _live_server import LiveServer
+
+    root = tmp_path_factory.mktemp("corpus-server")
+    with LiveServer("--model", str(model_path), "--db", str(corpus_db), "--rate-limit", "off",
+                    data_dir=root / "data", log_path=root / "server.log") as live:
+        with httpx.Client(base_url=live.url, timeout=60) as http:
+            yield http
+
+
+def test_api_answers_like_the_functions(client, corpus_db: Path) -> None:  # noqa: ANN001
+    response = client.get("/v1/corpus/rates", params={"source": ["Outlet 1", "Outlet 3"], "level": "category"})
+    assert response.status_code == 200
+    with Store(corpus_db) as store:
+        from unspin.store import CorpusFilter
+
+        expected = rates(store, CorpusFilter(sources=["Outlet 1", "Outlet 3"]), level="category")
+    assert response.json() == [r.model_dump(mode="json") for r in expected]
+    overview = client.get("/v1/corpus/overview").json()
+    assert overview["articles"] == 400 and len(overview["sources"]) == 3
+    trend = client.get("/v1/corpus/trend", params={"label": "Doubt", "period": "month"}).json()
+    assert {s["group"] for s in trend["series"]} == {"Outlet 1", "Outlet 2", "Outlet 3"}
+    rows = client.get("/v1/corpus/compare", params={"a_source": "Outlet 1", "b_source": "Outlet 2"}).json()
+    assert rows and {"rate_ratio", "q_value", "ci_low"} <= set(rows[0])
+    listed = client.get("/v1/corpus/articles", params={"technique": "Doubt", "limit": 5}).json()
+    assert len(listed) == 5
+    article = client.get(f"/v1/corpus/articles/{listed[0]['id']}").json()
+    assert any(t["technique"] == "Doubt" for p in article["paragraphs"] for t in p["techniques"])
+    hits = client.get("/v1/corpus/search", params={"q": "energy", "target": "spans", "limit": 3}).json()
+    assert all("energy" in h["snippet"].lower() for h in hits)
+
+
+@pytest.mark.parametrize("path, params, status", [
+    ("/v1/corpus/rates", {"date_from": "2024-06-01", "date_to": "2024-01-01"}, 422),
+    ("/v1/corpus/rates", {"date_from": "not a date"}, 422),
+    ("/v1/corpus/rates", {"period": "year"}, 422),
+    ("/v1/corpus/articles", {"limit": 100000}, 422),
+    ("/v1/corpus/articles/999999", {}, 404),
+    ("/v1/corpus/search", {"q": ""}, 422),
+    ("/v1/corpus/overview", {"model": "nope"}, 422),
+])
+def test_api_errors_are_problems(client, path: str, params: dict, status: int) -> None:  # noqa: ANN001
+    response = client.get(path, params=params)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_api_hostile_values_match_nothing(client) -> None:  # noqa: ANN001
+    for value in ["'; DROP TABLE articles; --", "%", "\\", '"']:
+        assert client.get("/v1/corpus/rates", params={"source": value}).json() == []
+        assert client.get("/v1/corpus/search", params={"q": value}).status_code == 200
+    assert client.get("/v1/corpus/overview").json()["articles"] == 400
