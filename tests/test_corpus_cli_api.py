@@ -107,19 +107,19 @@ def test_analyze_store_writes_while_analysing(tmp_path: Path, model_path: Path,
 # -- over HTTP --------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def client(corpus_db: Path, model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator["object"]:
+def client(corpus_db: Path, model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     pytest.importorskip("fastapi")
     httpx = pytest.importorskip("httpx")
     from _live_server import LiveServer
 
     root = tmp_path_factory.mktemp("corpus-server")
-    with LiveServer("--model", str(model_path), "--db", str(corpus_db), "--rate-limit", "off",
-                    data_dir=root / "data", log_path=root / "server.log") as live:
-        with httpx.Client(base_url=live.url, timeout=60) as http:
-            yield http
+    with (LiveServer("--model", str(model_path), "--db", str(corpus_db), "--rate-limit", "off",
+                     data_dir=root / "data", log_path=root / "server.log") as live,
+          httpx.Client(base_url=live.url, timeout=60) as http):
+        yield http
 
 
-def test_api_answers_like_the_functions(client, corpus_db: Path) -> None:  # noqa: ANN001
+def test_api_answers_like_the_functions(client, corpus_db: Path) -> None:
     response = client.get("/v1/corpus/rates", params={"source": ["Outlet 1", "Outlet 3"], "level": "category"})
     assert response.status_code == 200
     with Store(corpus_db) as store:
@@ -150,13 +150,13 @@ def test_api_answers_like_the_functions(client, corpus_db: Path) -> None:  # noq
     ("/v1/corpus/search", {"q": ""}, 422),
     ("/v1/corpus/overview", {"model": "nope"}, 422),
 ])
-def test_api_errors_are_problems(client, path: str, params: dict, status: int) -> None:  # noqa: ANN001
+def test_api_errors_are_problems(client, path: str, params: dict, status: int) -> None:
     response = client.get(path, params=params)
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
-def test_api_hostile_values_match_nothing(client) -> None:  # noqa: ANN001
+def test_api_hostile_values_match_nothing(client) -> None:
     for value in ["'; DROP TABLE articles; --", "%", "\\", '"']:
         assert client.get("/v1/corpus/rates", params={"source": value}).json() == []
         assert client.get("/v1/corpus/search", params={"q": value}).status_code == 200

@@ -15,7 +15,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from unspin.analysis import Analysis, LabelScore, ParagraphAnalysis, Span, TechniqueScore
+from unspin.analysis import (
+    Analysis,
+    LabelScore,
+    ParagraphAnalysis,
+    Span,
+    TechniqueScore,
+)
 from unspin.article import Article
 from unspin.errors import InputError, StoreError
 from unspin.store import CorpusFilter, Store

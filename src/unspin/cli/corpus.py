@@ -188,8 +188,7 @@ def demo(db: Db = None) -> None:
         stats = store.add(demo_analyses())
         built = build_narratives(store)
         _say(f"demo corpus in {store.url}: {stats}; {built}")
-        _say("next: unspin corpus report -o dashboard.html" + (f" --db {db}" if db else ""),
-                          markup=False, highlight=False)
+        _say("next: unspin corpus report -o dashboard.html" + (f" --db {db}" if db else ""))
 
 
 @corpus_app.command()
@@ -200,7 +199,7 @@ def report(
     date_from: DateFrom = None, date_to: DateTo = None, model: Model = None,
 ) -> None:
     """Write the corpus dashboard as one self-contained HTML file (works offline)."""
-    from ..store.dashboard import write_dashboard
+    from ..render.dashboard import write_dashboard
 
     filters = _filter(source, language, technique, date_from, date_to, model)
     with _store(db) as store:

@@ -52,10 +52,14 @@ class CorpusFilter(BaseModel):
         return conditions
 
 
+EVERYTHING = CorpusFilter()  # the default slice: the whole corpus (filters are immutable)
+
+
 def _first_error(exc: ValueError) -> str:
     errors = getattr(exc, "errors", None)
     if callable(errors):
         first = errors()[0]
         where = ".".join(str(x) for x in first.get("loc", ()))
-        return f"{where}: {first['msg']}" if where else first["msg"]
+        message = str(first["msg"]).removeprefix("Value error, ")
+        return f"{where}: {message}" if where else message
     return str(exc)

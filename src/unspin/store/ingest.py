@@ -53,7 +53,7 @@ def period_keys(day: dt.date | None) -> tuple[dt.date, dt.date, dt.date]:
     return day, day - dt.timedelta(days=day.weekday()), day.replace(day=1)
 
 
-def add_analyses(connection_source, analyses: Iterable[Analysis], *,  # noqa: ANN001
+def add_analyses(connection_source, analyses: Iterable[Analysis], *,
                  batch_size: int = DEFAULT_BATCH_SIZE, stats: ImportStats | None = None) -> ImportStats:
     """Store analyses; ``connection_source`` is an Engine. Returns how many were added and skipped."""
     stats = stats or ImportStats()

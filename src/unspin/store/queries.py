@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from ..taxonomy import TECHNIQUES
 from . import tables as t
-from .filters import CorpusFilter
+from .filters import EVERYTHING, CorpusFilter
 from .store import Store
 
 Period = Literal["day", "week", "month"]
@@ -42,13 +42,13 @@ class RateRow(BaseModel):
     share_of_articles: float
 
 
-def rates(store: Store, filters: CorpusFilter = CorpusFilter(), *, by: GroupBy = "source",
+def rates(store: Store, filters: CorpusFilter = EVERYTHING, *, by: GroupBy = "source",
           period: Period | None = None, level: Level = "technique") -> list[RateRow]:
     """Technique (or category) use per source (or language) and period, with counts and rates."""
     return _rates(store, filters, by, period, level, _labels_of(filters, level))
 
 
-def frame_shares(store: Store, filters: CorpusFilter = CorpusFilter(), *, by: GroupBy = "source",
+def frame_shares(store: Store, filters: CorpusFilter = EVERYTHING, *, by: GroupBy = "source",
                  period: Period | None = None) -> list[RateRow]:
     """Frames per source (or language) and period: read ``articles_with`` and ``share_of_articles``.
 
@@ -73,7 +73,7 @@ def _rates(store: Store, filters: CorpusFilter, by: GroupBy, period: Period | No
     return rows
 
 
-def groups(store: Store, filters: CorpusFilter = CorpusFilter(), *, by: GroupBy = "source",
+def groups(store: Store, filters: CorpusFilter = EVERYTHING, *, by: GroupBy = "source",
            period: Period | None = None) -> dict[tuple[str, dt.date | None], tuple[int, int]]:
     """Articles and words per group and period: the denominators of :func:`rates`."""
     model_id = store.model_id(filters.model)
@@ -201,7 +201,7 @@ class Trend(BaseModel):
     series: list[TrendSeries]
 
 
-def trend(store: Store, label: str, filters: CorpusFilter = CorpusFilter(), *, kind: TrendKind = "technique",
+def trend(store: Store, label: str, filters: CorpusFilter = EVERYTHING, *, kind: TrendKind = "technique",
           period: Period = "week", by: GroupBy = "source") -> Trend:
     """A label's rate over time, per source (or language), with change points.
 
@@ -241,7 +241,7 @@ MIN_SEGMENT = 3  # periods
 
 
 def change_points(points: list[TrendPoint]) -> list[dt.date]:
-    """Periods where the series' mean shifts, by PELT (ruptures) on a least-squares cost.
+    """Periods where the series' mean shifts, by PELT on a least-squares cost.
 
     The penalty is the BIC-like ``2 * sigma**2 * log(n)``, with the noise ``sigma``
     estimated from the median absolute difference of consecutive values, so a series
@@ -250,15 +250,44 @@ def change_points(points: list[TrendPoint]) -> list[dt.date]:
     """
     if len(points) < 3 * MIN_SEGMENT:
         return []
-    import ruptures  # noqa: PLC0415  (loaded only for trends)
-
     values = np.array([p.value for p in points], dtype=float)
     sigma = float(np.median(np.abs(np.diff(values)))) / (math.sqrt(2) * 0.6745)
     if sigma == 0.0:
         sigma = float(values.std()) or 1.0
     penalty = 2 * sigma**2 * math.log(len(values))
-    breaks = ruptures.Pelt(model="l2", min_size=MIN_SEGMENT, jump=1).fit(values).predict(pen=penalty)
+    breaks = pelt_l2(values, penalty, MIN_SEGMENT)
     return [points[i].period for i in breaks[:-1]]
+
+
+def pelt_l2(values: np.ndarray, penalty: float, min_size: int) -> list[int]:
+    """The segment ends (the last is ``len(values)``) that ``ruptures.Pelt(model="l2", jump=1)`` finds.
+
+    The same recursion, admissible set, pruning and tie-breaking as ruptures' PELT, with
+    the segment costs from cumulative sums and each step done for all admissible starts at
+    once: a weekly series of three years takes milliseconds instead of tens (and a daily
+    one seconds) in ruptures' pure-Python loop. Results match ruptures up to rounding.
+    """
+    n = len(values)
+    centred = values - values.mean()  # smaller sums, less cancellation
+    s1 = np.concatenate(([0.0], np.cumsum(centred)))
+    s2 = np.concatenate(([0.0], np.cumsum(centred * centred)))
+    best = np.full(n + 1, np.inf)  # best[t]: the lowest penalised cost of values[:t]
+    best[0] = 0.0
+    previous = np.zeros(n + 1, dtype=np.int64)
+    admissible = np.empty(0, dtype=np.int64)
+    for end in [*range(min_size, n), n]:
+        admissible = np.append(admissible, end - min_size)
+        admissible = admissible[np.isfinite(best[admissible])]  # starts with no partition before them
+        cost = np.maximum((s2[end] - s2[admissible]) - (s1[end] - s1[admissible]) ** 2 / (end - admissible), 0.0)
+        total = best[admissible] + (cost + penalty)
+        first = int(np.argmin(total))  # the first of equal minima, as ruptures
+        best[end], previous[end] = total[first], admissible[first]
+        admissible = admissible[total <= total[first] + penalty]
+    breaks, end = [], n
+    while end > 0:
+        breaks.append(end)
+        end = int(previous[end])
+    return breaks[::-1]
 
 
 # -- helpers ---------------------------------------------------------------------------------------

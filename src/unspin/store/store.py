@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Self
 
 import sqlalchemy as sa
 
@@ -25,7 +26,7 @@ class Store:
     def __init__(self, target: str | Path | None = None) -> None:
         self.engine = create_engine(target)
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -64,7 +65,10 @@ class Store:
 
     def model_id(self, model: str | None = None) -> int:
         """The id of ``NAME==VERSION`` or ``VERSION``; the latest imported model when None; -1 for an empty store."""
-        models = self.models()
+        m = t.models.c  # every query asks this: read the small models table only, no article counts
+        query = sa.select(m.id, m.name, m.version).order_by(m.first_imported.desc(), m.id.desc())
+        with self.engine.connect() as connection:
+            models = [dict(row._mapping) for row in connection.execute(query)]
         if model is None:
             return models[0]["id"] if models else -1
         for m in models:

@@ -18,9 +18,7 @@ from ..analysis import Analysis, LabelScore, ParagraphAnalysis, Span, TechniqueS
 from ..article import Article
 from ..taxonomy import FRAME_LABELS, TECHNIQUE_LABELS
 
-WORDS = ("the government said minister people country energy prices border crisis election vote market "
-         "security army health vaccine report officials week city workers company plan law court police "
-         "agreement talks budget tax school hospital rain season league club").split()
+WORDS = ["the", "government", "said", "minister", "people", "country", "energy", "prices", "border", "crisis", "election", "vote", "market", "security", "army", "health", "vaccine", "report", "officials", "week", "city", "workers", "company", "plan", "law", "court", "police", "agreement", "talks", "budget", "tax", "school", "hospital", "rain", "season", "league", "club"]
 NARRATIVE_WORDS = [("energy", "prices", "gas", "winter"), ("border", "crisis", "migrants", "army"),
                    ("election", "vote", "fraud", "ballot"), ("health", "vaccine", "hospital", "virus")]
 EMBEDDING_DIM = 384
@@ -64,7 +62,7 @@ def _analysis(rng: random.Random, i: int, outlet: int, day: dt.date, language: s
                     dict(model), vector / np.linalg.norm(vector))
 
 
-def _paragraph(rng: random.Random, text: str, p, rate: float) -> ParagraphAnalysis:  # noqa: ANN001
+def _paragraph(rng: random.Random, text: str, p, rate: float) -> ParagraphAnalysis:
     techniques = [x for x in TECHNIQUE_LABELS if rng.random() < rate / (1 + TECHNIQUE_LABELS.index(x))]
     spans = []
     for technique in techniques:

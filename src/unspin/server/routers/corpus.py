@@ -15,9 +15,27 @@ from pydantic import StringConstraints
 
 from ...schema import AnalysisDocument
 from ...store import CorpusFilter, Store
-from ...store.articles import ArticleRow, Overview, SearchHit, get_analysis, list_articles, overview, search
+from ...store.articles import (
+    ArticleRow,
+    Overview,
+    SearchHit,
+    get_analysis,
+    list_articles,
+    overview,
+    search,
+)
 from ...store.compare import ComparisonRow, compare
-from ...store.queries import GroupBy, Level, Period, RateRow, Trend, TrendKind, rates, trend
+from ...store.dashboard import Dashboard, dashboard_data
+from ...store.queries import (
+    GroupBy,
+    Level,
+    Period,
+    RateRow,
+    Trend,
+    TrendKind,
+    rates,
+    trend,
+)
 from ..deps import RuntimeDep, get_caller
 from ..problems import problem_responses
 
@@ -90,9 +108,17 @@ def get_compare(
 
 
 @router.get("/articles", response_model=list[ArticleRow], summary="Articles in the slice")
-def get_articles(store: StoreDep, filters: FilterDep, limit: Limit = 50, offset: Offset = 0) -> list[ArticleRow]:
-    """Newest first; ``technique`` keeps articles with any of those techniques."""
-    return list_articles(store, filters, limit=limit, offset=offset)
+def get_articles(store: StoreDep, filters: FilterDep, frame: Annotated[str | None, Query(max_length=100)] = None,
+                 limit: Limit = 50, offset: Offset = 0) -> list[ArticleRow]:
+    """Newest first; ``technique`` keeps articles with any of those techniques, ``frame`` those with that frame."""
+    return list_articles(store, filters, frame=frame, limit=limit, offset=offset)
+
+
+@router.get("/dashboard", response_model=Dashboard, summary="Everything the corpus dashboard draws")
+def get_dashboard(store: StoreDep, filters: FilterDep, period: Period = "month") -> dict:
+    """Techniques by source, trends of the most used techniques with change points, frames by source, the
+    slice's overview and the filter options (from the whole corpus)."""
+    return dashboard_data(store, filters, period=period)
 
 
 @router.get("/articles/{article_id}", response_model=AnalysisDocument, summary="A stored analysis",
