@@ -22,6 +22,7 @@ from ..batch import (
     DEFAULT_BATCH_SIZE, ErrorLog, LogProgress, NoProgress, ProgressReporter, RichProgress, configure_threads,
     errors_path_for, load_done_hashes, run_batch,
 )
+from ..cluster.plan import DEFAULT_PARTITION_ROWS
 from ..errors import UnspinError
 from ..formats.inputs import (
     DEFAULT_GLOBS, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Document, ReadOptions, count_documents, is_batch,
@@ -108,6 +109,13 @@ def analyze(
         "else corpus.db in the user's data directory).", show_default=False)] = None,
     embeddings: Annotated[bool, typer.Option(
         "--embeddings", help="Add each article's embedding to JSON/JSONL output (for `unspin corpus import`).")] = False,
+    cluster: Annotated[str | None, typer.Option(
+        metavar="ADDRESS", help="Analyse JSONL, CSV or Parquet shards on a Dask cluster: tcp://HOST:8786, or "
+        "local:N for N local worker processes; --output names the results folder (docs/distributed.md).",
+        show_default=False)] = None,
+    partition_size: Annotated[int, typer.Option(
+        min=1, metavar="ROWS", help="With --cluster: records per partition, the unit a worker analyses and "
+        "a rerun skips once finished.")] = DEFAULT_PARTITION_ROWS,
 ) -> None:
     """Find persuasion techniques, frames and genre in articles."""
     inputs, feeds = inputs or [], feed or []
@@ -117,6 +125,14 @@ def analyze(
         input_format=input_format.value, encoding=encoding, globs=tuple(glob or DEFAULT_GLOBS),
         fields=parse_field_overrides(field or []), max_bytes=int(max_size * 2**20), timeout=timeout,
     )
+    if cluster is not None:
+        from ._cluster import analyze_on_cluster  # noqa: PLC0415  (Dask loads only for a cluster run)
+
+        return analyze_on_cluster(
+            cluster, inputs, feeds, options, globs=glob, output=output, fmt=format and format.value, errors=errors,
+            resume=resume, store=store, embeddings=embeddings, model=model, threshold=threshold,
+            partition_rows=partition_size, batch_size=batch_size, threads=threads,
+        )
     batch = is_batch(inputs, feeds, options)
     fmt = _output_format(format, output, batch)
     errors_path = errors or (errors_path_for(output) if output is not None and batch else None)

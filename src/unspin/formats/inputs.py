@@ -1,9 +1,9 @@
 """Read articles from anywhere: text files, directories, stdin, JSONL, CSV, HTML, URLs and feeds.
 
 Every reader yields :class:`Document` objects: a ``name`` saying where the article came
-from (a path, ``path:line`` for a JSONL or CSV record, a URL) and either the
-:class:`~unspin.article.Article` or the ``reason`` it could not be read. A bad file,
-line, row, page or feed item never stops the stream.
+from (a path, ``path:line`` for a JSONL or CSV record, ``path:row`` for a Parquet row
+counted from 1, a URL) and either the :class:`~unspin.article.Article` or the ``reason``
+it could not be read. A bad file, line, row, page or feed item never stops the stream.
 
 How an input is read
 --------------------
@@ -17,14 +17,16 @@ a directory               every file below it matching ``globs`` (default ``*.tx
                           hidden files and folders skipped, each read by its suffix
 ``.jsonl``/``.ndjson``    one JSON object per line
 ``.csv``/``.tsv``         one article per row, the first row names the columns
+``.parquet``/``.pq``      one article per row (needs pyarrow); only the columns named in
+                          ``fields`` are read
 ``.html``/``.htm``        main text, title, date and site name extracted with trafilatura
 anything else             a plain-text article, with or without a ``date YYYY-MM-DD`` header
 ========================  ====================================================================
 
-Record fields (JSONL keys, CSV columns) are matched case-insensitively against
+Record fields (JSONL keys, CSV and Parquet columns) are matched case-insensitively against
 :data:`DEFAULT_FIELDS`, which :func:`parse_field_overrides` can change. Whole-document
 inputs larger than ``max_bytes`` (10 MiB by default) are refused with a clear message
-rather than read; JSONL and CSV files may be of any size, but each record is capped the same.
+rather than read; JSONL, CSV and Parquet files may be of any size, but each record is capped the same.
 Text that is not UTF-8 is decoded with a detected (or given) encoding, which is reported
 in ``article.meta["encoding"]``.
 """
@@ -38,12 +40,15 @@ import email.utils
 import io
 import json
 import logging
+import lzma
 import re
 import sys
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
@@ -66,6 +71,7 @@ __all__ = [
     "article_from_html",
     "article_from_record",
     "count_documents",
+    "count_records",
     "format_of",
     "is_batch",
     "is_url",
@@ -73,9 +79,10 @@ __all__ = [
     "public_address",
     "read_documents",
     "read_feed",
+    "read_records",
 ]
 
-InputFormat = Literal["auto", "text", "jsonl", "csv", "html", "urls"]
+InputFormat = Literal["auto", "text", "jsonl", "csv", "parquet", "html", "urls"]
 FieldKey = Literal["text", "id", "title", "date", "source", "url", "language"]
 
 DEFAULT_FIELDS: Mapping[str, tuple[str, ...]] = {
@@ -94,10 +101,15 @@ MAX_REDIRECTS = 5
 MIN_MAIN_TEXT_WORDS = 15  # below this an HTML page's "main text" is menus or a JavaScript notice
 
 _SUFFIX_FORMATS: Mapping[str, InputFormat] = {
-    ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "csv",
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".pq": "parquet",
     ".html": "html", ".htm": "html", ".xhtml": "html",
 }
-_STREAM_FORMATS = ("jsonl", "csv", "urls")
+_STREAM_FORMATS = ("jsonl", "csv", "parquet", "urls")
+# What reading a file that breaks off raises: a truncated or corrupt compressed file (read
+# through fsspec by a cluster run), a lost connection.
+_BROKEN_STREAM = (OSError, EOFError, zlib.error, lzma.LZMAError)
+_PARQUET_BATCH_ROWS = 256
+_TSV = re.compile(r"\.tsv(\.(gz|bz2|xz|zst|lz4))?$", re.IGNORECASE)  # compressed shards: see unspin.cluster
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<\?xml[^>]*>\s*<html)", re.IGNORECASE)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
@@ -145,7 +157,7 @@ class ReadOptions:
 
     Parameters
     ----------
-    input_format : {"auto", "text", "jsonl", "csv", "html", "urls"}
+    input_format : {"auto", "text", "jsonl", "csv", "parquet", "html", "urls"}
         ``auto`` picks by file suffix (see the module docstring); ``urls`` reads a list of
         URLs, one a line (``#`` starts a comment).
     encoding : str
@@ -166,6 +178,9 @@ class ReadOptions:
         addresses. A server fetching its users' URLs turns this off: every address a host
         resolves to is then checked when connecting (redirects included), and the
         connection goes to the address that was checked.
+    records : range, optional
+        Read only these records (0-based; blank lines and rows are not records) of each
+        JSONL, CSV or Parquet file: one partition of a large file in a cluster run.
     """
 
     input_format: InputFormat = "auto"
@@ -176,6 +191,7 @@ class ReadOptions:
     timeout: float = DEFAULT_TIMEOUT
     exclude: frozenset[Path] = frozenset()
     allow_private_addresses: bool = True
+    records: range | None = None
 
 
 def parse_field_overrides(overrides: Iterable[str]) -> dict[str, tuple[str, ...]]:
@@ -310,23 +326,41 @@ def _read_file(path: Path, fmt: InputFormat, options: ReadOptions, id: str) -> A
     return _read_whole(str(path), _open_capped(path, options.max_bytes), fmt, options, id=id)
 
 
+def read_records(name: str, open_stream: Callable[[], IO[bytes]], fmt: InputFormat,
+                 options: ReadOptions | None = None) -> Iterator[Document]:
+    """The documents of one JSONL, CSV or Parquet file that ``open_stream`` opens, local or remote.
+
+    This is how a cluster run reads a partition: ``open_stream`` comes from fsspec, and
+    ``options.records`` picks the partition's records. The stream is closed after reading.
+    """
+    options = options or ReadOptions()
+    with Fetcher(options) as fetcher:
+        yield from _read_stream(name, open_stream, fmt, options, fetcher)
+
+
 def _read_stream(name: str, source: IO[bytes] | Callable[[], IO[bytes]], fmt: InputFormat,
                  options: ReadOptions, fetcher: Fetcher) -> Iterator[Document]:
     """Read ``source`` as ``fmt``: stdin (left open), or a function opening a stream (closed after reading)."""
+    if fmt == "parquet":
+        yield from _read_parquet(name, source, options)
+        return
     try:
         stream = source() if callable(source) else source
         if fmt not in _STREAM_FORMATS:
             data = _read_capped(stream, options.max_bytes)
         else:
             lines, encoding = _text_lines(name, stream, options, fmt, close=callable(source))
-    except (OSError, InputError) as exc:
+    except (*_BROKEN_STREAM, InputError) as exc:
         yield Document(name, reason=_reason(exc, name))
         return
     if fmt not in _STREAM_FORMATS:
         yield _document(name, lambda: _read_whole(name, data, fmt, options))
         return
     with lines:
-        yield from _RECORD_READERS[fmt](name, lines, encoding, options, fetcher)
+        try:
+            yield from _RECORD_READERS[fmt](name, lines, encoding, options, fetcher)
+        except _BROKEN_STREAM as exc:
+            yield Document(name, reason=f"the file breaks off: {_reason(exc, name)}")
 
 
 def _read_whole(name: str, data: bytes, fmt: InputFormat, options: ReadOptions, **metadata: Any) -> Article:
@@ -508,10 +542,20 @@ def _check_record_size(text: str, max_bytes: int) -> None:
         raise InputError(f"the record is larger than the {_size(max_bytes)} limit for one article; raise --max-size")
 
 
+def _selected(records: Iterator[Any], wanted: range | None) -> Iterator[Any]:
+    """The records numbered ``wanted`` (all when None), parsed by the caller only once selected."""
+    return records if wanted is None else islice(records, wanted.start, wanted.stop)
+
+
+def _first_selected(wanted: range | None) -> bool:
+    """Whether the first record is wanted: a problem with the whole file is reported by that partition only."""
+    return wanted is None or 0 in wanted
+
+
 def _read_jsonl(name: str, lines: IO[str], encoding: str, options: ReadOptions, fetcher: Fetcher) -> Iterator[Document]:
-    for number, line in enumerate(lines, start=1):
-        if line.strip():
-            yield _document(f"{name}:{number}", _jsonl_article, line, encoding, options)
+    records = ((number, line) for number, line in enumerate(lines, start=1) if line.strip())
+    for number, line in _selected(records, options.records):
+        yield _document(f"{name}:{number}", _jsonl_article, line, encoding, options)
 
 
 def _jsonl_article(line: str, encoding: str, options: ReadOptions) -> Article:
@@ -531,27 +575,41 @@ def _read_csv(name: str, lines: IO[str], encoding: str, options: ReadOptions, fe
     header = [cell.strip() for cell in next(rows, [])]
     problem = _header_problem(header, options.fields["text"])
     if problem:
-        yield Document(name, reason=problem)
+        if _first_selected(options.records):
+            yield Document(name, reason=problem)
         return
     yield from _csv_documents(name, rows, header, encoding, options)
 
 
 def _csv_reader(name: str, lines: Iterable[str], options: ReadOptions) -> Any:
     csv.field_size_limit(max(csv.field_size_limit(), options.max_bytes))
-    return csv.reader(lines, delimiter="\t" if name.lower().endswith(".tsv") else ",")
+    return csv.reader(lines, delimiter="\t" if _TSV.search(name) else ",")
 
 
 def _header_problem(header: list[str], text_names: tuple[str, ...]) -> str | None:
     if not any(header):
         return "the CSV file is empty; it needs a header row naming its columns"
-    lowered = {h.lower() for h in header}
+    return _text_column_problem(header, text_names, "the header has")
+
+
+def _text_column_problem(columns: list[str], text_names: tuple[str, ...], listed: str) -> str | None:
+    lowered = {c.lower() for c in columns}
     if not any(n.lower() in lowered for n in text_names):
-        return (f"no text column {' or '.join(map(repr, text_names))} (the header has {', '.join(header)}); "
+        return (f"no text column {' or '.join(map(repr, text_names))} ({listed} {', '.join(columns)}); "
                 f"name it with --field text=COLUMN")
     return None
 
 
 def _csv_documents(name: str, rows: Any, header: list[str], encoding: str, options: ReadOptions) -> Iterator[Document]:
+    for line, row in _selected(_csv_records(rows), options.records):
+        if isinstance(row, csv.Error):
+            yield Document(f"{name}:{line}", reason=f"malformed CSV row ({row})")
+        else:
+            yield _document(f"{name}:{line}", _csv_article, row, header, encoding, options)
+
+
+def _csv_records(rows: Any) -> Iterator[tuple[int, list[str] | csv.Error]]:
+    """(first line, row or the error reading it) for every row that is not blank."""
     start = rows.line_num + 1
     while True:
         try:
@@ -559,11 +617,10 @@ def _csv_documents(name: str, rows: Any, header: list[str], encoding: str, optio
         except StopIteration:
             return
         except csv.Error as exc:
-            yield Document(f"{name}:{start}", reason=f"malformed CSV row ({exc})")
-            start = rows.line_num + 1
-            continue
-        if any(cell.strip() for cell in row):
-            yield _document(f"{name}:{start}", _csv_article, row, header, encoding, options)
+            yield start, exc
+        else:
+            if any(cell.strip() for cell in row):
+                yield start, row
         start = rows.line_num + 1
 
 
@@ -574,6 +631,74 @@ def _csv_article(row: list[str], header: list[str], encoding: str, options: Read
         _check_record_size(cell, options.max_bytes)
         _check_decoded(cell, encoding)
     return _with_encoding(article_from_record(dict(zip(header, row, strict=True)), options.fields), encoding)
+
+
+# ---------------------------------------------------------------------------- records: Parquet
+
+
+def _read_parquet(name: str, source: IO[bytes] | Callable[[], IO[bytes]], options: ReadOptions) -> Iterator[Document]:
+    """One document per row of a Parquet file; only the columns named in ``options.fields`` are read."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        yield Document(name, reason="reading Parquet needs pyarrow: pip install 'unspin[parquet]'")
+        return
+    try:
+        stream = source() if callable(source) else io.BytesIO(source.read())  # Parquet is read from its end: stdin cannot seek
+    except _BROKEN_STREAM as exc:
+        yield Document(name, reason=_reason(exc, name))
+        return
+    with stream:
+        try:
+            parquet = pq.ParquetFile(stream)
+        except (*_BROKEN_STREAM, pa.ArrowException) as exc:
+            yield Document(name, reason=f"not a readable Parquet file ({exc})")
+            return
+        try:
+            yield from _parquet_documents(name, parquet, options)
+        except (*_BROKEN_STREAM, pa.ArrowException) as exc:
+            yield Document(name, reason=f"the file breaks off: {exc}")
+
+
+def _parquet_documents(name: str, parquet: Any, options: ReadOptions) -> Iterator[Document]:
+    columns = parquet.schema_arrow.names
+    problem = _text_column_problem(columns, options.fields["text"], "the columns are")
+    if problem:
+        if _first_selected(options.records):
+            yield Document(name, reason=problem)
+        return
+    wanted = {n.lower() for names in options.fields.values() for n in names}
+    read = [c for c in columns if c.lower() in wanted]
+    for row, record in _parquet_rows(parquet, read, options.records):
+        yield _document(f"{name}:{row + 1}", _parquet_article, record, options)
+
+
+def _parquet_rows(parquet: Any, columns: list[str], wanted: range | None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(row index, record) of the wanted rows, reading only the row groups that hold them."""
+    groups: list[int] = []
+    first = offset = 0
+    for group in range(parquet.metadata.num_row_groups):
+        size = parquet.metadata.row_group(group).num_rows
+        if wanted is None or (offset < wanted.stop and wanted.start < offset + size):
+            first = first if groups else offset
+            groups.append(group)
+        offset += size
+    if not groups:
+        return
+    row = first
+    for batch in parquet.iter_batches(batch_size=_PARQUET_BATCH_ROWS, row_groups=groups, columns=columns):
+        for record in batch.to_pylist():
+            if wanted is None or row in wanted:
+                yield row, record
+            row += 1
+
+
+def _parquet_article(record: dict[str, Any], options: ReadOptions) -> Article:
+    for value in record.values():
+        if isinstance(value, str):
+            _check_record_size(value, options.max_bytes)
+    return article_from_record(record, options.fields)
 
 
 # ---------------------------------------------------------------------------- HTML, URLs and feeds
@@ -892,24 +1017,36 @@ def count_documents(inputs: Iterable[str], options: ReadOptions | None = None) -
 
 def _count_in_file(path: Path, options: ReadOptions) -> int | None:
     fmt = format_of(path, options)
+    if fmt not in ("jsonl", "csv", "parquet"):
+        return None if fmt == "urls" else 1
     try:
-        if fmt == "jsonl":
-            return _count_lines(path)
-        if fmt == "csv":
-            with path.open(encoding="utf-8", errors="replace", newline="") as lines:
-                return max(sum(1 for _ in _csv_reader(str(path), lines, options)) - 1, 1)
-    except (OSError, csv.Error):
+        with path.open("rb") as stream:
+            return max(count_records(str(path), stream, fmt, options), 1)
+    except (OSError, ValueError, ImportError, csv.Error):  # the reader reports the file as one failed document
         return 1
-    return None if fmt == "urls" else 1
 
 
-def _count_lines(path: Path) -> int:
+def count_records(name: str, stream: IO[bytes], fmt: InputFormat, options: ReadOptions | None = None) -> int:
+    """The records of a JSONL, CSV or Parquet file, to cut it into partitions and to show progress.
+
+    JSONL lines are counted without parsing (blank lines, which are no records, too); CSV
+    rows are parsed, since article text often spans lines; a Parquet file is not read
+    beyond its footer.
+    """
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(stream).metadata.num_rows)
+    if fmt == "csv":
+        lines = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
+        rows = _csv_reader(name, lines, options or ReadOptions())
+        next(rows, None)  # the header
+        return sum(1 for _ in _csv_records(rows))
     count, last = 0, b"\n"
-    with path.open("rb") as stream:
-        while chunk := stream.read(_SNIFF_BYTES):
-            count += chunk.count(b"\n")
-            last = chunk[-1:]
-    return max(count + (last != b"\n"), 1)
+    while chunk := stream.read(_SNIFF_BYTES):
+        count += chunk.count(b"\n")
+        last = chunk[-1:]
+    return count + (last != b"\n")
 
 
 _RECORD_READERS: Mapping[str, Callable[[str, IO[str], str, ReadOptions, Fetcher], Iterator[Document]]] = {

@@ -30,6 +30,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import Path as FastApiPath
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import (
@@ -50,23 +51,28 @@ from ..analysis import Analysis
 from ..article import Article
 from ..errors import InputError, UnspinError
 from ..formats.inputs import ReadOptions, read_documents
+from ..render.dashboard import dashboard_assets, dashboard_context
 from ..render.html import (
     article_context,
     render_html,
     report_assets,
     report_environment,
 )
+from ..store.articles import get_analysis, list_articles
+from ..store.dashboard import dashboard_data
 from ..taxonomy import GENRES, technique
 from .deps import Caller, RuntimeDep, get_caller, get_inference
 from .inference import ShuttingDown
 from .jobs import ACTIVE, complete_lines_end, read_prefix
 from .problems import status_of
 from .routers.analyze import AnalyzeRequest, article_of
+from .routers.corpus import FilterDep
 from .routers.jobs import JobUrls, _display_name, _upload_format, public_job
 from .runtime import Runtime
 
 KEY_COOKIE = "unspin_key"
 RESULTS_LISTED = 100
+CORPUS_ARTICLES_LISTED = 25
 _HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 _BATCH_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".tsv")
 _CSS = "text/css; charset=utf-8"
@@ -168,10 +174,14 @@ def _cookie_path(request: Request) -> str:
 @cache
 def _assets() -> dict[str, tuple[bytes, str]]:
     css, js = report_assets()
+    dashboard_css, dashboard_js, echarts = dashboard_assets()
     static = resources.files("unspin.server") / "ui_static"
     return {
         "report.css": (css.encode("utf-8"), _CSS),
         "report.js": (js.encode("utf-8"), _JS),
+        "dashboard.css": (dashboard_css.encode("utf-8"), _CSS),
+        "dashboard.js": (dashboard_js.encode("utf-8"), _JS),
+        "echarts.min.js": (echarts.encode("utf-8"), _JS),
         "ui.css": ((static / "ui.css").read_bytes(), _CSS),
         "ui.js": ((static / "ui.js").read_bytes(), _JS),
         "icon.svg": ((static / "icon.svg").read_bytes(), "image/svg+xml"),
@@ -298,6 +308,29 @@ async def _stored(runtime: Runtime, analysis_id: str) -> bytes:
 
 def _attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+# ---------------------------------------------------------------------------- the corpus
+
+
+@pages.get("/corpus")
+def corpus_page(request: Request, runtime: RuntimeDep, filters: FilterDep) -> HTMLResponse:
+    """The corpus dashboard of a slice; its filter form is a GET form, so it works without script too."""
+    store = runtime.corpus
+    articles = list_articles(store, filters, limit=CORPUS_ARTICLES_LISTED)
+    context = dashboard_context(dashboard_data(store, filters), mode="web", link=f"{_root(request)}/corpus",
+                                articles=articles)
+    return _render(request, "corpus.html.j2", {**context, "section": "corpus"})
+
+
+@pages.get("/corpus/articles/{article_id}")
+def corpus_article_page(article_id: Annotated[int, FastApiPath(ge=1, le=2**62)], request: Request,
+                        runtime: RuntimeDep) -> HTMLResponse:
+    """A stored article's analysis, as the HTML report."""
+    analysis = get_analysis(runtime.corpus, article_id)
+    if analysis is None:
+        raise HTTPException(404, detail=f"no article {article_id} in the corpus")
+    return _report_page(request, analysis, links=[("Back to the corpus", f"{_root(request)}/corpus")])
 
 
 # ---------------------------------------------------------------------------- batch jobs

@@ -15,8 +15,8 @@ from ..analysis import Analysis, LabelScore, ParagraphAnalysis, Span, TechniqueS
 from ..article import Article, Paragraph
 from ..errors import InputError
 from . import tables as t
-from .filters import CorpusFilter
-from .queries import uses_any_technique
+from .filters import EVERYTHING, CorpusFilter
+from .queries import aggregate_table, uses_any_technique
 from .store import Store
 
 MAX_PAGE = 500
@@ -55,19 +55,21 @@ class Overview(BaseModel):
     model: str | None  # the one the numbers are for
 
 
-def overview(store: Store, filters: CorpusFilter = CorpusFilter()) -> Overview:
+def overview(store: Store, filters: CorpusFilter = EVERYTHING) -> Overview:
     """Size of the slice: articles, words, sources, languages and dates (from the aggregates)."""
     model_id = store.model_id(filters.model)
-    g = t.agg_articles
+    g = aggregate_table(t.agg_articles, filters, model_id, None)  # mostly the monthly counts
     where = filters.where(g, model_id, date_column="day")
+    d = t.agg_articles  # the first and last days, one index seek each (min and max together would scan)
+    dated = [*filters.where(d, model_id, date_column="day"), d.c.day != t.UNDATED]
     with store.connect() as connection:
         def counted(column: sa.Column) -> dict[str, int]:
             query = sa.select(column, sa.func.sum(g.c.articles)).where(*where).group_by(column).order_by(column)
             return {key: int(n) for key, n in connection.execute(query)}
 
         articles, words = connection.execute(sa.select(sa.func.sum(g.c.articles), sa.func.sum(g.c.words)).where(*where)).one()
-        first, last = connection.execute(
-            sa.select(sa.func.min(g.c.day), sa.func.max(g.c.day)).where(*where, g.c.day != t.UNDATED)).one()
+        first = connection.scalar(sa.select(sa.func.min(d.c.day)).where(*dated))
+        last = connection.scalar(sa.select(sa.func.max(d.c.day)).where(*dated))
         undated = connection.scalar(sa.select(sa.func.sum(g.c.articles)).where(*where, g.c.day == t.UNDATED))
         sources, languages = counted(g.c.source), counted(g.c.language)
     models = store.models()
@@ -77,32 +79,38 @@ def overview(store: Store, filters: CorpusFilter = CorpusFilter()) -> Overview:
                     models=[f"{m['name']}=={m['version']}" for m in models], model=current)
 
 
-def list_articles(store: Store, filters: CorpusFilter = CorpusFilter(), *, frame: str | None = None,
-                  limit: int = 50, offset: int = 0) -> list[ArticleRow]:
-    """Articles in the slice, newest first; only those with ``frame`` when given (the frames chart's cells)."""
+def list_articles(store: Store, filters: CorpusFilter = EVERYTHING, *, frame: str | None = None,
+                  narrative: int | None = None, limit: int = 50, offset: int = 0) -> list[ArticleRow]:
+    """Articles in the slice, newest first; only those with ``frame``, or in ``narrative``, when given.
+
+    ``frame`` and ``narrative`` are for the dashboard's charts of them, whose values list their articles.
+    """
     _check_page(limit, offset)
     model_id = store.model_id(filters.model)
-    a, f = t.articles, t.frames
+    a, f, an = t.articles, t.frames, t.article_narratives
     conditions = _article_conditions(filters, model_id)
     if frame is not None:
         conditions.append(sa.exists().where(f.c.article_id == a.c.id, f.c.frame == frame))
+    if narrative is not None:
+        conditions.append(sa.exists().where(an.c.article_id == a.c.id, an.c.narrative_id == narrative))
     query = (sa.select(*_article_columns()).where(*conditions)
              .order_by(a.c.date.desc().nulls_last(), a.c.id.desc()).limit(limit).offset(offset))
     with store.connect() as connection:
         return [ArticleRow(**row._mapping) for row in connection.execute(query)]
 
 
-def article_labels(store: Store, article_ids: list[int]) -> dict[int, dict[str, list[str]]]:
-    """The techniques (of any paragraph) and the frames of each article, without rebuilding its analysis.
+def article_labels(store: Store, article_ids: list[int]) -> dict[int, dict[str, list]]:
+    """The techniques (of any paragraph), frames and narrative ids of each article, without rebuilding its analysis.
 
     For listing many articles with their labels, as the offline dashboard's article index does.
     """
-    labels: dict[int, dict[str, list[str]]] = {i: {"techniques": [], "frames": []} for i in article_ids}
-    pt, f = t.paragraph_techniques, t.frames
+    labels: dict[int, dict[str, list]] = {i: {"techniques": [], "frames": [], "narratives": []} for i in article_ids}
+    pt, f, an = t.paragraph_techniques, t.frames, t.article_narratives
     queries = {"techniques": sa.select(pt.c.article_id, pt.c.technique).distinct()
                              .where(pt.c.article_id.in_(article_ids)).order_by(pt.c.article_id, pt.c.technique),
                "frames": sa.select(f.c.article_id, f.c.frame).where(f.c.article_id.in_(article_ids))
-                         .order_by(f.c.article_id, f.c.probability.desc())}
+                         .order_by(f.c.article_id, f.c.probability.desc()),
+               "narratives": sa.select(an.c.article_id, an.c.narrative_id).where(an.c.article_id.in_(article_ids))}
     with store.connect() as connection:
         for kind, query in queries.items():
             for article_id, label in connection.execute(query):
@@ -110,7 +118,7 @@ def article_labels(store: Store, article_ids: list[int]) -> dict[int, dict[str, 
     return labels
 
 
-def search(store: Store, text: str, filters: CorpusFilter = CorpusFilter(), *,
+def search(store: Store, text: str, filters: CorpusFilter = EVERYTHING, *,
            target: Literal["articles", "spans"] = "articles", limit: int = 20, offset: int = 0) -> list[SearchHit]:
     """Full-text search of article titles and texts, or of span texts, best matches first.
 
@@ -262,7 +270,7 @@ def _day(value: object) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def iter_analyses(store: Store, filters: CorpusFilter = CorpusFilter(), *, page: int = 500) -> Iterator[Analysis]:
+def iter_analyses(store: Store, filters: CorpusFilter = EVERYTHING, *, page: int = 500) -> Iterator[Analysis]:
     """Every stored analysis in the slice, oldest id first, paged by id (for exports of any size)."""
     model_id = store.model_id(filters.model)
     a = t.articles

@@ -9,11 +9,12 @@ stopped half-way leaves complete batches behind, and rerunning it adds only the 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
+from itertools import combinations, islice
 
 import numpy as np
 import sqlalchemy as sa
@@ -119,7 +120,7 @@ def _insert(connection: Connection, model_id: int, analyses: list[Analysis]) -> 
         aggregates.add(analysis, row)
     for table, table_rows in children.items():
         if table_rows:
-            connection.execute(table.insert(), table_rows)
+            execute_many(connection, table.insert(), table_rows)
     aggregates.write(connection)
 
 
@@ -162,6 +163,7 @@ class _Aggregates:
         self.model_id = model_id
         self.articles: Counter[tuple] = Counter()
         self.labels: Counter[tuple] = Counter()
+        self.pairs: Counter[tuple] = Counter()  # technique pairs in one paragraph, for co-occurrence
 
     def add(self, analysis: Analysis, row: dict) -> None:
         key = (*period_keys(row["date"]), row["source"], row["language"])
@@ -171,6 +173,8 @@ class _Aggregates:
         present = {("frame", f.label) for f in analysis.frames}
         for p in analysis.paragraphs:
             techniques = {s.technique for s in p.techniques}
+            for a, b in combinations(sorted(techniques), 2):
+                self.pairs[(*key, a, b, "paragraphs")] += 1
             for kind, labels in (("technique", techniques), ("category", {category_of(x).key for x in techniques})):
                 for label in labels:
                     counts[(kind, label, "paragraphs")] += 1
@@ -185,15 +189,24 @@ class _Aggregates:
             self.labels[(*key, kind, label, measure)] += value
 
     def write(self, connection: Connection) -> None:
-        _upsert(connection, t.agg_articles, self._rows(self.articles, 6, ("articles", "words", "paragraphs")))
-        _upsert(connection, t.agg_labels, self._rows(self.labels, 7, ("articles", "paragraphs", "spans")))
+        for daily, counts, measures in ((t.agg_articles, self.articles, ("articles", "words", "paragraphs")),
+                                        (t.agg_labels, self.labels, ("articles", "paragraphs", "spans")),
+                                        (t.agg_pairs, self.pairs, ("paragraphs",))):
+            _upsert(connection, daily, self._rows(counts, daily, measures))
+            monthly: Counter[tuple] = Counter()
+            for key, value in counts.items():  # (day, week, month, ...) -> (month, ...)
+                monthly[key[2:]] += value
+            _upsert(connection, t.MONTHLY[daily.name], self._rows(monthly, t.MONTHLY[daily.name], measures))
 
-    def _rows(self, counts: Counter[tuple], key_length: int, measures: tuple[str, ...]) -> list[dict]:
-        columns = [c.name for c in (t.agg_articles if key_length == 6 else t.agg_labels).columns][1:1 + key_length]
+    def _rows(self, counts: Counter[tuple], table: sa.Table, measures: tuple[str, ...]) -> list[dict]:
+        """Count rows of ``table``, from keys of its key columns in order, then the measure's name."""
         rows: dict[tuple, dict] = {}
+        columns = [c.name for c in table.columns][1:]  # after model_id
         for key, value in counts.items():
-            row = rows.setdefault(key[:-1], {"model_id": self.model_id, **dict(zip(columns, key[:-1])),
-                                             **dict.fromkeys(measures, 0)})
+            row = rows.get(key[:-1])
+            if row is None:
+                row = rows[key[:-1]] = {"model_id": self.model_id, **dict(zip(columns, key[:-1])),
+                                        **dict.fromkeys(measures, 0)}
             row[key[-1]] += value
         return list(rows.values())
 
@@ -207,7 +220,37 @@ def _upsert(connection: Connection, table: sa.Table, rows: list[dict]) -> None:
     measures = [c.name for c in table.columns if c.name not in keys and c.name not in ("week", "month")]
     statement = insert.on_conflict_do_update(
         index_elements=list(keys), set_={m: table.c[m] + insert.excluded[m] for m in measures})
-    connection.execute(statement, rows)
+    execute_many(connection, statement, rows)
+
+
+def execute_many(connection: Connection, statement: sa.Insert, rows: list[dict]) -> None:
+    """``connection.execute(statement, rows)``, on SQLite with the rows handed to the driver as they are.
+
+    SQLAlchemy's per-row parameter processing costs as much as SQLite's own work on these
+    small rows (numbers, strings, bytes and dates), so on SQLite the statement is compiled
+    once and the rows go to ``executemany`` as tuples, dates as ISO strings (the SQLite
+    dialect's storage format for Date). Not for DateTime or JSON columns.
+    """
+    if connection.dialect.name != "sqlite":
+        connection.execute(statement, rows)
+        return
+    compiled = statement.compile(dialect=connection.dialect, column_keys=list(rows[0]))
+    names = compiled.positiontup
+    values = operator.itemgetter(*names)
+    dates = [i for i, name in enumerate(names) if isinstance(statement.table.c[name].type, sa.Date)]
+    if len(names) == 1:
+        params = [(values(row),) for row in rows]
+    elif not dates:
+        params = [values(row) for row in rows]
+    else:
+        params = []
+        for row in rows:
+            row_values = list(values(row))
+            for i in dates:
+                if row_values[i] is not None:
+                    row_values[i] = row_values[i].isoformat()
+            params.append(tuple(row_values))
+    connection.exec_driver_sql(compiled.string, params)
 
 
 def _rounded(probabilities: dict[str, float]) -> dict[str, float]:

@@ -56,10 +56,12 @@ class Store:
 
     def models(self) -> list[dict]:
         """The models with analyses here, latest first, with their article counts."""
+        counts = t.agg_articles_monthly  # counted on import: no scan of the articles
+        articles = (sa.select(sa.func.coalesce(sa.func.sum(counts.c.articles), 0))
+                    .where(counts.c.model_id == t.models.c.id).scalar_subquery())
         query = (sa.select(t.models.c.id, t.models.c.name, t.models.c.version, t.models.c.first_imported,
-                           sa.func.count(t.articles.c.id).label("articles"))
-                 .join(t.articles, t.articles.c.model_id == t.models.c.id, isouter=True)
-                 .group_by(t.models.c.id).order_by(t.models.c.first_imported.desc(), t.models.c.id.desc()))
+                           articles.label("articles"))
+                 .order_by(t.models.c.first_imported.desc(), t.models.c.id.desc()))
         with self.engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
 

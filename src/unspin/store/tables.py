@@ -1,8 +1,10 @@
 """The corpus database schema, in SQLAlchemy Core (the migrations in migrations/ create it).
 
 Analyses are normalised into articles, paragraphs, paragraph techniques, spans and
-frames. Three ``agg_*`` tables hold counts per model, day, source and language, kept up to
-date on import, so that dashboard queries read thousands of rows rather than millions.
+frames. The ``agg_*`` tables hold counts per model, day (and in ``*_monthly``, month),
+source and language, kept up to date on import, so that dashboard queries read thousands
+of rows rather than millions. On SQLite they are ``WITHOUT ROWID`` tables, clustered on
+their keys.
 Aggregates use ``''`` for an unknown source or language and :data:`UNDATED` for an
 undated article, because key columns cannot be NULL.
 """
@@ -83,7 +85,7 @@ spans = Table(
     Column("text", Text, nullable=False),
     Column("phrase", Text, nullable=False),  # normalised text, for counting phrases
     Index("ix_spans_article", "article_id"),
-    Index("ix_spans_technique_phrase", "technique", "phrase"),
+    Index("ix_spans_technique_phrase", "technique", "phrase", "article_id"),  # covers top_phrases' counts
 )
 
 frames = Table(
@@ -108,6 +110,7 @@ narratives = Table(
     Column("terms", JSON, nullable=False),
     Column("size", Integer, nullable=False),
     Column("built_at", DateTime, nullable=False),
+    sqlite_autoincrement=True,  # a rebuild's narratives get new ids, never those of the ones it replaced
 )
 
 article_narratives = Table(
@@ -134,6 +137,7 @@ agg_articles = Table(
     Column("articles", Integer, nullable=False),
     Column("words", Integer, nullable=False),
     Column("paragraphs", Integer, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 agg_labels = Table(
@@ -148,9 +152,103 @@ agg_labels = Table(
     Column("paragraphs", Integer, nullable=False),  # paragraphs with it (0 for frames)
     Column("spans", Integer, nullable=False),
     Index("ix_agg_labels_kind_label", "model_id", "kind", "label", "day"),
+    sqlite_with_rowid=False,
 )
+
+# The same counts per month: a question about whole months (no period, or by month) reads
+# these, about 30 times fewer rows than the daily ones, plus the days of any partial month
+# at the ends of its date range from the daily tables (see queries.aggregate_table).
+agg_articles_monthly = Table(
+    "agg_articles_monthly", metadata,
+    Column("model_id", Integer, primary_key=True),
+    Column("month", Date, primary_key=True),
+    Column("source", String(500), primary_key=True),
+    Column("language", String(16), primary_key=True),
+    Column("genre", String(16), primary_key=True),
+    Column("articles", Integer, nullable=False),
+    Column("words", Integer, nullable=False),
+    Column("paragraphs", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+agg_labels_monthly = Table(
+    "agg_labels_monthly", metadata,
+    Column("model_id", Integer, primary_key=True),
+    Column("month", Date, primary_key=True),
+    Column("source", String(500), primary_key=True),
+    Column("language", String(16), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("label", String(64), primary_key=True),
+    Column("articles", Integer, nullable=False),
+    Column("paragraphs", Integer, nullable=False),
+    Column("spans", Integer, nullable=False),
+    Index("ix_agg_labels_monthly_kind_label", "model_id", "kind", "label", "month"),
+    sqlite_with_rowid=False,
+)
+
+
+def _pair_columns() -> list[Column]:
+    return [Column("source", String(500), primary_key=True), Column("language", String(16), primary_key=True),
+            Column("technique_a", String(64), primary_key=True),  # technique_a < technique_b
+            Column("technique_b", String(64), primary_key=True),
+            Column("paragraphs", Integer, nullable=False)]  # paragraphs labelled with both
+
+
+agg_pairs = Table(
+    "agg_pairs", metadata,
+    Column("model_id", Integer, primary_key=True),
+    *_period_columns(),
+    *_pair_columns(),
+    sqlite_with_rowid=False,
+)
+
+agg_pairs_monthly = Table(
+    "agg_pairs_monthly", metadata,
+    Column("model_id", Integer, primary_key=True),
+    Column("month", Date, primary_key=True),
+    *_pair_columns(),
+    sqlite_with_rowid=False,
+)
+
+
+# Articles per narrative, written by narratives.build_narratives (not on import) and
+# replaced with the narratives; the narratives view reads only these. Keyed by narrative
+# first, so that a narrative's first day is one index seek.
+def _narrative_columns() -> list[Column]:
+    return [Column("narrative_id", Integer, ForeignKey("narratives.id", ondelete="CASCADE"), primary_key=True),
+            Column("model_id", Integer, nullable=False)]
+
+
+agg_narratives = Table(
+    "agg_narratives", metadata,
+    *_narrative_columns(),
+    *_period_columns(),
+    Column("source", String(500), primary_key=True),
+    Column("language", String(16), primary_key=True),
+    Column("articles", Integer, nullable=False),
+    Index("ix_agg_narratives_model_day", "model_id", "day"),
+    sqlite_with_rowid=False,
+)
+
+agg_narratives_monthly = Table(
+    "agg_narratives_monthly", metadata,
+    *_narrative_columns(),
+    Column("month", Date, primary_key=True),
+    Column("source", String(500), primary_key=True),
+    Column("language", String(16), primary_key=True),
+    Column("articles", Integer, nullable=False),
+    Index("ix_agg_narratives_monthly_model_month", "model_id", "month"),
+    sqlite_with_rowid=False,
+)
+
+MONTHLY = {"agg_articles": agg_articles_monthly, "agg_labels": agg_labels_monthly, "agg_pairs": agg_pairs_monthly,
+           "agg_narratives": agg_narratives_monthly}
 
 AGG_KEYS = {
     "agg_articles": ("model_id", "day", "source", "language", "genre"),
     "agg_labels": ("model_id", "day", "source", "language", "kind", "label"),
+    "agg_articles_monthly": ("model_id", "month", "source", "language", "genre"),
+    "agg_labels_monthly": ("model_id", "month", "source", "language", "kind", "label"),
+    "agg_pairs": ("model_id", "day", "source", "language", "technique_a", "technique_b"),
+    "agg_pairs_monthly": ("model_id", "month", "source", "language", "technique_a", "technique_b"),
 }

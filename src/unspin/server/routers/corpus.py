@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
-from pydantic import StringConstraints
+from pydantic import BeforeValidator, StringConstraints
 
 from ...schema import AnalysisDocument
 from ...store import CorpusFilter, Store
@@ -44,6 +44,8 @@ router = APIRouter(prefix="/v1/corpus", tags=["corpus"], dependencies=[Depends(g
 
 Value = Annotated[str, StringConstraints(max_length=500)]
 Values = Annotated[list[Value], Query(max_length=200)]
+# An empty date means no date: the dashboard's GET form sends its empty date fields too.
+Day = Annotated[dt.date | None, BeforeValidator(lambda value: value or None)]
 
 
 def get_store(runtime: RuntimeDep) -> Store:
@@ -58,8 +60,8 @@ def corpus_filter(
     source: Values = [],  # noqa: B006 (FastAPI copies defaults)
     language: Values = [],  # noqa: B006
     technique: Values = [],  # noqa: B006
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
+    date_from: Day = None,
+    date_to: Day = None,
     model: Annotated[str | None, Query(max_length=300)] = None,
 ) -> CorpusFilter:
     """The slice of the corpus a request is about."""
@@ -109,9 +111,11 @@ def get_compare(
 
 @router.get("/articles", response_model=list[ArticleRow], summary="Articles in the slice")
 def get_articles(store: StoreDep, filters: FilterDep, frame: Annotated[str | None, Query(max_length=100)] = None,
-                 limit: Limit = 50, offset: Offset = 0) -> list[ArticleRow]:
-    """Newest first; ``technique`` keeps articles with any of those techniques, ``frame`` those with that frame."""
-    return list_articles(store, filters, frame=frame, limit=limit, offset=offset)
+                 narrative: Annotated[int | None, Query(ge=1, le=2**62)] = None, limit: Limit = 50,
+                 offset: Offset = 0) -> list[ArticleRow]:
+    """Newest first; ``technique`` keeps articles with any of those techniques, ``frame`` those with that frame,
+    ``narrative`` those in that narrative (an id from `/v1/corpus/dashboard`)."""
+    return list_articles(store, filters, frame=frame, narrative=narrative, limit=limit, offset=offset)
 
 
 @router.get("/dashboard", response_model=Dashboard, summary="Everything the corpus dashboard draws")

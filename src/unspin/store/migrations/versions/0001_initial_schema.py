@@ -26,7 +26,20 @@ def upgrade() -> None:
     sa.Column('articles', sa.Integer(), nullable=False),
     sa.Column('words', sa.Integer(), nullable=False),
     sa.Column('paragraphs', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('model_id', 'day', 'source', 'language', 'genre')
+    sa.PrimaryKeyConstraint('model_id', 'day', 'source', 'language', 'genre'),
+    sqlite_with_rowid=False
+    )
+    op.create_table('agg_articles_monthly',
+    sa.Column('model_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('source', sa.String(length=500), nullable=False),
+    sa.Column('language', sa.String(length=16), nullable=False),
+    sa.Column('genre', sa.String(length=16), nullable=False),
+    sa.Column('articles', sa.Integer(), nullable=False),
+    sa.Column('words', sa.Integer(), nullable=False),
+    sa.Column('paragraphs', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('model_id', 'month', 'source', 'language', 'genre'),
+    sqlite_with_rowid=False
     )
     op.create_table('agg_labels',
     sa.Column('model_id', sa.Integer(), nullable=False),
@@ -40,11 +53,52 @@ def upgrade() -> None:
     sa.Column('articles', sa.Integer(), nullable=False),
     sa.Column('paragraphs', sa.Integer(), nullable=False),
     sa.Column('spans', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('model_id', 'day', 'source', 'language', 'kind', 'label')
+    sa.PrimaryKeyConstraint('model_id', 'day', 'source', 'language', 'kind', 'label'),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('agg_labels', schema=None) as batch_op:
         batch_op.create_index('ix_agg_labels_kind_label', ['model_id', 'kind', 'label', 'day'], unique=False)
 
+    op.create_table('agg_labels_monthly',
+    sa.Column('model_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('source', sa.String(length=500), nullable=False),
+    sa.Column('language', sa.String(length=16), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('label', sa.String(length=64), nullable=False),
+    sa.Column('articles', sa.Integer(), nullable=False),
+    sa.Column('paragraphs', sa.Integer(), nullable=False),
+    sa.Column('spans', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('model_id', 'month', 'source', 'language', 'kind', 'label'),
+    sqlite_with_rowid=False
+    )
+    with op.batch_alter_table('agg_labels_monthly', schema=None) as batch_op:
+        batch_op.create_index('ix_agg_labels_monthly_kind_label', ['model_id', 'kind', 'label', 'month'], unique=False)
+
+    op.create_table('agg_pairs',
+    sa.Column('model_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('week', sa.Date(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('source', sa.String(length=500), nullable=False),
+    sa.Column('language', sa.String(length=16), nullable=False),
+    sa.Column('technique_a', sa.String(length=64), nullable=False),
+    sa.Column('technique_b', sa.String(length=64), nullable=False),
+    sa.Column('paragraphs', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('model_id', 'day', 'source', 'language', 'technique_a', 'technique_b'),
+    sqlite_with_rowid=False
+    )
+    op.create_table('agg_pairs_monthly',
+    sa.Column('model_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('source', sa.String(length=500), nullable=False),
+    sa.Column('language', sa.String(length=16), nullable=False),
+    sa.Column('technique_a', sa.String(length=64), nullable=False),
+    sa.Column('technique_b', sa.String(length=64), nullable=False),
+    sa.Column('paragraphs', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('model_id', 'month', 'source', 'language', 'technique_a', 'technique_b'),
+    sqlite_with_rowid=False
+    )
     op.create_table('models',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -86,8 +140,39 @@ def upgrade() -> None:
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('built_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['model_id'], ['models.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sqlite_autoincrement=True
     )
+    op.create_table('agg_narratives',
+    sa.Column('narrative_id', sa.Integer(), nullable=False),
+    sa.Column('model_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('week', sa.Date(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('source', sa.String(length=500), nullable=False),
+    sa.Column('language', sa.String(length=16), nullable=False),
+    sa.Column('articles', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['narrative_id'], ['narratives.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('narrative_id', 'day', 'source', 'language'),
+    sqlite_with_rowid=False
+    )
+    with op.batch_alter_table('agg_narratives', schema=None) as batch_op:
+        batch_op.create_index('ix_agg_narratives_model_day', ['model_id', 'day'], unique=False)
+
+    op.create_table('agg_narratives_monthly',
+    sa.Column('narrative_id', sa.Integer(), nullable=False),
+    sa.Column('model_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('source', sa.String(length=500), nullable=False),
+    sa.Column('language', sa.String(length=16), nullable=False),
+    sa.Column('articles', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['narrative_id'], ['narratives.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('narrative_id', 'month', 'source', 'language'),
+    sqlite_with_rowid=False
+    )
+    with op.batch_alter_table('agg_narratives_monthly', schema=None) as batch_op:
+        batch_op.create_index('ix_agg_narratives_monthly_model_month', ['model_id', 'month'], unique=False)
+
     op.create_table('article_narratives',
     sa.Column('article_id', sa.Integer(), nullable=False),
     sa.Column('narrative_id', sa.Integer(), nullable=False),
@@ -151,7 +236,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('spans', schema=None) as batch_op:
         batch_op.create_index('ix_spans_article', ['article_id'], unique=False)
-        batch_op.create_index('ix_spans_technique_phrase', ['technique', 'phrase'], unique=False)
+        batch_op.create_index('ix_spans_technique_phrase', ['technique', 'phrase', 'article_id'], unique=False)
     _create_full_text_search()
 
 
@@ -176,6 +261,14 @@ def downgrade() -> None:
         batch_op.drop_index('ix_article_narratives_narrative')
 
     op.drop_table('article_narratives')
+    with op.batch_alter_table('agg_narratives_monthly', schema=None) as batch_op:
+        batch_op.drop_index('ix_agg_narratives_monthly_model_month')
+
+    op.drop_table('agg_narratives_monthly')
+    with op.batch_alter_table('agg_narratives', schema=None) as batch_op:
+        batch_op.drop_index('ix_agg_narratives_model_day')
+
+    op.drop_table('agg_narratives')
     op.drop_table('narratives')
     with op.batch_alter_table('articles', schema=None) as batch_op:
         batch_op.drop_index('ix_articles_model_source_date')
@@ -186,7 +279,14 @@ def downgrade() -> None:
     with op.batch_alter_table('agg_labels', schema=None) as batch_op:
         batch_op.drop_index('ix_agg_labels_kind_label')
 
+    with op.batch_alter_table('agg_labels_monthly', schema=None) as batch_op:
+        batch_op.drop_index('ix_agg_labels_monthly_kind_label')
+
+    op.drop_table('agg_pairs_monthly')
+    op.drop_table('agg_pairs')
+    op.drop_table('agg_labels_monthly')
     op.drop_table('agg_labels')
+    op.drop_table('agg_articles_monthly')
     op.drop_table('agg_articles')
 
 

@@ -1,0 +1,413 @@
+// unspin corpus dashboard: draws the charts from the page's JSON with Apache ECharts, keeps the tables in step,
+// and lists the articles behind a clicked value. Corpus text (titles, sources) reaches the page only as text
+// nodes, attributes or canvas text (the charts' tooltips are canvas "richText" too): never as markup.
+(function () {
+  "use strict";
+  var root = document.getElementById("dashboard");
+  if (!root || typeof echarts === "undefined") { return; }
+  document.documentElement.classList.add("js");
+
+  var offline = root.getAttribute("data-mode") === "offline";
+  var api = root.getAttribute("data-api");
+  var articleBase = root.getAttribute("data-article-base");
+  var labels = readJson("dashboard-labels");
+  var data = readJson("dashboard-data");
+  var form = document.getElementById("filters");
+  var status = document.getElementById("dashboard-status");
+  var panel = document.getElementById("articles");
+  var LISTED = 25;  // articles listed at once
+  var HEAT = ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"];  // ColorBrewer Blues
+  var SHARE = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"];  // ColorBrewer Oranges
+  var charts = {};
+  var request = 0;
+
+  function readJson(id) { return JSON.parse(document.getElementById(id).textContent); }
+
+  // What each value lists when clicked (in a chart or in its table).
+  function techniqueCell(source, label) { return { title: techniqueName(label) + " in " + source, source: source, technique: label }; }
+  function frameCell(source, label) { return { title: frameName(label) + " frame in " + source, source: source, frame: label }; }
+  function narrativeCell(item) { return { title: "the narrative " + item.label, narrative: item.id }; }
+  function narrativePoint(narratives, item, i) {
+    return { title: "the narrative " + item.label + ", " + narratives.periods[i] + " to " + narratives.ends[i],
+             narrative: item.id, date_from: narratives.periods[i], date_to: narratives.ends[i] };
+  }
+  function trendPoint(trends, line, i) {
+    return { title: techniqueName(line.label) + ", " + trends.periods[i] + " to " + trends.ends[i], technique: line.label,
+             date_from: trends.periods[i], date_to: trends.ends[i] };
+  }
+
+  function techniqueName(label) { var t = labels.techniques[label]; return t ? t.name : label; }
+  function frameName(label) { return labels.frames[label] || label; }
+  function colour(name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || "#333"; }
+  function fixed(value, digits) { return Number(value).toFixed(digits); }
+  function percent(value) { return Math.round(value * 100) + "%"; }
+
+  function element(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    if (className) { node.className = className; }
+    return node;
+  }
+
+  // ------------------------------------------------------------------ what is shown
+
+  function chosen(name) {
+    var select = form.elements[name];
+    return select ? Array.prototype.map.call(select.selectedOptions, function (o) { return o.value; }) : [];
+  }
+
+  // Offline, the filters hide and show; on the server they have already made the data.
+  function shown() {
+    if (!offline) { return data; }
+    var sources = chosen("source"), languages = chosen("language"), techniques = chosen("technique");
+    var sourceOk = function (source) {
+      if (sources.length && sources.indexOf(source) < 0) { return false; }
+      var spoken = data.options.source_languages[source] || [];
+      return !languages.length || spoken.some(function (l) { return languages.indexOf(l) >= 0; });
+    };
+    var techniqueOk = function (label) { return !techniques.length || techniques.indexOf(label) >= 0; };
+    var any = function () { return true; };
+    return Object.assign({}, data, {
+      heatmap: restrict(data.heatmap, sourceOk, techniqueOk),
+      frames: restrict(data.frames, sourceOk, any),
+      trends: Object.assign({}, data.trends, { lines: data.trends.lines.filter(function (l) { return techniqueOk(l.label); }) }),
+      narratives: Object.assign({}, data.narratives, { items: data.narratives.items.filter(function (item) {
+        return item.sources.some(function (s) { return sourceOk(s.source); });
+      }) }),
+      selection: { sources: sources, languages: languages, techniques: techniques, sourceOk: sourceOk }
+    });
+  }
+
+  function restrict(matrix, rowOk, columnOk) {
+    var rows = indexes(matrix.rows, rowOk), columns = indexes(matrix.columns, columnOk);
+    var pick = function (grid) { return rows.map(function (i) { return columns.map(function (j) { return grid[i][j]; }); }); };
+    return Object.assign({}, matrix, {
+      rows: rows.map(function (i) { return matrix.rows[i]; }),
+      columns: columns.map(function (j) { return matrix.columns[j]; }),
+      values: pick(matrix.values), counts: pick(matrix.counts),
+      articles: rows.map(function (i) { return matrix.articles[i]; })
+    });
+  }
+
+  function indexes(list, ok) {
+    return list.map(function (item, i) { return ok(item) ? i : -1; }).filter(function (i) { return i >= 0; });
+  }
+
+  // ------------------------------------------------------------------ charts
+
+  // A chart with nothing to draw is hidden; its table says why.
+  function chart(key, visible) {
+    var box = document.getElementById("chart-" + key);
+    box.hidden = !visible;
+    if (!visible) { box.parentNode.querySelector("details.chart-table").open = true; }
+    if (!charts[key]) {
+      charts[key] = echarts.init(box, null, { renderer: "canvas" });
+      charts[key].on("click", function (event) { if (event.data && event.data.list) { listArticles(event.data.list, true); } });
+    }
+    charts[key].resize();
+    return charts[key];
+  }
+
+  // ``description``: what a screen reader says of the chart; the table under it holds every value.
+  function base(description) {
+    var text = colour("--fg");
+    return {
+      aria: { enabled: true, label: { description: description + " The table below the chart lists every value." } },
+      animation: false,
+      backgroundColor: "transparent",
+      textStyle: { color: text },
+      tooltip: { renderMode: "richText", confine: true }
+    };
+  }
+
+  function drawMatrix(key, matrix, name, format, palette, unit, criteria) {
+    var box = document.getElementById("chart-" + key);
+    box.style.height = Math.max(200, 170 + 34 * matrix.rows.length) + "px";  // CSSOM, which the CSP allows
+    var cells = [];
+    matrix.rows.forEach(function (row, i) {
+      matrix.columns.forEach(function (column, j) {
+        cells.push({
+          value: [j, i, matrix.values[i][j]],
+          tip: row + "\n" + name(column) + ": " + format(matrix.values[i][j]) + "\n" + matrix.counts[i][j] + " " + unit +
+            " in " + matrix.articles[i] + " articles",
+          list: criteria(row, column)
+        });
+      });
+    });
+    var top = cells.reduce(function (best, c) { return c.value[2] > best.value[2] ? c : best; }, { value: [0, 0, 0] });
+    var summary = matrix.rows.length + " sources by " + matrix.columns.length + " labels." +
+      (top.tip ? " The highest value: " + top.tip.split("\n").slice(0, 2).join(", ") + "." : "");
+    var option = Object.assign(base(document.getElementById("h-" + key).textContent + ": " + summary), {
+      grid: { left: 8, right: 16, top: 8, bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: matrix.columns.map(name), position: "top",
+               axisLabel: { rotate: 40, interval: 0, color: colour("--fg") }, splitArea: { show: true } },
+      yAxis: { type: "category", data: matrix.rows, inverse: true, axisLabel: { color: colour("--fg") } },
+      visualMap: { show: false, min: 0, max: top.value[2] || 1, inRange: { color: palette } },
+      series: [{ type: "heatmap", name: key, data: cells, emphasis: { itemStyle: { borderColor: "#000", borderWidth: 2 } },
+                 label: { show: cells.length <= 240, formatter: function (p) { return p.value[2] ? format(p.value[2]) : ""; },
+                          fontSize: 10 },
+                 tooltip: { formatter: function (p) { return p.data.tip; } } }]
+    });
+    chart(key, cells.length > 0).setOption(option, true);
+  }
+
+  function drawTrends(trends) {
+    var series = trends.lines.map(function (line) {
+      return {
+        type: "line", name: techniqueName(line.label), showSymbol: true, symbolSize: 7,
+        data: line.values.map(function (value, i) {
+          return { value: value, count: line.counts[i], list: trendPoint(trends, line, i) };
+        }),
+        markPoint: { symbol: "diamond", symbolSize: 14, label: { show: false },
+                     data: line.change_points.map(function (day) {
+                       var i = trends.periods.indexOf(day);
+                       return { coord: [i, line.values[i]], name: "change point" };
+                     }).filter(function (p) { return p.coord[0] >= 0; }) }
+      };
+    });
+    var shifts = trends.lines.filter(function (l) { return l.change_points.length; }).map(function (l) {
+      return techniqueName(l.label) + " shifts at " + l.change_points.join(" and ");
+    });
+    var description = "Techniques over time: " + trends.lines.map(function (l) { return techniqueName(l.label); }).join(", ") +
+      " by " + trends.period + ", from " + trends.periods[0] + " to " + trends.periods[trends.periods.length - 1] + ". " +
+      (shifts.length ? shifts.join("; ") + "." : "No change points.");
+    var option = Object.assign(base(description), {
+      grid: { left: 8, right: 16, top: 60, bottom: 8, containLabel: true },
+      legend: { type: "scroll", top: 0, textStyle: { color: colour("--fg") } },
+      tooltip: { renderMode: "richText", confine: true, trigger: "item",
+                 formatter: function (p) {
+                   return p.componentType === "markPoint" ? p.seriesName + ": the level shifts here"
+                     : p.seriesName + "\n" + trends.periods[p.dataIndex] + ": " + fixed(p.value, 2) +
+                       " per 1,000 words\n" + p.data.count + " paragraphs";
+                 } },
+      xAxis: { type: "category", data: trends.periods, axisLabel: { color: colour("--fg") } },
+      yAxis: { type: "value", name: "per 1,000 words", nameTextStyle: { align: "left" }, axisLabel: { color: colour("--fg") } },
+      series: series
+    });
+    chart("trends", trends.lines.length > 0 && trends.periods.length > 0).setOption(option, true);
+  }
+
+  function drawNarratives(narratives) {
+    var description = "Narratives over time: " + narratives.items.map(function (item) {
+      return item.label + " (" + item.size + " articles)";
+    }).join("; ") + ".";
+    var option = Object.assign(base(description), {
+      grid: { left: 8, right: 16, top: 60, bottom: 8, containLabel: true },
+      legend: { type: "scroll", top: 0, textStyle: { color: colour("--fg") } },
+      tooltip: { renderMode: "richText", confine: true, trigger: "item",
+                 formatter: function (p) { return p.seriesName + "\n" + narratives.periods[p.dataIndex] + ": " + p.value + " articles"; } },
+      xAxis: { type: "category", data: narratives.periods, axisLabel: { color: colour("--fg") } },
+      yAxis: { type: "value", name: "articles", minInterval: 1, axisLabel: { color: colour("--fg") } },
+      series: narratives.items.map(function (item) {
+        return { type: "line", name: item.label, showSymbol: true, symbolSize: 7,
+                 data: item.timeline.map(function (point, i) { return { value: point.articles, list: narrativePoint(narratives, item, i) }; }) };
+      })
+    });
+    chart("narratives", narratives.items.length > 0).setOption(option, true);
+  }
+
+  function draw() {
+    var view = shown();
+    drawMatrix("heatmap", view.heatmap, techniqueName, function (v) { return fixed(v, 1); }, HEAT, "paragraphs", techniqueCell);
+    drawTrends(view.trends);
+    drawMatrix("frames", view.frames, frameName, percent, SHARE, "articles", frameCell);
+    drawNarratives(view.narratives);
+    fillTables(view);
+    fillSummary(view.overview);
+  }
+
+  // ------------------------------------------------------------------ tables (for screen readers and the keyboard)
+
+  function fillTables(view) {
+    var heat = view.heatmap, frames = view.frames, trends = view.trends;
+    fillTable("heatmap", heat.columns.map(techniqueName), heat.rows.map(function (source, i) {
+      return [source, heat.columns.map(function (label, j) {
+        return { text: fixed(heat.values[i][j], 2), title: heat.counts[i][j] + " paragraphs", list: techniqueCell(source, label) };
+      })];
+    }));
+    fillTable("trends", trends.lines.map(function (l) { return techniqueName(l.label); }), trends.periods.map(function (start, i) {
+      return [start, trends.lines.map(function (line) {
+        return { text: fixed(line.values[i], 2), title: line.counts[i] + " paragraphs", list: trendPoint(trends, line, i) };
+      })];
+    }));
+    fillTable("frames", frames.columns.map(frameName), frames.rows.map(function (source, i) {
+      return [source, frames.columns.map(function (label, j) {
+        return { text: percent(frames.values[i][j]), title: frames.counts[i][j] + " articles", list: frameCell(source, label) };
+      })];
+    }));
+    fillTable("narratives", ["Articles", "Sources", "First seen"], view.narratives.items.map(function (item) {
+      var sources = item.sources.slice(0, 3).map(function (s) { return s.source + " (" + s.articles + ")"; }).join(", ") +
+        (item.sources.length > 3 ? " and " + (item.sources.length - 3) + " more" : "");
+      var first = item.first ? item.first.date + ", " + item.first.source + ": " + (item.first.title || "untitled") : "undated";
+      var list = narrativeCell(item);
+      return [item.label, [{ text: String(item.size), title: "articles", list: list },
+                           { text: sources, title: "articles per source", list: list },
+                           { text: first, title: "the earliest article", list: list }]];
+    }), false);
+  }
+
+  // Each value is a button that lists its articles: the charts' clicks, for the keyboard.
+  function fillTable(key, columns, rows, numeric) {
+    var table = document.getElementById("table-" + key);
+    var align = numeric === false ? "" : "num";
+    var head = element("tr");
+    head.appendChild(element("th", table.tHead.rows[0].cells[0].textContent)).scope = "col";
+    columns.forEach(function (column) { head.appendChild(element("th", column, align)).scope = "col"; });
+    table.tHead.replaceChildren(head);
+    var body = rows.map(function (row) {
+      var tr = element("tr");
+      var header = tr.appendChild(element("th", row[0]));
+      header.scope = "row";
+      header.dir = "auto";
+      row[1].forEach(function (cell) {
+        var button = element("button", cell.text, "cell-button");
+        button.type = "button";
+        button.title = cell.title;
+        button.dir = "auto";
+        button.addEventListener("click", function () { listArticles(cell.list, true); });
+        tr.appendChild(element("td", null, align)).appendChild(button);
+      });
+      return tr;
+    });
+    if (!body.length) {
+      body = [element("tr")];
+      body[0].appendChild(element("td", table.getAttribute("data-empty"), "none")).colSpan = columns.length + 1;
+    }
+    table.tBodies[0].replaceChildren.apply(table.tBodies[0], body);
+  }
+
+  function fillSummary(overview) {
+    var values = { articles: overview.articles.toLocaleString("en"), words: overview.words.toLocaleString("en"),
+                   dates: (overview.first_date || "none") + " to " + (overview.last_date || "none"), model: overview.model };
+    Array.prototype.forEach.call(document.querySelectorAll("[data-summary]"), function (node) {
+      node.textContent = values[node.getAttribute("data-summary")];
+    });
+  }
+
+  // ------------------------------------------------------------------ the articles behind a value
+
+  // ``focus``: a person asked for the list, so take them to it.
+  function listArticles(criteria, focus) {
+    if (offline) { showArticles(criteria.title, fromIndex(criteria), focus); return; }
+    var query = filterQuery(data.filters, criteria);
+    query.set("limit", String(LISTED));
+    fetchJson(api + "/articles?" + query.toString()).then(function (rows) {
+      showArticles(criteria.title, { rows: rows, note: rows.length === LISTED ? "The newest " + LISTED + " are listed." : "" },
+                   focus);
+    }, function (problem) { status.textContent = "Could not list the articles: " + problem; });
+  }
+
+  // The current filters, narrowed to a chart's value (its source, technique, frame and dates).
+  function filterQuery(filters, criteria) {
+    var query = new URLSearchParams();
+    var add = function (name, values) { values.forEach(function (v) { query.append(name, v); }); };
+    add("source", criteria.source !== undefined ? [criteria.source] : filters.sources);
+    add("language", filters.languages);
+    add("technique", criteria.technique ? [criteria.technique] : filters.techniques);
+    var from = later(filters.date_from, criteria.date_from), to = earlier(filters.date_to, criteria.date_to);
+    if (from) { query.set("date_from", from); }
+    if (to) { query.set("date_to", to); }
+    if (filters.model) { query.set("model", filters.model); }
+    if (criteria.frame) { query.set("frame", criteria.frame); }
+    if (criteria.narrative) { query.set("narrative", String(criteria.narrative)); }
+    return query;
+  }
+
+  function later(a, b) { return !a ? b : !b ? a : (a > b ? a : b); }
+  function earlier(a, b) { return !a ? b : !b ? a : (a < b ? a : b); }
+
+  function fromIndex(criteria) {
+    var view = shown(), selection = view.selection;
+    var index = data.articles ? data.articles.articles : [];
+    var rows = index.filter(function (a) {
+      return (criteria.source === undefined ? selection.sourceOk(a.source) : a.source === criteria.source) &&
+        (!selection.languages.length || selection.languages.indexOf(a.language) >= 0) &&
+        (criteria.technique ? a.techniques.indexOf(criteria.technique) >= 0
+          : !selection.techniques.length || a.techniques.some(function (t) { return selection.techniques.indexOf(t) >= 0; })) &&
+        (!criteria.frame || a.frames.indexOf(criteria.frame) >= 0) &&
+        (!criteria.narrative || a.narratives.indexOf(criteria.narrative) >= 0) &&
+        (!criteria.date_from || (a.date && a.date >= criteria.date_from)) &&
+        (!criteria.date_to || (a.date && a.date <= criteria.date_to));
+    });
+    var notes = [];
+    if (rows.length > LISTED) { notes.push("The newest " + LISTED + " of " + rows.length + " are listed."); }
+    if (data.articles && data.articles.capped) {
+      notes.push("This file holds only the newest " + index.length + " articles of its slice; older ones are not listed.");
+    }
+    return { rows: rows.slice(0, LISTED), note: notes.join(" ") };
+  }
+
+  function showArticles(title, found, focus) {
+    document.getElementById("articles-heading").textContent = title ? "Articles: " + title : "Newest articles";
+    document.getElementById("articles-note").textContent = (found.rows.length ? "" : "No articles. ") + found.note;
+    var list = document.getElementById("articles-list");
+    list.replaceChildren.apply(list, found.rows.map(articleItem));
+    if (focus) {
+      panel.focus({ preventScroll: true });
+      panel.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  function articleItem(row) {
+    var item = element("li");
+    var title = row.title || row.doc_id || "Article " + row.id;
+    var href = offline ? webAddress(row.url) : articleBase + encodeURIComponent(row.id);
+    var link = item.appendChild(element(href ? "a" : "span", title));
+    link.dir = "auto";
+    if (href) { link.href = href; }
+    if (href && offline) { link.rel = "noopener noreferrer"; }
+    var meta = [row.source, row.date, row.language].filter(Boolean);
+    if (row.techniques && row.techniques.length) {
+      var more = row.techniques.length > 3 ? " and " + (row.techniques.length - 3) + " more" : "";
+      meta.push(row.techniques.slice(0, 3).map(techniqueName).join(", ") + more);
+    }
+    item.appendChild(element("span", " " + meta.join(" · "), "article-meta"));
+    return item;
+  }
+
+  // Only http(s) links leave the file: never javascript: or data:.
+  function webAddress(url) {
+    try { return url && /^https?:$/.test(new URL(url).protocol) ? url : null; } catch (error) { return null; }
+  }
+
+  // ------------------------------------------------------------------ filters
+
+  function fetchJson(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (response) {
+      if (response.ok) { return response.json(); }
+      return response.json().then(function (problem) { throw problem.detail || response.statusText; },
+                                  function () { throw response.statusText; });
+    });
+  }
+
+  function formQuery() {
+    var query = new URLSearchParams();
+    new FormData(form).forEach(function (value, name) { if (value) { query.append(name, value); } });
+    return query;
+  }
+
+  function refresh() {
+    if (offline) { draw(); listArticles({}); return; }
+    var query = formQuery(), ticket = ++request;
+    status.textContent = "Updating the charts…";
+    fetchJson(api + "/dashboard?" + query.toString()).then(function (fresh) {
+      if (ticket !== request) { return; }  // a later change is on its way
+      data = fresh;
+      history.replaceState(null, "", "?" + query.toString());
+      draw();
+      status.textContent = "Showing " + data.overview.articles + " articles.";
+      listArticles({});
+    }, function (problem) { if (ticket === request) { status.textContent = "Could not update the charts: " + problem; } });
+  }
+
+  var timer = 0;
+  form.addEventListener("change", function () { window.clearTimeout(timer); timer = window.setTimeout(refresh, 300); });
+  form.addEventListener("submit", function (event) { event.preventDefault(); window.clearTimeout(timer); refresh(); });
+  form.addEventListener("reset", function () { window.setTimeout(refresh, 0); });
+  window.addEventListener("resize", function () { Object.keys(charts).forEach(function (k) { charts[k].resize(); }); });
+
+  // The tables are open for pages without script; with it, the charts come first.
+  Array.prototype.forEach.call(document.querySelectorAll("details.chart-table"), function (d) { d.open = false; });
+  draw();
+  if (offline) { listArticles({}); }
+}());
