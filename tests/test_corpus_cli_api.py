@@ -41,7 +41,9 @@ def test_rates_as_json_match_the_python_function(corpus_db: Path, capsys: pytest
 def test_every_question_answers_on_the_terminal(corpus_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for args in (["info"], ["rates", "--level", "category"], ["trend", "Loaded_Language", "--period", "month"],
                  ["compare", "--a-source", "Outlet 1", "--b-source", "Outlet 2"], ["search", "energy prices"],
-                 ["search", "energy", "--spans"], ["articles", "--technique", "Doubt", "--limit", "3"]):
+                 ["search", "energy", "--spans"], ["articles", "--technique", "Doubt", "--limit", "3"],
+                 ["phrases", "--of", "Doubt", "--limit", "3"], ["cooccurrence", "--min-count", "5"],
+                 ["narratives", "--build"]):
         code, out, err = run(capsys, *args, "--db", corpus_db)
         assert code == 0, (args, err)
         assert out.strip(), args
@@ -139,6 +141,13 @@ def test_api_answers_like_the_functions(client, corpus_db: Path) -> None:
     assert any(t["technique"] == "Doubt" for p in article["paragraphs"] for t in p["techniques"])
     hits = client.get("/v1/corpus/search", params={"q": "energy", "target": "spans", "limit": 3}).json()
     assert all("energy" in h["snippet"].lower() for h in hits)
+    phrases = client.get("/v1/corpus/phrases", params={"of": "Doubt", "limit": 2}).json()
+    assert len(phrases) == 2 and {p["technique"] for p in phrases} == {"Doubt"}
+    pairs = client.get("/v1/corpus/cooccurrence", params={"source": "Outlet 1"}).json()
+    assert pairs and all(p["technique_a"] < p["technique_b"] for p in pairs)
+    assert client.get("/v1/corpus/narratives").status_code == 200
+    dashboard = client.get("/v1/corpus/dashboard", params={"source": "Outlet 2"}).json()
+    assert dashboard["overview"]["articles"] < 400
 
 
 @pytest.mark.parametrize("path, params, status", [

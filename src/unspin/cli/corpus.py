@@ -119,6 +119,8 @@ def _cell(value: Any) -> str:
         return ", ".join(_cell(v) for v in value)
     if isinstance(value, dict):
         return ", ".join(f"{k} {v}" for k, v in value.items())
+    if isinstance(value, BaseModel):  # e.g. an entity and its count: "Brussels 4"
+        return " ".join(_cell(v) for v in value.model_dump().values() if v is not None)
     return str(value)
 
 
@@ -187,7 +189,7 @@ def demo(db: Db = None) -> None:
     with _store(db) as store:
         stats = store.add(demo_analyses())
         built = build_narratives(store)
-        _say(f"demo corpus in {store.url}: {stats}; {built}")
+        _say(f"demo corpus in {store.url}: {stats}; {built.narratives} narratives found")
         _say("next: unspin corpus report -o dashboard.html" + (f" --db {db}" if db else ""))
 
 
@@ -353,9 +355,11 @@ def narratives(
             embedded = embed_missing(store, Analyzer.from_bundle(model_path or default_model_path()))
             _say(f"embedded {embedded:,} articles")
         if build:
-            _say(str(build_narratives(store, filters)))
+            built = build_narratives(store, filters)
+            _say(f"{built.narratives} narratives among {built.articles:,} articles "
+                 f"({built.clustered:,} clustered, {built.assigned:,} assigned, {built.seconds:.1f} s)")
         rows = query(store, filters, period=period.value)
-    _show(rows, ["id", "label", "size", "first_date", "sources"], as_json, "narratives")
+    _show(rows, ["id", "label", "size", "first", "sources"], as_json, "narratives")
 
 
 @corpus_app.command()

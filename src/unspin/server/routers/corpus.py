@@ -26,6 +26,8 @@ from ...store.articles import (
 )
 from ...store.compare import ComparisonRow, compare
 from ...store.dashboard import Dashboard, dashboard_data
+from ...store.narratives import Narrative, narratives
+from ...store.phrases import CooccurrenceRow, PhraseRow, cooccurrence, top_phrases
 from ...store.queries import (
     GroupBy,
     Level,
@@ -140,3 +142,24 @@ def get_search(store: StoreDep, filters: FilterDep, q: Annotated[str, Query(min_
                offset: Offset = 0) -> list[SearchHit]:
     """Words are ANDed, "double quotes" make a phrase; no stemming."""
     return search(store, q, filters, target=target, limit=limit, offset=offset)
+
+
+@router.get("/phrases", response_model=list[PhraseRow], summary="Top phrases per technique")
+def get_phrases(store: StoreDep, filters: FilterDep, of: Annotated[str | None, Query(max_length=100)] = None,
+                limit: Annotated[int, Query(ge=1, le=500)] = 20,
+                entities: Annotated[int, Query(ge=0, le=50)] = 5) -> list[PhraseRow]:
+    """Span texts, normalised and counted, per technique (``of`` for one), with the names found near them."""
+    return top_phrases(store, filters, technique=of, limit=limit, entities=entities)
+
+
+@router.get("/cooccurrence", response_model=list[CooccurrenceRow], summary="Techniques found together")
+def get_cooccurrence(store: StoreDep, filters: FilterDep,
+                     min_count: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> list[CooccurrenceRow]:
+    """Technique pairs labelled in the same paragraph, with lift and PMI against independence."""
+    return cooccurrence(store, filters, min_count=min_count)
+
+
+@router.get("/narratives", response_model=list[Narrative], summary="Recurring narratives")
+def get_narratives(store: StoreDep, filters: FilterDep, period: Period = "month") -> list[Narrative]:
+    """Clusters of articles by embedding (built with `unspin corpus narratives --build`), largest first."""
+    return narratives(store, filters, period=period)
