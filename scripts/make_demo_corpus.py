@@ -29,8 +29,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from demo_phrases import (FACTS, HEADLINES, LOADED_HEADLINES, PERSUASION, REPORTING, SATIRE, SATIRE_HEADLINES,
-                          TOPICS, WEEKDAYS)
+from demo_phrases import (
+    FACTS,
+    HEADLINES,
+    LOADED_HEADLINES,
+    PERSUASION,
+    REPORTING,
+    SATIRE,
+    SATIRE_HEADLINES,
+    TOPICS,
+    WEEKDAYS,
+)
 
 if TYPE_CHECKING:
     from unspin.analysis import Analysis
@@ -62,9 +71,6 @@ CALM_THEMES = {"loaded_language": 3.0, "name_calling": 2.0, "doubt": 2.0, "fear"
                "rhetoric": 1.5}
 CRISIS_THEMES = {"loaded_language": 2.0, "name_calling": 2.0, "doubt": 1.0, "fear": 3.5, "flag_waving": 3.5,
                  "rhetoric": 1.0}
-# Chance that a persuasive paragraph spins a fact of the story: without such hooks the shared
-# persuasive lines outweigh the story, and embeddings group articles by outlet, not narrative.
-FACT_HOOK = 1.0
 
 
 @dataclass(frozen=True)
@@ -243,7 +249,8 @@ def _reporting(rng: random.Random, outlet: Outlet, story: str, fill: Callable[[s
 
 def _persuasive(rng: random.Random, outlet: Outlet, story: str, fill: Callable[[str], str],
                 crisis: bool) -> tuple[str, list[str]]:
-    """A fact or two wrapped in loaded paragraphs; after the border closure more of them, and angrier."""
+    """Facts of the story spun by paragraphs on one persuasive theme each; after the border closure
+    more such paragraphs, and more of them on fear and flag waving."""
     lang = outlet.language
     share = min(outlet.persuasion * (outlet.escalation if crisis else 1.0), 0.95)
     themes = CRISIS_THEMES if crisis else CALM_THEMES
@@ -252,7 +259,9 @@ def _persuasive(rng: random.Random, outlet: Outlet, story: str, fill: Callable[[
     paragraphs = [" ".join(map(fill, [facts.pop(), *_take_theme(rng, pools, themes, 1)]))]
     for _ in range(rng.randint(2, 6)):
         if rng.random() < share:
-            hook = [facts.pop()] if facts and rng.random() < FACT_HOOK else []
+            # Spinning a fact of the story: with the shared persuasive lines alone, embeddings
+            # group an outlet's articles by its style rather than by narrative.
+            hook = [facts.pop()] if facts else []
             paragraphs.append(" ".join(map(fill, hook + _take_theme(rng, pools, themes, 2))))
         elif facts:
             paragraphs.append(fill(facts.pop()))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import sys
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
+from unspin.analysis import Analysis
 from unspin.article import Article
 from unspin.store.demo import DEMO_CORPUS, demo_analyses
 
@@ -33,6 +36,13 @@ def analyses():
 def test_the_corpus_is_small_and_loads(analyses):
     assert DEMO_CORPUS.stat().st_size < 3 * 2**20
     assert 500 <= len(analyses) <= 700
+
+
+def test_each_line_round_trips_exactly():
+    with gzip.open(DEMO_CORPUS, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            document = json.loads(line)
+            assert Analysis.from_dict(document).to_dict(embedding=True) == document
 
 
 def test_it_spans_languages_outlets_and_a_year(analyses):

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 DIMENSIONS = 10
 MIN_SAMPLES = 10
+SHRINK = 10  # articles; see _Centring
 ASSIGN_QUANTILE = 0.95
 LABEL_ARTICLES = 1000  # per narrative, the most central first
 TERMS = 10
@@ -91,12 +92,12 @@ def build_narratives(store: Store, filters: CorpusFilter = EVERYTHING, *, min_cl
     """Cluster the slice's articles into narratives, replacing the model's earlier narratives.
 
     Method: up to ``max_articles`` embedded articles of the slice are sampled (reproducibly,
-    by ``seed``), reduced by PCA to ``dimensions`` dimensions and clustered by HDBSCAN
+    by ``seed``), centred per source (see :class:`_Centring`), reduced by PCA to ``dimensions`` dimensions and clustered by HDBSCAN
     (scikit-learn) with ``min_samples=10``. Its minimum spanning tree costs O(n²·d), hence
     the sample and the reduction: on two cores 5,000 articles take a few seconds and
     50,000 about half a minute. ``min_cluster_size`` defaults to 0.5% of the sample (at
     least 10). The other articles join the nearest cluster centre when no farther from it
-    than 95% of that cluster's own members are; their ``probability`` is the share of
+    than 95% of that cluster's own members are (so do sampled articles HDBSCAN left as noise); their ``probability`` is the share of
     members farther away (sampled articles keep HDBSCAN's). Each narrative is labelled by
     class-based TF-IDF (the BERTopic weighting ``tf(t, c) * log(1 + A / f(t))``, with A the
     mean number of words per cluster) over the titles and texts of up to 1,000 of its most
@@ -120,10 +121,12 @@ def build_narratives(store: Store, filters: CorpusFilter = EVERYTHING, *, min_cl
                 model=_model_name(store, model_id), articles=len(ids), sampled=len(sample), clustered=0, assigned=0,
                 unassigned=len(ids), narratives=0, min_cluster_size=size, dimensions=0,
                 seconds=round(time.perf_counter() - started, 3), replaced=False)
-        vectors = np.concatenate([v for _, v in _vectors(connection, sample)])
-    clusters = _cluster(vectors, size, dimensions, seed)  # no transaction stays open meanwhile
+        chunks = list(_vectors(connection, sample))
+    vectors, sources = np.concatenate([c[1] for c in chunks]), np.concatenate([c[2] for c in chunks])
+    clusters = _cluster(vectors, sources, size, dimensions, seed)  # no transaction stays open meanwhile
     with store.connect() as connection:
-        rest = _assign_rest(connection, np.setdiff1d(ids, sample, assume_unique=True), clusters)
+        # The rest includes HDBSCAN's noise: it joins a narrative when close enough to a centre.
+        rest = _assign_rest(connection, np.setdiff1d(ids, sample[clusters.labels >= 0], assume_unique=True), clusters)
         terms = _cluster_terms(connection, sample, clusters)
     members = _members(sample, clusters, rest)
     with store.connect() as connection, connection.begin():
@@ -160,18 +163,48 @@ def _sample(ids: np.ndarray, size: int, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(ids, size, replace=False))
 
 
-def _vectors(connection: sa.Connection, ids: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(ids, float32 vectors) in chunks, in the order of the sorted ``ids``."""
-    e = t.embeddings
+def _vectors(connection: sa.Connection, ids: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(ids, float32 vectors, sources) in chunks, in the order of the sorted ``ids``."""
+    e, a = t.embeddings, t.articles
     for first in range(0, len(ids), CHUNK):
         chunk = ids[first:first + CHUNK]
-        query = sa.select(e.c.article_id, e.c.vector).where(e.c.article_id.in_(chunk.tolist()))
-        rows = dict(connection.execute(query).all())
-        yield chunk, np.stack([np.frombuffer(rows[int(i)], np.float16) for i in chunk]).astype(np.float32)
+        query = (sa.select(e.c.article_id, e.c.vector, a.c.source).join(a, a.c.id == e.c.article_id)
+                 .where(e.c.article_id.in_(chunk.tolist())))
+        rows = {article_id: (vector, source) for article_id, vector, source in connection.execute(query)}
+        vectors = np.stack([np.frombuffer(rows[int(i)][0], np.float16) for i in chunk]).astype(np.float32)
+        yield chunk, vectors, np.array([rows[int(i)][1] for i in chunk], dtype=object)
+
+
+@dataclass
+class _Centring:
+    """Each source's mean embedding, taken off its articles before clustering.
+
+    The encoder's vectors carry the language and the house style of an outlet as strongly
+    as the story: on the demo corpus, clusters of the raw vectors were the languages (ARI
+    against the true storylines 0.005), and of source-centred vectors the storylines (ARI
+    0.99 on the clustered articles). A source's mean is shrunk towards zero by
+    ``n / (n + SHRINK)``, so that a source with a handful of articles keeps most of its signal.
+    """
+
+    means: dict[str, np.ndarray]
+
+    @classmethod
+    def fit(cls, vectors: np.ndarray, sources: np.ndarray) -> _Centring:
+        means = {}
+        for source in set(sources.tolist()):
+            rows = vectors[sources == source]
+            means[source] = rows.mean(0) * (len(rows) / (len(rows) + SHRINK))
+        return cls(means)
+
+    def apply(self, vectors: np.ndarray, sources: np.ndarray) -> np.ndarray:
+        zero = np.zeros(vectors.shape[1], vectors.dtype)
+        centred = vectors - np.stack([self.means.get(source, zero) for source in sources.tolist()])
+        return centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
 
 
 @dataclass
 class _Clusters:
+    centring: _Centring
     pca: PCA
     labels: np.ndarray  # per sampled article: its cluster, or -1 (noise)
     probabilities: np.ndarray  # HDBSCAN's membership strengths
@@ -179,10 +212,13 @@ class _Clusters:
     member_distances: list[np.ndarray]  # per cluster, its members' sorted distances to the centre
 
 
-def _cluster(vectors: np.ndarray, min_cluster_size: int, dimensions: int, seed: int) -> _Clusters:
+def _cluster(vectors: np.ndarray, sources: np.ndarray, min_cluster_size: int, dimensions: int,
+             seed: int) -> _Clusters:
     from sklearn.cluster import HDBSCAN  # scikit-learn loads only to build
     from sklearn.decomposition import PCA
 
+    centring = _Centring.fit(vectors, sources)
+    vectors = centring.apply(vectors, sources)
     pca = PCA(min(dimensions, *vectors.shape), random_state=seed).fit(vectors)
     reduced = pca.transform(vectors)
     hdbscan = HDBSCAN(min_cluster_size=min_cluster_size, min_samples=min(MIN_SAMPLES, min_cluster_size),
@@ -190,7 +226,7 @@ def _cluster(vectors: np.ndarray, min_cluster_size: int, dimensions: int, seed: 
     labels = hdbscan.labels_
     centroids = np.array([reduced[labels == c].mean(0) for c in range(labels.max() + 1)]).reshape(-1, reduced.shape[1])
     distances = [np.sort(np.linalg.norm(reduced[labels == c] - centroids[c], axis=1)) for c in range(len(centroids))]
-    return _Clusters(pca, labels, hdbscan.probabilities_, centroids, distances)
+    return _Clusters(centring, pca, labels, hdbscan.probabilities_, centroids, distances)
 
 
 def _assign_rest(connection: sa.Connection, ids: np.ndarray,
@@ -198,8 +234,8 @@ def _assign_rest(connection: sa.Connection, ids: np.ndarray,
     """(article ids, clusters, probabilities) of the non-sampled articles close enough to a centre."""
     found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     if len(clusters.centroids):
-        for chunk, vectors in _vectors(connection, ids):
-            found.append(_nearest(chunk, clusters.pca.transform(vectors), clusters))
+        for chunk, vectors, sources in _vectors(connection, ids):
+            found.append(_nearest(chunk, clusters.pca.transform(clusters.centring.apply(vectors, sources)), clusters))
     if not found:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
     return tuple(np.concatenate(parts) for parts in zip(*found))  # type: ignore[return-value]
