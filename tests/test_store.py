@@ -129,6 +129,9 @@ def test_filters_narrow_and_unknown_values_give_empty_results(store: Store) -> N
     assert {r.group for r in rates(store, CorpusFilter(languages=["en"]))} == {"Beacon"}
     flagged = rates(store, CorpusFilter(techniques=["Flag_Waving"]))
     assert {r.label for r in flagged} == {"Flag_Waving"} and flagged[0].articles == 1
+    loaded = overview(store, CorpusFilter(techniques=["Loaded_Language"]))
+    assert (loaded.articles, loaded.words, loaded.sources, loaded.languages) == (2, 19, {"Beacon": 2}, {"en": 1, "fr": 1})
+    assert (loaded.first_date, loaded.last_date, loaded.undated) == (dt.date(2024, 1, 10), dt.date(2024, 2, 5), 0)
     nothing = CorpusFilter(sources=["No such outlet"])
     assert rates(store, nothing) == [] and list_articles(store, nothing) == [] and search(store, "corrupt", nothing) == []
     assert overview(store, nothing).articles == 0

@@ -56,27 +56,52 @@ class Overview(BaseModel):
 
 
 def overview(store: Store, filters: CorpusFilter = EVERYTHING) -> Overview:
-    """Size of the slice: articles, words, sources, languages and dates (from the aggregates)."""
+    """Size of the slice: articles, words, sources, languages and dates.
+
+    Read from the aggregates, or from the articles table when a technique filter
+    narrows the slice to the articles that use one of those techniques.
+    """
     model_id = store.model_id(filters.model)
+    with store.connect() as connection:
+        counts = (_counts_with_techniques if filters.techniques else _counts_from_aggregates)(
+            connection, filters, model_id)
+    models = store.models()
+    current = next((f"{m['name']}=={m['version']}" for m in models if m["id"] == model_id), None)
+    return Overview(**counts, models=[f"{m['name']}=={m['version']}" for m in models], model=current)
+
+
+def _counts_from_aggregates(connection: sa.Connection, filters: CorpusFilter, model_id: int) -> dict:
     g = aggregate_table(t.agg_articles, filters, model_id, None)  # mostly the monthly counts
     where = filters.where(g, model_id, date_column="day")
     d = t.agg_articles  # the first and last days, one index seek each (min and max together would scan)
     dated = [*filters.where(d, model_id, date_column="day"), d.c.day != t.UNDATED]
-    with store.connect() as connection:
-        def counted(column: sa.Column) -> dict[str, int]:
-            query = sa.select(column, sa.func.sum(g.c.articles)).where(*where).group_by(column).order_by(column)
-            return {key: int(n) for key, n in connection.execute(query)}
 
-        articles, words = connection.execute(sa.select(sa.func.sum(g.c.articles), sa.func.sum(g.c.words)).where(*where)).one()
-        first = connection.scalar(sa.select(sa.func.min(d.c.day)).where(*dated))
-        last = connection.scalar(sa.select(sa.func.max(d.c.day)).where(*dated))
-        undated = connection.scalar(sa.select(sa.func.sum(g.c.articles)).where(*where, g.c.day == t.UNDATED))
-        sources, languages = counted(g.c.source), counted(g.c.language)
-    models = store.models()
-    current = next((f"{m['name']}=={m['version']}" for m in models if m["id"] == model_id), None)
-    return Overview(articles=int(articles or 0), words=int(words or 0), sources=sources, languages=languages,
-                    first_date=_day(first), last_date=_day(last), undated=int(undated or 0),
-                    models=[f"{m['name']}=={m['version']}" for m in models], model=current)
+    def counted(column: sa.Column) -> dict[str, int]:
+        query = sa.select(column, sa.func.sum(g.c.articles)).where(*where).group_by(column).order_by(column)
+        return {key: int(n) for key, n in connection.execute(query)}
+
+    articles, words = connection.execute(sa.select(sa.func.sum(g.c.articles), sa.func.sum(g.c.words)).where(*where)).one()
+    undated = connection.scalar(sa.select(sa.func.sum(g.c.articles)).where(*where, g.c.day == t.UNDATED))
+    return {"articles": int(articles or 0), "words": int(words or 0), "sources": counted(g.c.source),
+            "languages": counted(g.c.language), "undated": int(undated or 0),
+            "first_date": _day(connection.scalar(sa.select(sa.func.min(d.c.day)).where(*dated))),
+            "last_date": _day(connection.scalar(sa.select(sa.func.max(d.c.day)).where(*dated)))}
+
+
+def _counts_with_techniques(connection: sa.Connection, filters: CorpusFilter, model_id: int) -> dict:
+    a = t.articles
+    where = _article_conditions(filters, model_id)
+
+    def counted(column: sa.Column) -> dict[str, int]:
+        query = sa.select(column, sa.func.count()).where(*where).group_by(column).order_by(column)
+        return {key: int(n) for key, n in connection.execute(query)}
+
+    articles, words, undated, first, last = connection.execute(sa.select(
+        sa.func.count(), sa.func.sum(a.c.words), sa.func.count().filter(a.c.date.is_(None)),
+        sa.func.min(a.c.date), sa.func.max(a.c.date)).where(*where)).one()
+    return {"articles": int(articles or 0), "words": int(words or 0), "sources": counted(a.c.source),
+            "languages": counted(a.c.language), "undated": int(undated or 0),
+            "first_date": _day(first), "last_date": _day(last)}
 
 
 def list_articles(store: Store, filters: CorpusFilter = EVERYTHING, *, frame: str | None = None,
