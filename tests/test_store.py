@@ -149,6 +149,11 @@ def test_hostile_filter_values_are_bound_not_formatted(store: Store, hostile: st
     assert overview(store).articles == 3  # nothing was dropped
 
 
+def test_a_nul_character_in_a_filter_is_a_clear_error() -> None:
+    with pytest.raises(InputError, match="NUL"):
+        CorpusFilter.build(sources=["Bea\x00con"])
+
+
 def test_genre_and_frame_trends(store: Store) -> None:
     store.add(small_corpus())
     genre = trend(store, "reporting", kind="genre", period="month", by="none")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..errors import InputError
 
@@ -22,6 +22,14 @@ class CorpusFilter(BaseModel):
     date_to: dt.date | None = Field(None, description="Last day included.")
     model: str | None = Field(None, description="NAME==VERSION or VERSION of the model whose analyses to use "
                                                 "(default: the latest imported).")
+
+    @field_validator("sources", "languages", "techniques", "model")
+    @classmethod
+    def _no_nul(cls, value: list[str] | str | None) -> list[str] | str | None:
+        # PostgreSQL refuses NUL in text parameters; no stored value can hold one anyway.
+        if any("\x00" in v for v in ([value] if isinstance(value, str) else value or [])):
+            raise ValueError("filter values cannot contain NUL characters")
+        return value
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> CorpusFilter:
