@@ -13,6 +13,13 @@ if TYPE_CHECKING:
     from unspin.analyze import Analyzer
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the tests' corpus store out of the user's data directory (commands and servers read $UNSPIN_DB)."""
+    import tempfile
+
+    os.environ["UNSPIN_DB"] = str(Path(tempfile.mkdtemp(prefix="unspin-tests-")) / "corpus.db")
+
+
 @pytest.fixture(scope="session")
 def model_path() -> Path:
     """The bundle the tests analyse with; skips the test where none is built yet."""

@@ -25,7 +25,7 @@ UNREACHABLE_URL = "http://127.0.0.1:9/"  # refused before connecting: the server
 @pytest.fixture(scope="module")
 def fuzz_server(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     root = tmp_path_factory.mktemp("fuzz-server")
-    with LiveServer("--model", str(model_path), "--rate-limit", "off",
+    with LiveServer("--model", str(model_path), "--rate-limit", "off", "--db", str(root / "corpus.db"),
                     data_dir=root / "data", log_path=root / "server.log") as live:
         yield live
 

@@ -13,6 +13,11 @@ from ._util import app, err_console, fail
 SERVER_EXTRA_HINT = "the server needs the server extra: pip install 'unspin[server]'"
 
 
+# The corpus routes take repeated filter values in the query string: long enough a
+# request line for their limits (checked by the app, with a 422) instead of h11's 16 KiB.
+MAX_REQUEST_HEAD = 1 << 20
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on; anything but loopback needs --api-keys.")] = "127.0.0.1",
@@ -63,7 +68,8 @@ def serve(
     err_console.print(f"unspin: serving http://{_url_host(settings.host)}:{settings.port} "
                       f"(API reference at /docs; the model loads in the background, /readyz says when it is ready)")
     uvicorn.run("unspin.server.app:app_from_environment", factory=True, host=settings.host, port=settings.port,
-                workers=settings.workers, log_level=log_level, server_header=False)
+                workers=settings.workers, log_level=log_level, server_header=False,
+                h11_max_incomplete_event_size=MAX_REQUEST_HEAD)
 
 
 def _settings(settings_class: Any, values: dict[str, Any]) -> Any:

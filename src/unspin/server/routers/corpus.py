@@ -44,8 +44,8 @@ from ..problems import problem_responses
 router = APIRouter(prefix="/v1/corpus", tags=["corpus"], dependencies=[Depends(get_caller)],
                    responses=problem_responses(401, 422, 429, 503))
 
-Value = Annotated[str, StringConstraints(max_length=500)]
-Values = Annotated[list[Value], Query(max_length=200)]
+Value = Annotated[str, StringConstraints(max_length=200)]
+Values = Annotated[list[Value], Query(max_length=50)]
 # An empty date means no date: the dashboard's GET form sends its empty date fields too.
 Day = Annotated[dt.date | None, BeforeValidator(lambda value: value or None)]
 
