@@ -8,6 +8,8 @@ The articles (SemEval-2023 test text in six languages when the data is present, 
 repository's examples) are written to one JSONL shard. Figures:
 
 - in process: `Analyzer.pipe` on articles in memory, model loaded, with 1 and 2 torch threads;
+- in-process batch: `run_batch` reading the shard and writing JSONL, as `unspin analyze
+  shard.jsonl -o out.jsonl` does, model loaded, with 1 and 2 torch threads;
 - cluster: `run_job` on a LocalCluster of 1 and 2 single-threaded worker processes (one
   torch thread each, as a Dask nanny sets OMP_NUM_THREADS=1), the model already loaded on
   every worker, the shard cut into `--partitions` partitions; wall time of the whole job
@@ -34,8 +36,11 @@ import torch
 from speed import ROOT, load_articles  # benchmarks/speed.py
 
 from unspin.analyze import Analyzer, default_model_path
+from unspin.batch import run_batch
 from unspin.cluster import Job, run_job
 from unspin.cluster.worker import worker_analyzer
+from unspin.formats.inputs import read_documents
+from unspin.formats.outputs import open_writer
 
 
 def write_shard(path: Path, texts: list[str]) -> None:
@@ -56,6 +61,17 @@ def in_process(analyzer: Analyzer, texts: list[str], threads: int) -> dict:
 
 def load_model(job: Job) -> None:
     worker_analyzer(job)
+
+
+def in_process_batch(analyzer: Analyzer, shard: Path, output: Path, threads: int) -> dict:
+    torch.set_num_threads(threads)
+    writer = open_writer("jsonl", output)
+    try:
+        stats = run_batch(read_documents([str(shard)]), analyzer, writer)
+    finally:
+        writer.close()
+    return {"threads": threads, "seconds": round(stats.seconds, 2),
+            "articles_per_s": round(stats.analysed / stats.seconds, 3)}
 
 
 def peak_rss_mb() -> float:
@@ -97,7 +113,9 @@ def main() -> None:
         folder = Path(tmp)
         (folder / "shard").mkdir()
         (folder / "tiny").mkdir()
-        write_shard(folder / "shard" / "articles.jsonl", texts)
+        shard = folder / "shard" / "articles.jsonl"
+        write_shard(shard, texts)
+        batch = {threads: in_process_batch(analyzer, shard, folder / "batch.jsonl", threads) for threads in (1, 2)}
         write_shard(folder / "tiny" / "short.jsonl", [f"They lie, as always ({i})." for i in range(40)])
         rows = -(-len(texts) // args.partitions)
 
@@ -108,9 +126,9 @@ def main() -> None:
         one = cluster(1, job("out-1", "shard", rows), job("out-tiny", "tiny", 1))
         two = cluster(2, job("out-2", "shard", rows), None)
     report = {
-        "in_process": list(baseline.values()), "cluster": [one, two],
-        "ratio_1_worker_to_in_process_1_thread": round(one["articles_per_s"] / baseline[1]["articles_per_s"], 3),
-        "ratio_2_workers_to_in_process_2_threads": round(two["articles_per_s"] / baseline[2]["articles_per_s"], 3),
+        "in_process": list(baseline.values()), "in_process_batch": list(batch.values()), "cluster": [one, two],
+        "ratio_1_worker_to_in_process_batch_1_thread": round(one["articles_per_s"] / batch[1]["articles_per_s"], 3),
+        "ratio_2_workers_to_in_process_batch_2_threads": round(two["articles_per_s"] / batch[2]["articles_per_s"], 3),
         "speed_up_2_workers_over_1": round(two["articles_per_s"] / one["articles_per_s"], 3),
         "mean_tokens_per_article": round(one["tokens"] / one["articles"]),
     }

@@ -23,8 +23,10 @@ time also measures the neighbours.
 
 With ``--keep`` the database is kept afterwards and an existing one is reused: the import
 then resumes after the articles already stored (generation is deterministic per chunk),
-so a stopped run can be restarted with the same command. Without it the database is
-created afresh and removed at the end.
+so a stopped run can be restarted with the same command. Creating the file
+``<db-dir>/STOP`` ends the import after the current chunk and goes on to ANALYZE and the
+queries at the size reached. Without ``--keep`` the database is created afresh and
+removed at the end.
 
 PostgreSQL: ``--pg-url`` (default ``$UNSPIN_BENCH_PG`` or
 postgresql://unspin:unspin@127.0.0.1:5432/unspin_bench); the database must exist and its
@@ -48,14 +50,14 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
 
-from unspin.store import CorpusFilter, Store
-from unspin.store import synthetic
+from unspin.store import CorpusFilter, Store, synthetic
 from unspin.store import tables as t
 from unspin.taxonomy import FRAME_LABELS, TECHNIQUE_LABELS
 
@@ -68,6 +70,7 @@ DAYS = 3 * 365
 SEED = 0
 ROW_TABLES = ("articles", "paragraphs", "paragraph_techniques", "spans", "frames", "embeddings")
 AGG_TABLES = ("agg_articles", "agg_labels", "agg_articles_monthly", "agg_labels_monthly")
+AHEAD = 3  # chunks generated ahead of the import
 SLOW = 10.0  # seconds: a query whose cold run takes longer gets two timed runs, not --runs
 
 
@@ -94,7 +97,7 @@ def generate_chunk(args: tuple[int, int, int, bool]) -> list:
         day = START + dt.timedelta(days=rng.randrange(DAYS))
         narrative = rng.randrange(len(synthetic.NARRATIVE_WORDS))
         rate = outlet_rates[outlet] * (2 if day >= shift else 1)
-        analysis = synthetic._analysis(rng, i, outlet, day, LANGUAGES[outlet % len(LANGUAGES)], narrative, rate,  # noqa: SLF001
+        analysis = synthetic._analysis(rng, i, outlet, day, LANGUAGES[outlet % len(LANGUAGES)], narrative, rate,
                                        centres[narrative], model, (3, 6))
         if not embeddings:
             analysis = dataclasses.replace(analysis, embedding=None)
@@ -178,18 +181,21 @@ def run_import(store: Store, args: argparse.Namespace, log: Callable[[str], None
         return {"resumed_from": stored, "added": 0}
     log(f"importing articles {starts[0]:,} to {args.articles - 1:,} ({stored:,} already stored)")
     in_add = cpu_in_add = waiting = 0.0
+    stop_file = Path(args.db_dir) / "STOP"  # touch it to end the import early and go on to the queries
+    stop_file.unlink(missing_ok=True)
     added = skipped = 0
     wall = time.perf_counter()
     last_report = wall
     context = multiprocessing.get_context("fork")
     with context.Pool(1) as pool:
-        chunks = pool.imap(generate_chunk, [(s, chunk, args.articles, args.embeddings) for s in starts])
-        while True:
+        pending = deque(pool.apply_async(generate_chunk, ((s, chunk, args.articles, args.embeddings),))
+                        for s in starts[:AHEAD])  # at most AHEAD chunks made ahead: memory stays flat
+        following = iter(starts[AHEAD:])
+        while pending and not stop_file.exists():
             began = time.perf_counter()
-            try:
-                analyses = next(chunks)
-            except StopIteration:
-                break
+            analyses = pending.popleft().get()
+            if (s := next(following, None)) is not None:
+                pending.append(pool.apply_async(generate_chunk, ((s, chunk, args.articles, args.embeddings),)))
             waiting += time.perf_counter() - began
             began, cpu = time.perf_counter(), time.process_time()
             stats = store.add(analyses, **({"batch_size": args.batch_size} if args.batch_size else {}))
@@ -203,10 +209,12 @@ def run_import(store: Store, args: argparse.Namespace, log: Callable[[str], None
                     f"({added / cpu_in_add:,.0f} per CPU second of this process), {last_report - wall:,.0f} s wall, "
                     f"{waiting:,.0f} s waiting for the generator, load {os.getloadavg()[0]:.1f}")
     wall = time.perf_counter() - wall
+    if stop_file.exists():
+        log(f"stopped early by {stop_file}")
     after = row_counts(store)
     rows = sum(after[n] - before[n] for n in ROW_TABLES)
     result = {
-        "resumed_from": stored, "added": added, "skipped": skipped, "seconds_in_add": round(in_add, 1),
+        "resumed_from": stored, "stopped_early": stop_file.exists(), "added": added, "skipped": skipped, "seconds_in_add": round(in_add, 1),
         "cpu_seconds_in_add": round(cpu_in_add, 1),
         "articles_per_cpu_s": round(added / cpu_in_add, 1) if cpu_in_add else None,
         "seconds_wall": round(wall, 1), "seconds_waiting_for_generator": round(waiting, 1),
@@ -299,7 +307,7 @@ def frames_by_source(store: Store) -> object:
         return queries.frame_shares(store, by="source")
     model_id = store.model_id()  # before frame_shares existed: the same aggregate read
     with store.connect() as connection:
-        return queries._label_counts(connection, CorpusFilter(), model_id, "source", None, "frame", None)  # noqa: SLF001
+        return queries._label_counts(connection, CorpusFilter(), model_id, "source", None, "frame", None)
 
 
 def build_narratives(store: Store, sample: int, log: Callable[[str], None]) -> dict:
@@ -309,9 +317,10 @@ def build_narratives(store: Store, sample: int, log: Callable[[str], None]) -> d
     began = time.perf_counter()
     built = call(build, store, max_articles=sample)
     seconds = time.perf_counter() - began
-    log(f"build_narratives on a sample of {sample:,}: {seconds:.1f} s")
+    analyze_s = analyze(store)  # the planner needs statistics on article_narratives (see docs/benchmarks.md)
+    log(f"build_narratives on a sample of {sample:,}: {seconds:.1f} s, then ANALYZE {analyze_s:.1f} s")
     summary = built.model_dump() if hasattr(built, "model_dump") else {}
-    return {"sample": sample, "seconds": round(seconds, 1),
+    return {"sample": sample, "seconds": round(seconds, 1), "analyze_after_s": round(analyze_s, 1),
             **{k: v for k, v in summary.items() if isinstance(v, (int, float, str))}}
 
 
@@ -345,7 +354,12 @@ def time_queries(target: str, runs: int, log: Callable[[str], None]) -> tuple[di
     for name, function in queries:
         with Store(target) as store:
             began = time.perf_counter()
-            function(store)
+            try:
+                function(store)
+            except Exception as exc:  # noqa: BLE001  (a failed query is recorded, the others still run)
+                results[name] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+                log(f"  {name:48} FAILED after {time.perf_counter() - began:.1f} s: {results[name]['error']}")
+                continue
             cold = time.perf_counter() - began
             slow = cold > SLOW
             if not slow:
@@ -368,7 +382,8 @@ def time_queries(target: str, runs: int, log: Callable[[str], None]) -> tuple[di
 
 # -- main -------------------------------------------------------------------------------------------
 
-def bench(backend: str, args: argparse.Namespace, log: Callable[[str], None]) -> dict:
+def bench(backend: str, args: argparse.Namespace, log: Callable[[str], None],
+          checkpoint: Callable[[dict], None] = lambda _: None) -> dict:
     target = prepare(backend, args)
     shown = target if backend == "sqlite" else sa.make_url(target).render_as_string(hide_password=True)
     log(f"== {backend}: {shown}")
@@ -377,8 +392,9 @@ def bench(backend: str, args: argparse.Namespace, log: Callable[[str], None]) ->
     with Store(target) as store:
         if not args.queries_only:
             result["import"] = run_import(store, args, log)
-            result["analyze_s"] = round(analyze(store), 1)
-            log(f"ANALYZE {result['analyze_s']} s")
+            checkpoint(result)
+        result["analyze_s"] = round(analyze(store), 1)  # also after a stopped import, before the queries
+        log(f"ANALYZE {result['analyze_s']} s")
         if store.dialect == "sqlite":
             with store.engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -416,9 +432,13 @@ def main() -> None:
     out = Path(args.json or Path(args.db_dir) / f"store-{args.articles}.json")
     results = json.loads(out.read_text()) if out.exists() else {}
     for backend in (("sqlite", "postgresql") if args.backend == "both" else (args.backend,)):
-        result = bench(backend, args, log)
+        def checkpoint(partial: dict, backend: str = backend) -> None:  # the figures so far, in case of a crash
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps({**results, backend: partial}, indent=2, default=str) + "\n")
+
+        result = bench(backend, args, log, checkpoint)
         if args.queries_only and "import" in results.get(backend, {}):  # keep the import figures of the run before
-            result = {**{k: v for k, v in results[backend].items() if k in ("import", "analyze_s")}, **result}
+            result = {"import": results[backend]["import"], **result}
         results[backend] = result
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(results, indent=2, default=str) + "\n")

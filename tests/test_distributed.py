@@ -57,7 +57,8 @@ def shards(tmp_path: Path) -> Path:
     write_jsonl(folder / "a.jsonl", ["a0", "a1", "a2", "a3"], extra="\nnot json\n")
     with (folder / "b.csv").open("w", encoding="utf-8", newline="") as stream:
         rows = csv.writer(stream)
-        rows.writerows([["id", "text"], ["b0", article(10)], ["b1", article(11)], ["b2", "too", "many"], ["b3", article(13)]])
+        rows.writerows([["id", "text"], ["b0", article(10)], ["b1", article(11)], ["b2", "too", "many"],
+                        ["b3", article(13)]])
     pq.write_table(pa.table({"id": ["c0", "c1", "c2"], "text": [article(20), None, article(22)]}),
                    folder / "more" / "c.parquet", row_group_size=2)
     with gzip.open(folder / "more" / "d.jsonl.gz", "wt", encoding="utf-8") as stream:
@@ -132,6 +133,13 @@ def client() -> Iterator[distributed.Client]:
         yield client
 
 
+def models_loaded() -> int:
+    """Run on a worker: how many model bundles it holds."""
+    from unspin.cluster import worker
+
+    return len(worker._BUNDLES)
+
+
 def test_jsonl_csv_and_parquet_shards_give_each_record_once_and_reruns_skip_finished_partitions(
     client: distributed.Client, shards: Path, tmp_path: Path, model_path: Path
 ) -> None:
@@ -144,6 +152,7 @@ def test_jsonl_csv_and_parquet_shards_give_each_record_once_and_reruns_skip_fini
     manifest = json.loads((output / "_manifest.json").read_text(encoding="utf-8"))
     assert manifest["complete"] and manifest["totals"]["analysed"] == 12
     assert not (output / "_tmp").exists()
+    assert set(client.run(models_loaded).values()) == {1}, "each worker loads the model once"
 
     finished = {p: p.stat().st_mtime_ns for p in (output / "analyses").iterdir()}
     rerun = run_job(job, client)
@@ -242,18 +251,19 @@ def test_local_n_starts_a_cluster_for_the_run(tmp_path: Path, model_path: Path,
     assert result_ids(tmp_path / "out") == ["x0"]
 
 
-def test_shards_and_results_behind_fsspec_urls(shards: Path, model_path: Path) -> None:
+def test_shards_and_results_behind_fsspec_urls(shards: Path, model_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
     """memory:// stands for s3:// and the like; it is per process, hence a cluster of threads here."""
     import fsspec
 
     memory = fsspec.filesystem("memory")
     memory.put(str(shards / "a.jsonl"), "/in/a.jsonl")
     memory.put(str(shards / "b.csv"), "/in/b.csv")
-    job = Job(inputs=("memory://in",), output="memory://out", model=str(model_path), partition_rows=3)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None,
-                                  silence_logs=logging.ERROR) as cluster, distributed.Client(cluster) as local:
-        result = run_job(job, local)
-    assert (result.stats.analysed, result.stats.failed) == (7, 2)
+                                  silence_logs=logging.ERROR) as cluster:
+        code = analyze("memory://in", "--cluster", cluster.scheduler_address, "--model", model_path,
+                       "-o", "memory://out", "--partition-size", "3")
+    assert code == 1 and "analysed 7 documents" in capsys.readouterr().err  # and two bad records
     ids = [json.loads(line)["article"]["id"] for path in sorted(memory.find("/out/analyses"))
            for line in memory.cat_file(path).decode().splitlines()]
     assert sorted(ids) == ["a0", "a1", "a2", "a3", "b0", "b1", "b3"]
@@ -289,7 +299,8 @@ def test_a_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(
     shards.mkdir()
     ids = [f"k{i:02d}" for i in range(32)]
     with (shards / "big.jsonl").open("w", encoding="utf-8") as stream:
-        stream.writelines(json.dumps({"id": i, "text": article(100 + n, paragraphs=6)}) + "\n" for n, i in enumerate(ids))
+        stream.writelines(json.dumps({"id": i, "text": article(100 + n, paragraphs=6)}) + "\n"
+                          for n, i in enumerate(ids))
     output = tmp_path / "out"
     killer = KillABusyWorker(client)
     result = run_job(Job(inputs=(str(shards),), output=str(output), model=str(model_path), partition_rows=4),

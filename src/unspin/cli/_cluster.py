@@ -22,14 +22,10 @@ def analyze_on_cluster(address: str, inputs: list[str], feeds: list[str], option
                        resume: bool | None, store: bool, embeddings: bool, model: Path | None,
                        threshold: float | None, partition_rows: int, batch_size: int, threads: int | None) -> None:
     """Run ``unspin analyze`` on a Dask cluster; exits 1 when documents failed, like a local batch."""
-    _check(address, inputs, feeds, output, fmt, options)
-    if errors is not None:
-        raise fail("--cluster lists failures in DIR/errors/, one file per partition: drop --errors", code=2)
-    if resume is False:
-        raise fail("--cluster reruns skip finished partitions; to start over, remove the --output folder", code=2)
-    if store:
-        raise fail("--store writes from one process; load a cluster's results with "
-                   "`unspin corpus import DIR/analyses/*.jsonl`", code=2)
+    _check(address, inputs, feeds, fmt, options)
+    _check_batch_options(errors, resume, store)
+    if output is None:
+        raise fail("--cluster writes a folder of partitions: name it with --output DIR", code=2)
     try:
         import distributed  # noqa: F401  (imported here only to say how to install it)
     except ImportError as exc:
@@ -37,7 +33,7 @@ def analyze_on_cluster(address: str, inputs: list[str], feeds: list[str], option
     from ..cluster import SHARD_GLOBS, Job, connect, run_job
 
     job = Job(
-        inputs=tuple(inputs), output=_folder(output), format=fmt or "jsonl",  # type: ignore[arg-type]
+        inputs=tuple(inputs), output=_folder(output), format="parquet" if fmt == "parquet" else "jsonl",
         model=str(model.absolute()) if model else None, threshold=threshold,
         options=replace(options, globs=tuple(globs) if globs else SHARD_GLOBS), embeddings=embeddings,
         partition_rows=partition_rows, batch_size=batch_size, threads=threads,
@@ -50,19 +46,27 @@ def analyze_on_cluster(address: str, inputs: list[str], feeds: list[str], option
         raise typer.Exit(1)
 
 
-def _check(address: str, inputs: list[str], feeds: list[str], output: Path | None, fmt: str | None,
-           options: ReadOptions) -> None:
+def _check(address: str, inputs: list[str], feeds: list[str], fmt: str | None, options: ReadOptions) -> None:
     """Usage errors (exit 2) for what a cluster run cannot do."""
     if "://" not in address and not address.startswith("local:"):
         raise fail(f"--cluster {address}: give a scheduler address (tcp://HOST:8786) or local:N", code=2)
     if "-" in inputs or feeds:
         raise fail("--cluster reads shard files, folders and globs, not stdin or feeds", code=2)
-    if output is None:
-        raise fail("--cluster writes a folder of partitions: name it with --output DIR", code=2)
     if fmt not in (None, *_RESULT_FORMATS):
         raise fail(f"--cluster writes jsonl or parquet partitions, not {fmt}", code=2)
     if options.input_format not in _SHARD_INPUT_FORMATS:
         raise fail("--cluster reads JSONL, CSV and Parquet shards: --input-format auto, jsonl or csv", code=2)
+
+
+def _check_batch_options(errors: Path | None, resume: bool | None, store: bool) -> None:
+    """Usage errors (exit 2) for options of a local batch that a cluster run replaces."""
+    if errors is not None:
+        raise fail("--cluster lists failures in DIR/errors/, one file per partition: drop --errors", code=2)
+    if resume is False:
+        raise fail("--cluster reruns skip finished partitions; to start over, remove the --output folder", code=2)
+    if store:
+        raise fail("--store writes from one process; load a cluster's results with "
+                   "`unspin corpus import DIR/analyses/*.jsonl`", code=2)
 
 
 def _folder(output: Path) -> str:

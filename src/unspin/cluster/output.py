@@ -132,7 +132,8 @@ class OutputFolder:
         if self.fs.isfile(self.root):
             raise InputError(f"{self.url} is a file; --output names a folder for a cluster run")
         if self.fs.isdir(self.root) and self.fs.ls(self.root, detail=False):
-            raise InputError(f"{self.url} is not empty and holds no unspin results; give a new or empty --output folder")
+            raise InputError(f"{self.url} is not empty and holds no unspin results; "
+                             "give a new or empty --output folder")
 
     def _done(self) -> dict[str, PartitionResult]:
         markers = self.fs.find(self.path(DONE))

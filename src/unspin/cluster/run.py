@@ -81,7 +81,8 @@ def connect(address: str) -> Iterator[Client]:
         raise UnspinError(f"cannot reach a Dask scheduler at {address} ({exc}); check the address and that "
                           "the scheduler is running") from exc
     except ValueError as exc:
-        raise InputError(f"--cluster {address}: not a scheduler address ({exc}); give tcp://HOST:PORT or local:N") from exc
+        raise InputError(f"--cluster {address}: not a scheduler address ({exc}); "
+                         "give tcp://HOST:PORT or local:N") from exc
     with client:
         yield client
 
@@ -109,14 +110,14 @@ def run_job(job: Job, client: Client, progress: ProgressReporter | None = None) 
     """
     progress = progress or NoProgress()
     output = OutputFolder(job.output)
-    partitions, total = _plan(job, client)
-    identity = job.identity(partitions)
-    done = output.start(identity)
-    stats = BatchStats(skipped=sum(result.documents for result in done.values()))
-    if total is not None:
-        progress.set_total(total)
+    stats = BatchStats()
     follow = _Follow(stats, progress, output.path("errors"))
     try:
+        partitions, total = _plan(job, client)
+        identity = job.identity(partitions)
+        done = output.start(identity)
+        stats.skipped = sum(result.documents for result in done.values())
+        progress.set_total(total)
         _run(client, [p for p in partitions if p.name not in done], job, follow)
     finally:
         progress.close(stats)
@@ -124,12 +125,15 @@ def run_job(job: Job, client: Client, progress: ProgressReporter | None = None) 
     return JobResult(stats, len(partitions), len(done), job.output)
 
 
-def _plan(job: Job, client: Client) -> tuple[list[Partition], int | None]:
-    """The job's partitions, and its record count when every shard could be counted (an upper bound)."""
+def _plan(job: Job, client: Client) -> tuple[list[Partition], int]:
+    """The job's partitions, and its record count for the progress bar.
+
+    A shard that cannot be counted becomes one failed document; JSONL counts its blank lines too.
+    """
     shards = find_shards(job.inputs, job.options.globs, exclude=job.output)
     formats = [shard_format(shard, job.options) for shard in shards]
     counts = client.gather(client.map(count_shard, shards, formats, options=job.options, pure=False))
-    total = None if None in counts else sum(counts)
+    total = sum(1 if count is None else count for count in counts)
     return plan_partitions(list(zip(shards, formats, counts, strict=True)), job.partition_rows), total
 
 

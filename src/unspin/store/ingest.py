@@ -224,17 +224,21 @@ def _upsert(connection: Connection, table: sa.Table, rows: list[dict]) -> None:
 
 
 def execute_many(connection: Connection, statement: sa.Insert, rows: list[dict]) -> None:
-    """``connection.execute(statement, rows)``, on SQLite with the rows handed to the driver as they are.
+    """``connection.execute(statement, rows)``, with the rows handed to the driver as they are.
 
     SQLAlchemy's per-row parameter processing costs as much as SQLite's own work on these
-    small rows (numbers, strings, bytes and dates), so on SQLite the statement is compiled
-    once and the rows go to ``executemany`` as tuples, dates as ISO strings (the SQLite
-    dialect's storage format for Date). Not for DateTime or JSON columns.
+    small rows (numbers, strings, bytes and dates), so the statement is compiled once and
+    the rows go straight to the driver's ``executemany``: psycopg takes the dicts; SQLite
+    gets tuples, dates as ISO strings (the SQLite dialect's storage format for Date). Not
+    for DateTime or JSON columns.
     """
+    compiled = statement.compile(dialect=connection.dialect, column_keys=list(rows[0]))
+    if connection.dialect.name == "postgresql":  # psycopg takes the dicts, and adapts dates and bytes itself
+        connection.exec_driver_sql(compiled.string, rows)
+        return
     if connection.dialect.name != "sqlite":
         connection.execute(statement, rows)
         return
-    compiled = statement.compile(dialect=connection.dialect, column_keys=list(rows[0]))
     names = compiled.positiontup
     values = operator.itemgetter(*names)
     dates = [i for i, name in enumerate(names) if isinstance(statement.table.c[name].type, sa.Date)]

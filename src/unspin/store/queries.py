@@ -167,7 +167,7 @@ def _article_totals_with_techniques(connection: sa.Connection, filters: CorpusFi
     group = a.c[by] if by != "none" else sa.literal("all")
     query = (sa.select(group, period_of, sa.func.count(), sa.func.sum(a.c.words))
              .where(*filters.where(a, model_id), *([a.c.date.is_not(None)] if period else []),
-                    uses_any_technique(a.c.id, filters.techniques))
+                    uses_any_technique(a.c.id, filters.techniques, whole_slice=True))
              .group_by(*_grouped([group]), *([period_of] if period else [])))
     return {(g, _date(when)): (int(n), int(w or 0)) for g, when, n, w in connection.execute(query) if n}
 
@@ -196,14 +196,23 @@ def _frame_counts_with_techniques(connection: sa.Connection, filters: CorpusFilt
     query = (sa.select(group, period_of, f.c.frame, sa.func.count()).select_from(f.join(a, a.c.id == f.c.article_id))
              .where(*filters.where(a, model_id), *([a.c.date.is_not(None)] if period else []),
                     *([f.c.frame.in_(labels)] if labels is not None else []),
-                    uses_any_technique(a.c.id, filters.techniques))
+                    uses_any_technique(a.c.id, filters.techniques, whole_slice=True))
              .group_by(*_grouped([group]), *([period_of] if period else []), f.c.frame))
     return {(g, _date(when), frame): (int(n), 0, 0) for g, when, frame, n in connection.execute(query)}
 
 
-def uses_any_technique(article_id: sa.ColumnElement, techniques: list[str]) -> sa.ColumnElement:
-    """EXISTS a paragraph of the article labelled with one of ``techniques``."""
+def uses_any_technique(article_id: sa.ColumnElement, techniques: list[str], *,
+                       whole_slice: bool = False) -> sa.ColumnElement:
+    """EXISTS a paragraph of the article labelled with one of ``techniques``.
+
+    ``whole_slice=True`` writes it as ``article_id IN (SELECT ...)`` instead, for queries
+    that read every article of the slice: SQLite then reads the technique's index once
+    into a list rather than probing the paragraphs of each article (half the time at
+    scale); EXISTS stays best for a page of articles, where it stops early.
+    """
     pt = t.paragraph_techniques
+    if whole_slice:
+        return article_id.in_(sa.select(pt.c.article_id).where(pt.c.technique.in_(techniques)))
     return sa.exists().where(pt.c.article_id == article_id, pt.c.technique.in_(techniques))
 
 

@@ -226,7 +226,7 @@ agg_narratives = Table(
     Column("source", String(500), primary_key=True),
     Column("language", String(16), primary_key=True),
     Column("articles", Integer, nullable=False),
-    Index("ix_agg_narratives_model_day", "model_id", "day"),
+    Index("ix_agg_narratives_model_narrative_day", "model_id", "narrative_id", "day"),
     sqlite_with_rowid=False,
 )
 

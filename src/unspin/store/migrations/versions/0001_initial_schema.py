@@ -157,7 +157,7 @@ def upgrade() -> None:
     sqlite_with_rowid=False
     )
     with op.batch_alter_table('agg_narratives', schema=None) as batch_op:
-        batch_op.create_index('ix_agg_narratives_model_day', ['model_id', 'day'], unique=False)
+        batch_op.create_index('ix_agg_narratives_model_narrative_day', ['model_id', 'narrative_id', 'day'], unique=False)
 
     op.create_table('agg_narratives_monthly',
     sa.Column('narrative_id', sa.Integer(), nullable=False),
@@ -266,7 +266,7 @@ def downgrade() -> None:
 
     op.drop_table('agg_narratives_monthly')
     with op.batch_alter_table('agg_narratives', schema=None) as batch_op:
-        batch_op.drop_index('ix_agg_narratives_model_day')
+        batch_op.drop_index('ix_agg_narratives_model_narrative_day')
 
     op.drop_table('agg_narratives')
     op.drop_table('narratives')
