@@ -275,3 +275,17 @@ def _counts(store: Store) -> dict[str, int]:
             "paragraphs": connection.scalar(sa.select(sa.func.count()).select_from(t.paragraphs)),
             "agg_articles": connection.scalar(sa.select(sa.func.coalesce(sa.func.sum(t.agg_articles.c.articles), 0))),
         }
+
+
+def test_change_points_match_ruptures_pelt() -> None:
+    ruptures = pytest.importorskip("ruptures")
+    import numpy as np
+
+    from unspin.store.queries import pelt_l2
+
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        values = np.concatenate([rng.normal(rng.uniform(0, 5), 1, rng.integers(3, 30)) for _ in range(rng.integers(1, 5))])
+        penalty = float(rng.uniform(1, 20))
+        expected = ruptures.Pelt(model="l2", min_size=3, jump=1).fit(values).predict(pen=penalty)
+        assert pelt_l2(values, penalty, 3) == expected

@@ -131,6 +131,11 @@ def build_narratives(store: Store, filters: CorpusFilter = EVERYTHING, *, min_cl
     members = _members(sample, clusters, rest)
     with store.connect() as connection, connection.begin():
         _replace(connection, model_id, terms, members)
+    with store.connect() as connection, connection.begin():
+        # Fresh statistics: without them the planner reads the narrative tables badly
+        # (narratives() took 1.5 s instead of 17 ms at 1M articles on SQLite).
+        for table in (t.narratives, t.article_narratives, t.agg_narratives, t.agg_narratives_monthly):
+            connection.exec_driver_sql(f"ANALYZE {table.name}")
     clustered = int((clusters.labels >= 0).sum())
     return NarrativeBuild(
         model=_model_name(store, model_id), articles=len(ids), sampled=len(sample), clustered=clustered,
