@@ -9,6 +9,9 @@ as a single-machine batch: the readers of :mod:`unspin.formats.inputs`, the
 
 from __future__ import annotations
 
+import ctypes
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -33,6 +36,7 @@ __all__ = ["analyse_partition", "count_shard", "read_partition", "worker_analyze
 _SHOWN_FAILURES = 3  # per partition, for the client's console; the errors file has them all
 _BUNDLES: dict[str, Bundle] = {}
 _LOADING = threading.Lock()
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
 
 
 def count_shard(source: str, fmt: InputFormat, options: ReadOptions) -> int | None:
@@ -100,8 +104,27 @@ def worker_analyzer(job: Job) -> Analyzer:
     path = job.model or str(default_model_path())
     with _LOADING:
         if path not in _BUNDLES:
+            _undo_nanny_malloc_setting()
             _BUNDLES[path] = _load_bundle(path)
     return Analyzer(_BUNDLES[path], technique_threshold=job.threshold)
+
+
+def _undo_nanny_malloc_setting() -> None:
+    """Give glibc's allocator back the thresholds that a Dask nanny's setting takes away.
+
+    A nanny starts its workers with ``MALLOC_TRIM_THRESHOLD_=65536``, to hand freed memory
+    back to the system sooner. glibc then also stops raising its mmap threshold, so each
+    activation tensor over 128 KiB is mapped and unmapped again, and the model ran 30%
+    slower (docs/benchmarks.md). A model worker's memory stays near its peak anyway.
+    """
+    if "MALLOC_TRIM_THRESHOLD_" not in os.environ or not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc
+        return
+    libc.mallopt(_M_MMAP_THRESHOLD, 32 * 2**20)  # glibc's largest
+    libc.mallopt(_M_TRIM_THRESHOLD, 2**30)
 
 
 def _load_bundle(path: str) -> Bundle:

@@ -1038,10 +1038,10 @@ def count_records(name: str, stream: IO[bytes], fmt: InputFormat, options: ReadO
 
         return int(pq.ParquetFile(stream).metadata.num_rows)
     if fmt == "csv":
-        lines = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
-        rows = _csv_reader(name, lines, options or ReadOptions())
-        next(rows, None)  # the header
-        return sum(1 for _ in _csv_records(rows))
+        with io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="") as lines:
+            rows = _csv_reader(name, lines, options or ReadOptions())
+            next(rows, None)  # the header
+            return sum(1 for _ in _csv_records(rows))
     count, last = 0, b"\n"
     while chunk := stream.read(_SNIFF_BYTES):
         count += chunk.count(b"\n")
