@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from ..article import Article
 from ..errors import InputError
 from ..formats import semeval
 from ..language import SEMEVAL_LANGUAGES
-from ..split import is_validation
+from ..split import is_calibration, is_validation
 
 TRAIN_LANGUAGES = ("en", "fr", "ge", "it", "po", "ru")
 
@@ -27,6 +30,10 @@ class ParagraphExample:
     def validation(self) -> bool:
         return is_validation(self.article_id)
 
+    @property
+    def calibration(self) -> bool:
+        return is_calibration(self.article_id)
+
 
 @dataclass
 class ArticleExample:
@@ -38,6 +45,10 @@ class ArticleExample:
     @property
     def validation(self) -> bool:
         return is_validation(self.article.id or "")
+
+    @property
+    def calibration(self) -> bool:
+        return is_calibration(self.article.id or "")
 
 
 def language_dir(data_dir: Path, language: str) -> Path:
@@ -86,3 +97,36 @@ def load_articles(data_dir: Path, languages: tuple[str, ...] = TRAIN_LANGUAGES) 
                 example = examples.setdefault(article.id, ArticleExample(article, language))
                 setattr(example, attribute, table[article.id])
     return list(examples.values())
+
+
+def join_paragraphs(paragraphs: Sequence[ParagraphExample], rng: np.random.Generator,
+                    sizes: tuple[int, int] = (3, 6)) -> list[ParagraphExample]:
+    """Join each article's consecutive lines into paragraphs of ``sizes`` lines, labels and spans carried over.
+
+    English SemEval lines are single sentences, while real English news comes in
+    paragraphs of several; the joined view trains and measures the model on those.
+    The input must list each article's paragraphs in order.
+    """
+    joined: list[ParagraphExample] = []
+    by_article: dict[str, list[ParagraphExample]] = {}
+    for p in paragraphs:
+        by_article.setdefault(p.article_id, []).append(p)
+    for group in by_article.values():
+        position = 0
+        while position < len(group):
+            size = int(rng.integers(sizes[0], sizes[1] + 1))
+            joined.append(_join(group[position : position + size]))
+            position += size
+    return joined
+
+
+def _join(parts: Sequence[ParagraphExample]) -> ParagraphExample:
+    text, labels, spans = "", dict.fromkeys(()), []
+    for part in parts:
+        offset = len(text) + (1 if text else 0)
+        text = f"{text} {part.text.rstrip()}" if text else part.text.rstrip()
+        labels.update(dict.fromkeys(part.labels))
+        spans += [(offset + s, offset + min(e, len(part.text.rstrip())), t) for s, e, t in part.spans
+                  if s < len(part.text.rstrip())]
+    first = parts[0]
+    return ParagraphExample(first.article_id, first.language, first.number, text, tuple(labels), spans)

