@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -13,7 +13,7 @@ from .article import Article, Paragraph
 from .errors import OffsetError
 from .taxonomy import CATEGORIES, TECHNIQUE_LABELS, category_of
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,15 +35,34 @@ class Span:
 class TechniqueScore:
     technique: str
     confidence: float
+    #: The sentence that carries the technique most strongly (article offsets), so that a
+    #: paragraph label without a span can still be located in the text.
+    evidence: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ParagraphAnalysis:
+    """A paragraph's techniques and spans as shown, and the candidates below the threshold (down to a floor)."""
+
     number: int
     start: int
     end: int
     techniques: tuple[TechniqueScore, ...]
     spans: tuple[Span, ...]
+    candidate_techniques: tuple[TechniqueScore, ...] = ()
+    candidate_spans: tuple[Span, ...] = ()
+
+    def with_thresholds(self, technique: float, span: float) -> ParagraphAnalysis:
+        """Show every span at or above ``span``, and every technique at or above ``technique`` or with a shown span."""
+        every_span = sorted((*self.spans, *self.candidate_spans), key=lambda s: (s.start, s.end, s.technique))
+        shown_spans = tuple(s for s in every_span if s.confidence >= span)
+        spanned = {s.technique for s in shown_spans}
+        every_technique = sorted((*self.techniques, *self.candidate_techniques), key=lambda t: -t.confidence)
+        shown = tuple(t for t in every_technique if t.confidence >= technique or t.technique in spanned)
+        return ParagraphAnalysis(
+            self.number, self.start, self.end, shown, shown_spans,
+            tuple(t for t in every_technique if t not in shown), tuple(s for s in every_span if s not in shown_spans),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,16 +85,29 @@ class Analysis:
     #: The article's embedding (unit length) for clustering narratives; left out of
     #: ``to_dict()`` unless asked for, since it is large and most outputs do not need it.
     embedding: np.ndarray | None = field(default=None, compare=False, repr=False)
+    #: The confidence thresholds the shown techniques and spans passed (``{"technique": t, "span": s}``).
+    thresholds: dict[str, float] = field(default_factory=dict)
+    #: True when the genre's confidence is below the model's bar (or the text is too short to tell).
+    genre_uncertain: bool = False
 
     def __post_init__(self) -> None:
         text = self.article.text
-        for span in self.spans:
+        for span in (*self.spans, *(s for p in self.paragraphs for s in p.candidate_spans)):
             if not (0 <= span.start < span.end <= len(text)) or text[span.start : span.end] != span.text:
                 raise OffsetError(f"span {span.start}:{span.end} ({span.technique}) does not match the article text")
 
     @property
     def spans(self) -> list[Span]:
         return [s for p in self.paragraphs for s in p.spans]
+
+    def with_threshold(self, threshold: float) -> Analysis:
+        """The same analysis showing every technique and span with confidence at or above ``threshold``."""
+        return self.with_thresholds(threshold, threshold)
+
+    def with_thresholds(self, technique: float, span: float) -> Analysis:
+        """The same analysis with separate thresholds for paragraph techniques and spans."""
+        return replace(self, paragraphs=tuple(p.with_thresholds(technique, span) for p in self.paragraphs),
+                       thresholds={"technique": technique, "span": span})
 
     def summary(self) -> dict[str, Any]:
         """Counts per technique and category (paragraph level), and the share of paragraphs with any technique."""
@@ -102,18 +134,21 @@ class Analysis:
                 **({"meta": dict(a.meta)} if a.meta else {}),
             },
             "model": dict(self.model),
-            "genre": {"label": self.genre, "probabilities": _rounded(self.genre_probabilities)},
+            "genre": {"label": self.genre, "probabilities": _rounded(self.genre_probabilities),
+                      "uncertain": self.genre_uncertain},
             "frames": {"labels": [{"label": f.label, "probability": round(f.probability, 4)} for f in self.frames],
                        "probabilities": _rounded(self.frame_probabilities)},
             "paragraphs": [
                 {
                     "number": p.number, "start": p.start, "end": p.end,
-                    "techniques": [{"technique": t.technique, "confidence": round(t.confidence, 4)} for t in p.techniques],
-                    "spans": [{"start": s.start, "end": s.end, "technique": s.technique, "category": s.category,
-                               "confidence": round(s.confidence, 4), "text": s.text} for s in p.spans],
+                    "techniques": [_technique_dict(t) for t in p.techniques],
+                    "spans": [_span_dict(s) for s in p.spans],
+                    "candidates": {"techniques": [_technique_dict(t) for t in p.candidate_techniques],
+                                   "spans": [_span_dict(s) for s in p.candidate_spans]},
                 }
                 for p in self.paragraphs
             ],
+            "thresholds": {k: round(float(v), 4) for k, v in self.thresholds.items()},
             "summary": self.summary(),
         }
         if embedding and self.embedding is not None:
@@ -128,8 +163,9 @@ class Analysis:
         paragraphs = tuple(
             ParagraphAnalysis(
                 p["number"], p["start"], p["end"],
-                tuple(TechniqueScore(t["technique"], t["confidence"]) for t in p["techniques"]),
-                tuple(Span(s["start"], s["end"], s["technique"], s["confidence"], s["text"]) for s in p["spans"]),
+                tuple(map(_technique_from_dict, p["techniques"])), tuple(map(_span_from_dict, p["spans"])),
+                tuple(map(_technique_from_dict, p.get("candidates", {}).get("techniques", ()))),
+                tuple(map(_span_from_dict, p.get("candidates", {}).get("spans", ()))),
             )
             for p in data["paragraphs"]
         )
@@ -143,7 +179,27 @@ class Analysis:
             tuple(LabelScore(f["label"], f["probability"]) for f in data["frames"]["labels"]),
             dict(data["frames"]["probabilities"]), paragraphs, dict(data.get("model") or {}),
             np.asarray(data["embedding"], np.float32) if data.get("embedding") else None,
+            dict(data.get("thresholds") or {}), bool(data["genre"].get("uncertain", False)),
         )
+
+
+def _technique_dict(t: TechniqueScore) -> dict[str, Any]:
+    evidence = {"evidence": {"start": t.evidence[0], "end": t.evidence[1]}} if t.evidence else {}
+    return {"technique": t.technique, "confidence": round(t.confidence, 4), **evidence}
+
+
+def _span_dict(s: Span) -> dict[str, Any]:
+    return {"start": s.start, "end": s.end, "technique": s.technique, "category": s.category,
+            "confidence": round(s.confidence, 4), "text": s.text}
+
+
+def _technique_from_dict(t: dict[str, Any]) -> TechniqueScore:
+    evidence = t.get("evidence")
+    return TechniqueScore(t["technique"], t["confidence"], (evidence["start"], evidence["end"]) if evidence else None)
+
+
+def _span_from_dict(s: dict[str, Any]) -> Span:
+    return Span(s["start"], s["end"], s["technique"], s["confidence"], s["text"])
 
 
 def _rounded(probabilities: dict[str, float]) -> dict[str, float]:

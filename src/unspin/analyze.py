@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -14,7 +14,8 @@ from .article import Article
 from .errors import InputError, UnspinError
 from .model.bundle import Bundle, load_bundle
 from .model.heads import article_embedding, article_features
-from .model.inference import ParagraphPrediction, aggregate, decode_spans, run_windows, window_inputs
+from .model.decode import DecodeSettings, ParagraphHead, SpanCandidate, TechniqueCandidate, decode_paragraph
+from .model.inference import ParagraphPrediction, aggregate, run_windows, window_inputs
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "unspin-e5-small"
 MAX_ARTICLE_CHARS = 2_000_000
@@ -50,12 +51,16 @@ class Analyzer:
     """
 
     def __init__(self, bundle: Bundle, *, batch_tokens: int = 1024, bf16: bool | None = None,
-                 technique_threshold: float | None = None, span_threshold: float | None = None) -> None:
+                 technique_threshold: float | None = None, span_threshold: float | None = None,
+                 decoding: DecodeSettings | None = None) -> None:
         self.bundle = bundle
         self.batch_tokens = batch_tokens
         self.bf16 = _bf16_supported() if bf16 is None else bf16
         self.technique_threshold = technique_threshold if technique_threshold is not None else bundle.thresholds["technique"]
         self.span_threshold = span_threshold if span_threshold is not None else bundle.thresholds["span"]
+        self.decoding = decoding or DecodeSettings.from_meta(bundle.meta)
+        head = bundle.net.paragraph_head
+        self._paragraph_head = ParagraphHead(head.weight.detach().float().numpy(), head.bias.detach().float().numpy())
 
     @classmethod
     def from_bundle(cls, path: str | Path | None = None, **overrides: object) -> Analyzer:
@@ -74,9 +79,25 @@ class Analyzer:
     def analyze_many(self, articles: Iterable[Article | str]) -> list[Analysis]:
         """Analyse articles together, batching their paragraphs for speed."""
         articles = [_as_article(a) for a in articles]
-        texts = [p.text for a in articles for p in a.paragraphs]
-        predictions = iter(self._predict(texts))
-        return [self._analysis(a, [next(predictions) for _ in a.paragraphs]) for a in articles]
+        return [self.decode(a, p) for a, p in zip(articles, self.predict(articles))]
+
+    def predict(self, articles: Sequence[Article]) -> list[list[ParagraphPrediction]]:
+        """The network's scores for every paragraph of every article (the costly step of :meth:`analyze_many`)."""
+        predictions = iter(self._predict([p.text for a in articles for p in a.paragraphs]))
+        return [[next(predictions) for _ in a.paragraphs] for a in articles]
+
+    def with_thresholds(self, technique: float | None = None, span: float | None = None) -> Analyzer:
+        """The same model with other confidence thresholds (``None`` keeps the current one)."""
+        copy = _copy(self)
+        copy.technique_threshold = self.technique_threshold if technique is None else technique
+        copy.span_threshold = self.span_threshold if span is None else span
+        return copy
+
+    def with_decoding(self, decoding: DecodeSettings) -> Analyzer:
+        """The same model decoding its scores with other settings (used to fit and compare them)."""
+        copy = _copy(self)
+        copy.decoding = decoding
+        return copy
 
     def pipe(self, articles: Iterable[Article | str], *, batch_size: int = 16, on_error: OnError = "raise",
              error_handler: Callable[[Article | str, UnspinError], None] | None = None) -> Iterator[Analysis]:
@@ -104,7 +125,8 @@ class Analyzer:
         outputs = run_windows(self.bundle.net, inputs, tokenizer.pad_id, batch_tokens=self.batch_tokens, bf16=self.bf16)
         return aggregate(tokenized, inputs, outputs)
 
-    def _analysis(self, article: Article, predictions: list[ParagraphPrediction]) -> Analysis:
+    def decode(self, article: Article, predictions: Sequence[ParagraphPrediction]) -> Analysis:
+        """Turn one article's network scores into its Analysis (cheap: no network pass)."""
         paragraphs = tuple(self._paragraph(article, p, q) for p, q in zip(article.paragraphs, predictions))
         features = article_features(predictions)[None, :]
         genre_probs = self.bundle.genre_head.predict_proba(features)[0]
@@ -121,33 +143,46 @@ class Analyzer:
             paragraphs=paragraphs,
             model=self.model_info,
             embedding=article_embedding(predictions),
+            thresholds={"technique": self.technique_threshold, "span": self.span_threshold},
+            genre_uncertain=self._genre_uncertain(article, genre_probs),
         )
+
+    def _genre_uncertain(self, article: Article, genre_probs: np.ndarray) -> bool:
+        """Below the bundle's confidence bar, or too short to tell reporting from opinion or satire."""
+        rule = self.bundle.meta.get("genre", {})
+        words = len(article.text.split())
+        return bool(genre_probs.max() < rule.get("min_confidence", 0.0) or words < rule.get("min_words", 0))
 
     def _paragraph(self, article: Article, paragraph, prediction: ParagraphPrediction) -> ParagraphAnalysis:  # noqa: ANN001
         labels = self.bundle.techniques
-        probs = prediction.paragraph_probs
-        chosen = [i for i in np.argsort(-probs) if probs[i] >= self.technique_threshold]
-        thresholds = np.full(len(labels), self.span_threshold, np.float32)
-        spans = []
-        for start, end, label, score in decode_spans(prediction, thresholds):
-            if label not in chosen:
-                continue  # highlight only what the paragraph is labelled with
-            start, end = _snap_to_words(paragraph.text, start, end)
-            a, b = paragraph.start + start, paragraph.start + end
-            spans.append(Span(a, b, labels[label], score, article.text[a:b]))
+        techniques, candidates = decode_paragraph(paragraph.text, prediction, self._paragraph_head, self.decoding)
+        labelled = {t.label for t in techniques if t.confidence >= self.technique_threshold}
+        spans = [s for s in candidates if s.confidence >= self.span_threshold
+                 and (self.decoding.span_first or s.label in labelled)]  # legacy bundles: only labelled techniques
+        shown_spans = {id(s) for s in spans}
+        spanned = {s.label for s in spans}
+        shown = [t for t in techniques if t.label in labelled or t.label in spanned]
+
+        def span(c: SpanCandidate) -> Span:
+            a, b = paragraph.start + c.start, paragraph.start + c.end
+            return Span(a, b, labels[c.label], c.confidence, article.text[a:b])
+
+        def score(t: TechniqueCandidate) -> TechniqueScore:
+            return TechniqueScore(labels[t.label], t.confidence,
+                                  (paragraph.start + t.evidence[0], paragraph.start + t.evidence[1]))
+
         return ParagraphAnalysis(
             paragraph.number, paragraph.start, paragraph.end,
-            tuple(TechniqueScore(labels[i], float(probs[i])) for i in chosen), tuple(spans),
+            tuple(map(score, shown)), tuple(span(c) for c in candidates if id(c) in shown_spans),
+            tuple(score(t) for t in techniques if t not in shown),
+            tuple(span(c) for c in candidates if id(c) not in shown_spans),
         )
 
 
-def _snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
-    """Widen a span that starts or ends inside a word to the whole word."""
-    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
-        start -= 1
-    while end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
-        end += 1
-    return start, end
+def _copy(analyzer: Analyzer) -> Analyzer:
+    copy = object.__new__(Analyzer)
+    copy.__dict__.update(analyzer.__dict__)
+    return copy
 
 
 def _as_article(item: Article | str) -> Article:

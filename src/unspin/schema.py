@@ -37,8 +37,9 @@ class ModelInfo(_Strict):
 
 
 class Genre(_Strict):
-    label: Literal["opinion", "reporting", "satire"]
+    label: Literal["opinion", "reporting", "satire"] = Field(description="The most probable genre.")
     probabilities: dict[str, float]
+    uncertain: bool = Field(False, description="The genre's confidence is below the model's bar, or the text is too short.")
 
 
 class FrameLabel(_Strict):
@@ -51,9 +52,15 @@ class Frames(_Strict):
     probabilities: dict[str, float]
 
 
+class Evidence(_Strict):
+    start: int = Field(ge=0)
+    end: int = Field(ge=1)
+
+
 class TechniqueConfidence(_Strict):
     technique: str
     confidence: float = Probability
+    evidence: Evidence | None = Field(None, description="The sentence that carries the technique most strongly.")
 
 
 class SpanOut(_Strict):
@@ -65,12 +72,18 @@ class SpanOut(_Strict):
     text: str
 
 
+class Candidates(_Strict):
+    techniques: list[TechniqueConfidence]
+    spans: list[SpanOut]
+
+
 class ParagraphOut(_Strict):
     number: int = Field(ge=1, description="Line number in SemEval files, else the paragraph's ordinal.")
     start: int = Field(ge=0)
     end: int = Field(ge=1)
     techniques: list[TechniqueConfidence]
     spans: list[SpanOut]
+    candidates: Candidates | None = Field(None, description="Below the threshold, down to the model's floor.")
 
 
 class Summary(_Strict):
@@ -85,12 +98,14 @@ class Summary(_Strict):
 class AnalysisDocument(_Strict):
     """One analysed article."""
 
-    schema_version: Literal["1.0"] = Field(description="Changes on any incompatible change of this schema.")
+    schema_version: Literal["1.1"] = Field(description="Changes whenever this schema changes.")
     article: ArticleInfo
     model: ModelInfo
     genre: Genre
     frames: Frames
     paragraphs: list[ParagraphOut]
+    thresholds: dict[str, float] = Field(
+        default_factory=dict, description="The confidence the shown techniques and spans passed.")
     summary: Summary
     embedding: list[float] | None = Field(
         None, description="The article's unit-length embedding, only when asked for (e.g. `unspin analyze --embeddings`).")

@@ -30,6 +30,7 @@ class WindowOutput:
     token_logits: np.ndarray  # (window tokens, techniques), special tokens removed
     pooled: np.ndarray
     pooled_lower: np.ndarray
+    states: np.ndarray  # (window tokens, hidden) last layer, special tokens removed, float16
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,7 @@ class ParagraphPrediction:
     token_probs: np.ndarray  # (tokens, techniques)
     pooled: np.ndarray  # (hidden,) mean of the last layer over the paragraph
     pooled_lower: np.ndarray  # (hidden,) the same at the lower (frozen) layers
+    token_states: np.ndarray  # (tokens, hidden) last layer, float16: sentences are pooled from it
 
 
 def window_inputs(tokenized: Sequence[TokenizedText], max_tokens: int, stride: int, bos: int, eos: int) -> list[WindowInput]:
@@ -83,8 +85,10 @@ def unpack(output: NetOutput, lengths: Sequence[int]) -> list[WindowOutput]:
     token_logits = output.token_logits.float().numpy()
     paragraph_logits = output.paragraph_logits.float().numpy()
     pooled, pooled_lower = output.pooled.float().numpy(), output.pooled_lower.float().numpy()
+    states = output.states.to(torch.float16).numpy()
     return [
-        WindowOutput(paragraph_logits[row], token_logits[row, 1 : length - 1], pooled[row], pooled_lower[row])
+        WindowOutput(paragraph_logits[row], token_logits[row, 1 : length - 1], pooled[row], pooled_lower[row],
+                     states[row, 1 : length - 1])
         for row, length in enumerate(lengths)
     ]
 
@@ -124,9 +128,11 @@ def aggregate(tokenized: Sequence[TokenizedText], inputs: Sequence[WindowInput],
         n_labels = parts[0][1].paragraph_logits.shape[0]
         token_sum = np.zeros((len(tokens.ids), n_labels), np.float32)
         token_count = np.zeros((len(tokens.ids), 1), np.float32)
+        state_sum = np.zeros((len(tokens.ids), parts[0][1].states.shape[-1]), np.float32)
         for window_input, output in parts:
             w = window_input.window
             token_sum[w.first : w.last] += sigmoid(output.token_logits)
+            state_sum[w.first : w.last] += output.states
             token_count[w.first : w.last] += 1
         predictions.append(ParagraphPrediction(
             tokens=tokens,
@@ -134,6 +140,7 @@ def aggregate(tokenized: Sequence[TokenizedText], inputs: Sequence[WindowInput],
             token_probs=token_sum / np.maximum(token_count, 1),
             pooled=np.mean([o.pooled for _, o in parts], axis=0),
             pooled_lower=np.mean([o.pooled_lower for _, o in parts], axis=0),
+            token_states=(state_sum / np.maximum(token_count, 1)).astype(np.float16),
         ))
     return predictions
 

@@ -16,6 +16,7 @@ class NetOutput:
     paragraph_logits: torch.Tensor  # (batch, techniques)
     pooled: torch.Tensor  # (batch, hidden): mean of the last layer over real tokens
     pooled_lower: torch.Tensor  # (batch, hidden): the same at the first trainable layer's input
+    states: torch.Tensor  # (batch, length, hidden): the last layer, for scoring sentences inside a window
 
 
 class PersuasionNet(nn.Module):
@@ -43,7 +44,7 @@ class PersuasionNet(nn.Module):
         maxed = states.masked_fill(weights == 0, torch.finfo(states.dtype).min).amax(1)
         paragraph_logits = self.paragraph_head(self.dropout(torch.cat([pooled, maxed], -1)))
         token_logits = self.token_head(self.dropout(states))
-        return NetOutput(token_logits, paragraph_logits, pooled, pooled_lower)
+        return NetOutput(token_logits, paragraph_logits, pooled, pooled_lower, states)
 
     def forward(self, input_ids: torch.Tensor, mask: torch.Tensor) -> NetOutput:
         return self.upper(self.lower(input_ids, mask), mask)

@@ -25,7 +25,7 @@ from scipy import sparse
 
 from ..errors import InputError
 from . import tables as t
-from ._stopwords import STOP_WORDS
+from ..stopwords import STOP_WORDS
 from .filters import EVERYTHING, CorpusFilter
 from .queries import Period, _period_expression, aggregate_table, uses_any_technique
 from .store import Store

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from ..errors import InputError
 from . import tables as t
-from ._stopwords import STOP_WORDS
+from ..stopwords import STOP_WORDS
 from .filters import EVERYTHING, CorpusFilter
 from .ingest import normalise_phrase
 from .queries import aggregate_table

@@ -1,9 +1,9 @@
-"""Decision thresholds, validation reports and the article-level heads (frames, genre).
+"""The article-level heads (frames, genre) and calibration curves.
 
-Technique thresholds are chosen on the validation split; a single global threshold is
-used because per-label thresholds overfit the small per-language validation sets. Frame
-and genre heads pick their regularisation and thresholds by cross-validation over the
-training articles only, and are then scored once on validation.
+Frame and genre heads pick their regularisation and thresholds by cross-validation over
+the training articles only, and are then scored once on validation. The genre head's
+logits are divided by a temperature fitted on its out-of-fold predictions, so that its
+probabilities can say "uncertain".
 """
 
 from __future__ import annotations
@@ -12,83 +12,17 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..evaluate import score_frames, score_genre, score_spans, score_techniques
-from ..formats.semeval import LabelledSpan
+from ..evaluate import score_frames, score_genre
 from ..model.heads import LinearHead, article_features
-from ..model.inference import ParagraphPrediction, decode_spans
-from ..taxonomy import FRAME_LABELS, GENRE_LABELS, TECHNIQUE_LABELS
-from .data import ArticleExample, ParagraphExample
+from ..model.decode import Curve
+from ..model.inference import ParagraphPrediction
+from ..taxonomy import FRAME_LABELS, GENRE_LABELS
+from .data import ArticleExample
 
 GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
-
-
-def _predicted_labels(probs: np.ndarray, threshold: float) -> tuple[str, ...]:
-    return tuple(TECHNIQUE_LABELS[i] for i in np.flatnonzero(probs >= threshold))
-
-
-def _technique_scores(paragraphs: Sequence[ParagraphExample], predictions: Sequence[ParagraphPrediction],
-                      threshold: float):  # noqa: ANN202
-    gold = {(p.article_id, p.number): p.labels for p in paragraphs}
-    pred = {(p.article_id, p.number): _predicted_labels(q.paragraph_probs, threshold)
-            for p, q in zip(paragraphs, predictions)}
-    return score_techniques(gold, pred)
-
-
-def _by_language(paragraphs: Sequence[ParagraphExample], predictions: Sequence[ParagraphPrediction]):  # noqa: ANN202
-    groups: dict[str, tuple[list, list]] = {}
-    for p, q in zip(paragraphs, predictions):
-        group = groups.setdefault(p.language, ([], []))
-        group[0].append(p)
-        group[1].append(q)
-    return groups
-
-
-def technique_thresholds(paragraphs: Sequence[ParagraphExample], predictions: Sequence[ParagraphPrediction]) -> dict:
-    """The global paragraph threshold maximising the mean per-language micro-F1, and the span threshold."""
-    groups = _by_language(paragraphs, predictions)
-
-    def mean_f1(threshold: float) -> float:
-        return float(np.mean([_technique_scores(p, q, threshold).micro_f1 for p, q in groups.values()]))
-
-    paragraph_threshold = max(GRID, key=mean_f1)
-    span_threshold = max(GRID, key=lambda t: _span_scores(paragraphs, predictions, t, True).f1)
-    return {"technique": float(paragraph_threshold), "span": float(span_threshold)}
-
-
-def _spans(paragraphs: Sequence[ParagraphExample], predictions: Sequence[ParagraphPrediction] | None,
-           threshold: float = 0.5) -> list[LabelledSpan]:
-    spans = []
-    for i, p in enumerate(paragraphs):
-        key = f"{p.article_id}:{p.number}"
-        if predictions is None:
-            spans += [LabelledSpan(key, technique, s, e) for s, e, technique in p.spans]
-        else:
-            thresholds = np.full(len(TECHNIQUE_LABELS), threshold, np.float32)
-            spans += [LabelledSpan(key, TECHNIQUE_LABELS[c], s, e) for s, e, c, _ in decode_spans(predictions[i], thresholds)]
-    return spans
-
-
-def _span_scores(paragraphs, predictions, threshold: float, technique_aware: bool):  # noqa: ANN001, ANN202
-    return score_spans(_spans(paragraphs, None), _spans(paragraphs, predictions, threshold), technique_aware=technique_aware)
-
-
-def technique_report(paragraphs: Sequence[ParagraphExample], predictions: Sequence[ParagraphPrediction],
-                     thresholds: dict) -> dict:
-    """Validation metrics per language: paragraph micro/macro-F1 and span P/R/F1."""
-    report: dict = {"per_language": {}}
-    for language, (p, q) in sorted(_by_language(paragraphs, predictions).items()):
-        scores = _technique_scores(p, q, thresholds["technique"])
-        agnostic = _span_scores(p, q, thresholds["span"], False)
-        aware = _span_scores(p, q, thresholds["span"], True)
-        report["per_language"][language] = {
-            "paragraphs": len(p), "micro_f1": round(scores.micro_f1, 4), "macro_f1": round(scores.macro_f1, 4),
-            "span_agnostic": {"precision": round(agnostic.precision, 4), "recall": round(agnostic.recall, 4), "f1": round(agnostic.f1, 4)},
-            "span_aware": {"precision": round(aware.precision, 4), "recall": round(aware.recall, 4), "f1": round(aware.f1, 4)},
-        }
-    values = report["per_language"].values()
-    report["summary"] = {"mean_micro_f1": round(float(np.mean([v["micro_f1"] for v in values])), 4),
-                         "mean_span_aware_f1": round(float(np.mean([v["span_aware"]["f1"] for v in values])), 4)}
-    return report
+#: Below this calibrated probability (or under GENRE_MIN_WORDS words) the genre is shown as uncertain.
+GENRE_MIN_CONFIDENCE = 0.6
+GENRE_MIN_WORDS = 60
 
 
 # --- article heads -------------------------------------------------------------------------
@@ -180,11 +114,28 @@ def _fit_genre(features: np.ndarray, articles, train: np.ndarray, seed: int) -> 
         gold = {str(i): GENRE_LABELS[v] for i, v in enumerate(y)}
         pred = {str(i): GENRE_LABELS[v] for i, v in enumerate(predicted)}
         best = max(best, (score_genre(gold, pred).macro_f1, c))
-    model = LogisticRegression(C=best[1], max_iter=2000, class_weight="balanced").fit(x, y)
-    return _genre_head(model, mean, scale)
+    model = LogisticRegression(C=best[1], max_iter=2000, class_weight="balanced")
+    out_of_fold = cross_val_predict(model, x, y, cv=folds, method="predict_proba")
+    temperature = _temperature(np.log(np.clip(out_of_fold, 1e-6, 1.0)), y)
+    model.fit(x, y)
+    return _genre_head(model, mean, scale, temperature)
 
 
-def _genre_head(model, mean: np.ndarray, scale: np.ndarray) -> LinearHead:  # noqa: ANN001
+def _temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """The temperature that minimises the negative log-likelihood of out-of-fold log-probabilities."""
+    from scipy.optimize import minimize_scalar
+
+    index = np.searchsorted(np.unique(y), y)
+
+    def nll(t: float) -> float:
+        z = logits / t
+        z = z - z.max(1, keepdims=True)
+        return float(-(z[np.arange(len(y)), index] - np.log(np.exp(z).sum(1))).mean())
+
+    return float(minimize_scalar(nll, bounds=(0.05, 20.0), method="bounded").x)
+
+
+def _genre_head(model, mean: np.ndarray, scale: np.ndarray, temperature: float = 1.0) -> LinearHead:  # noqa: ANN001
     """A softmax over all genres, also when the training rows lacked some (a genre never seen gets -inf)."""
     coef = np.zeros((len(GENRE_LABELS), len(mean)), np.float32)
     intercept = np.full(len(GENRE_LABELS), -1e4, np.float32)
@@ -193,6 +144,7 @@ def _genre_head(model, mean: np.ndarray, scale: np.ndarray) -> LinearHead:  # no
         coef[model.classes_[1]], intercept[model.classes_[1]] = model.coef_[0], model.intercept_[0]
     else:
         coef[model.classes_], intercept[model.classes_] = model.coef_, model.intercept_
+    coef, intercept = coef / temperature, np.where(intercept > -1e4, intercept / temperature, intercept)
     return LinearHead(mean.astype(np.float32), scale.astype(np.float32), coef, intercept, multilabel=False)
 
 
@@ -205,6 +157,9 @@ def _frame_report(features, articles, validation, head: LinearHead, threshold: f
         gold = {articles[i].article.id: articles[i].frames for i in rows}
         pred = dict(zip(gold, _frames_from_probs(head.predict_proba(features[rows]), threshold)))
         report["per_language"][language] = {"articles": len(rows), "micro_f1": round(score_frames(gold, pred).micro_f1, 4)}
+    rows = [i for i, a in enumerate(articles) if validation[i] and a.frames is not None]
+    probs = head.predict_proba(features[rows])
+    report["calibration"] = reliability(probs.ravel(), _frame_matrix([articles[i] for i in rows]).ravel())
     return report
 
 
@@ -218,4 +173,45 @@ def _genre_report(features, articles, validation, head: LinearHead) -> dict:  # 
         predicted = head.predict_proba(features[rows]).argmax(1)
         pred = {k: GENRE_LABELS[v] for k, v in zip(gold, predicted)}
         report["per_language"][language] = {"articles": len(rows), "macro_f1": round(score_genre(gold, pred).macro_f1, 4)}
+    rows = [i for i, a in enumerate(articles) if validation[i] and a.genre is not None]
+    probs = head.predict_proba(features[rows])
+    correct = probs.argmax(1) == np.array([GENRE_LABELS.index(articles[i].genre) for i in rows])
+    report["calibration"] = reliability(probs.max(1), correct.astype(float))
+    confident = probs.max(1) >= GENRE_MIN_CONFIDENCE
+    report["uncertain_rule"] = {
+        "min_confidence": GENRE_MIN_CONFIDENCE, "share_uncertain": round(float(1 - confident.mean()), 4),
+        "accuracy_confident": round(float(correct[confident].mean()), 4) if confident.any() else None,
+        "accuracy_uncertain": round(float(correct[~confident].mean()), 4) if (~confident).any() else None,
+    }
     return report
+
+
+# --- calibration ---------------------------------------------------------------------------
+
+
+def isotonic_curve(raw: np.ndarray, target: np.ndarray, knots: int = 64) -> Curve:
+    """A monotone map from raw scores to the observed rate of ``target``, kept to at most ``knots`` points."""
+    from sklearn.isotonic import IsotonicRegression
+
+    model = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(raw, target)
+    x, y = model.X_thresholds_, model.y_thresholds_
+    if len(x) > knots:
+        keep = np.unique(np.linspace(0, len(x) - 1, knots).round().astype(int))
+        x, y = x[keep], y[keep]
+    return Curve(np.concatenate([[0.0], x, [1.0]]), np.concatenate([[y[0]], y, [y[-1]]]))
+
+
+def reliability(confidence: np.ndarray, outcome: np.ndarray, bins: int = 10) -> dict:
+    """Expected calibration error and a reliability table (mean confidence against observed rate per bin)."""
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    table, ece = [], 0.0
+    for b in range(bins):
+        inside = which == b
+        if not inside.any():
+            continue
+        mean_confidence, rate = float(confidence[inside].mean()), float(outcome[inside].mean())
+        ece += inside.mean() * abs(mean_confidence - rate)
+        table.append({"bin": f"{edges[b]:.1f}-{edges[b + 1]:.1f}", "n": int(inside.sum()),
+                      "confidence": round(mean_confidence, 3), "observed": round(rate, 3)})
+    return {"ece": round(float(ece), 4), "n": int(len(confidence)), "table": table}

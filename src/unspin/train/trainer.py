@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 from ..model.bundle import Bundle, new_network
 from ..model.inference import (
-    ParagraphPrediction, WindowInput, aggregate, autocast, length_batches, pad, run_windows, window_inputs,
+    WindowInput, autocast, length_batches, pad, window_inputs,
 )
 from ..model.network import PersuasionNet
 from ..model.windows import TokenizedText

@@ -1,8 +1,9 @@
 """A small multilingual stop list: function words, titles and sentence openers.
 
-Used twice: words that never start an entity in :func:`~unspin.store.phrases.entities_in`
-("The", "Mr", "Selon", "Как"), and words left out of narrative labels. It is short on
-purpose (English, French, German, Spanish, Italian, Russian, Ukrainian); narrative labels
+Used three times: words that never start an entity in :func:`~unspin.store.phrases.entities_in`
+("The", "Mr", "Selon", "Как"), words left out of narrative labels, and words that are
+never a highlighted span on their own. It is short on
+purpose (English, French, German, Spanish, Italian, Polish, Russian, Ukrainian); narrative labels
 also rely on class-based TF-IDF, which weighs down words common to every cluster.
 """
 
@@ -33,6 +34,8 @@ nella noi non per più questa questo se sono su sua suo tra tu una uno sig
 вчера сегодня
 але від вже ви він вона вони все де для до з за і й на не ні но під по при про та так також те ти то у це цей ця
 що щоб як які який я ще вчора сьогодні
+a aby ale bo by być był była było czy dla do go i ich im jak jako jest już ku lub ma mu na nad nie niż o od oraz po
+pod przez przy się są ta tak te tego tej to tu w we z za ze że żeby
 """
 
 STOP_WORDS = frozenset(_WORDS.split())
