@@ -9,10 +9,10 @@ from ._version import __version__
 from .analysis import Analysis, LabelScore, ParagraphAnalysis, Span, TechniqueScore
 from .article import Article, Paragraph
 from .errors import BundleError, InputError, NotFittedError, OffsetError, ScoringError, UnspinError
-from .render import render_html, render_terminal
 
 if TYPE_CHECKING:
     from .analyze import Analyzer
+    from .render import render_html, render_terminal
 
 __all__ = [
     "Analysis",
@@ -38,15 +38,22 @@ __all__ = [
 
 def load(path: str | Path | None = None, **overrides: Any) -> Analyzer:
     """Load a model bundle (default: the shipped one) and return an :class:`Analyzer`."""
+    from .model.e5 import start_parsing_tokenizer
+
+    start_parsing_tokenizer()
     from .analyze import Analyzer
 
     return Analyzer.from_bundle(path, **overrides)
 
 
 def __getattr__(name: str) -> Any:
-    # The Analyzer pulls in torch: import it only when asked for.
+    # The Analyzer pulls in torch, the renderers jinja2 and rich: import them only when asked for.
     if name == "Analyzer":
         from .analyze import Analyzer
 
         return Analyzer
+    if name in ("render_html", "render_terminal"):
+        from . import render
+
+        return getattr(render, name)
     raise AttributeError(f"module 'unspin' has no attribute {name!r}")

@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import threading
+from array import array
+from contextlib import suppress
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    from py3langid.langid import LanguageIdentifier
+
 _MIN_LETTERS = 3
 _SAMPLE_CHARS = 5000
 
@@ -20,7 +32,63 @@ def detect_language(text: str) -> str | None:
     sample = text[:_SAMPLE_CHARS]
     if sum(c.isalpha() for c in sample) < _MIN_LETTERS:
         return None
-    import py3langid
-
-    code, _score = py3langid.classify(sample)
+    code, _score = _identifier().classify(sample)
     return code
+
+
+_identifier_lock = threading.Lock()
+
+
+def _identifier() -> LanguageIdentifier:
+    """py3langid's identifier, loaded once per process (the server detects from several threads)."""
+    with _identifier_lock:
+        return _load_identifier()
+
+
+@cache
+def _load_identifier() -> LanguageIdentifier:
+    """The identifier ``py3langid.classify`` uses, read from an uncompressed copy of its model.
+
+    Decompressing the 68 MB model from its LZMA file took about half a second on every start.
+    """
+    import numpy as np
+    import py3langid
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    uncompressed = _uncompressed_model(MODEL_DIR / MODEL_FILE, py3langid.__version__)
+    if uncompressed is None:
+        return LanguageIdentifier.from_model_file(MODEL_FILE)
+    with np.load(uncompressed, allow_pickle=False) as data:  # the arrays py3langid.modelio.load_model reads
+        return LanguageIdentifier(
+            data["ptc"], data["pc"], data["classes"].tolist(), _stdlib_array(data["nextmove"]),
+            data["out_feat"].tolist(), tk_row=_stdlib_array(data["nextmove_row"]),
+        )
+
+
+def _uncompressed_model(source: Path, version: str) -> Path | None:
+    """The model decompressed into unspin's cache, written on first use; ``None`` if it cannot be."""
+    import lzma
+    import shutil
+
+    from .model.e5 import cache_root
+
+    target = cache_root() / f"py3langid-{version}-{source.stat().st_size}.npz"
+    if target.is_file():
+        return target
+    tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with lzma.open(source) as compressed, tmp.open("wb") as out:
+            shutil.copyfileobj(compressed, out, 1 << 20)
+        tmp.replace(target)
+    except OSError:  # a read-only or full cache: decompress in memory as py3langid does
+        with suppress(OSError):
+            tmp.unlink()
+        return None
+    return target
+
+
+def _stdlib_array(values: np.ndarray) -> array:
+    """py3langid walks its automaton over ``array`` objects, faster to index than numpy arrays."""
+    typecode = {2: "H", 4: "I", 8: "L"}[values.dtype.itemsize]
+    return array(typecode, values.tobytes())

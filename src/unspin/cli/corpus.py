@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import BaseModel
 from rich.table import Table
 
 from ._util import app, err_console, out_console
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from ..store import CorpusFilter, Store
 
 corpus_app = typer.Typer(help="Store analyses in a database and ask the corpus questions.", no_args_is_help=True)
@@ -111,6 +112,8 @@ def _say(message: str) -> None:
 
 
 def _cell(value: Any) -> str:
+    from pydantic import BaseModel  # noqa: PLC0415  (only the corpus commands need pydantic)
+
     if isinstance(value, float):
         return f"{value:.3g}" if abs(value) < 1e-3 and value else f"{value:,.3f}".rstrip("0").rstrip(".")
     if value is None:

@@ -63,8 +63,8 @@ class Encoder(nn.Module):
         hidden, eps = config["hidden_size"], config["layer_norm_eps"]
         dropout = config.get("hidden_dropout_prob", 0.1)
         self.config = config
-        self.word_embeddings = nn.Embedding(config["vocab_size"], hidden)
-        self.position_embeddings = nn.Embedding(config["max_position_embeddings"], hidden)
+        self.word_embeddings = _unfilled_embedding(config["vocab_size"], hidden)
+        self.position_embeddings = _unfilled_embedding(config["max_position_embeddings"], hidden)
         self.token_type_embedding = nn.Parameter(torch.zeros(hidden))
         self.embedding_norm = nn.LayerNorm(hidden, eps=eps)
         self.dropout = nn.Dropout(dropout)
@@ -113,6 +113,15 @@ class Encoder(nn.Module):
             q4 = load_file(str(q4_path))
             encoder.word_embeddings = Q4Embedding(q4["codes"], q4["scales"])  # type: ignore[assignment]
         return encoder
+
+
+def _unfilled_embedding(rows: int, hidden: int) -> nn.Embedding:
+    """An embedding table whose weights are left for :meth:`Encoder.from_directory` to load.
+
+    ``nn.Embedding``'s random init on the meta device goes through a Python decomposition
+    that imports ``torch._dynamo``: about a second of start-up for numbers thrown away.
+    """
+    return nn.Embedding.from_pretrained(torch.empty(rows, hidden), freeze=False)
 
 
 def attention_bias(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:

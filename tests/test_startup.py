@@ -1,0 +1,82 @@
+"""Start-up: what a fresh `unspin analyze` imports, and the caches that spare re-parsing models."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from unspin import language
+from unspin.model import windows
+from unspin.model.e5 import e5_small_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ["The government announced new sanctions on Tuesday.", "Правительство объявило о новых санкциях.",
+           "Le gouvernement a annoncé mardi de nouvelles sanctions.", "ABC 123 !!!"]
+
+
+def test_analyze_imports_only_what_one_article_needs() -> None:
+    code = (
+        "import sys\n"
+        "from unspin.cli import main\n"
+        "main(['analyze', sys.argv[1], '--format', 'json'])\n"
+        "heavy = ('torch._dynamo', 'sympy', 'jinja2', 'sqlalchemy', 'httpx', 'trafilatura', 'sklearn', 'scipy',\n"
+        "         'fastapi', 'dask', 'pyarrow')\n"
+        "print(' '.join(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
+    )
+    article = ROOT / "examples" / "article-en.txt"
+    result = subprocess.run([sys.executable, "-c", code, str(article)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == ""
+
+
+def test_import_unspin_leaves_renderers_and_torch_for_later() -> None:
+    code = "import sys, unspin; print(' '.join(m for m in ('torch', 'jinja2') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip() == ""
+
+
+def test_language_model_is_decompressed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import py3langid
+
+    monkeypatch.setenv("UNSPIN_CACHE_DIR", str(tmp_path))
+    language._load_identifier.cache_clear()
+    try:
+        first = [language._identifier().classify(s) for s in SAMPLES]
+        assert len(list(tmp_path.glob("py3langid-*.npz"))) == 1
+        language._load_identifier.cache_clear()
+        assert [language._identifier().classify(s) for s in SAMPLES] == first
+        assert first == [py3langid.classify(s) for s in SAMPLES]
+    finally:
+        language._load_identifier.cache_clear()
+
+
+def test_language_model_without_a_writable_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import py3langid
+
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    monkeypatch.setenv("UNSPIN_CACHE_DIR", str(blocked / "cache"))
+    language._load_identifier.cache_clear()
+    try:
+        assert [language._identifier().classify(s) for s in SAMPLES] == [py3langid.classify(s) for s in SAMPLES]
+    finally:
+        language._load_identifier.cache_clear()
+
+
+def test_preloaded_tokenizer_is_the_one_loaded() -> None:
+    path = e5_small_dir() / "tokenizer.json"
+    windows.preload_tokenizer(path)
+    first, second = windows.Tokenizer(path), windows.Tokenizer(str(path))
+    assert first._tokenizer is second._tokenizer
+    assert first.tokenize(SAMPLES)[1].ids.tolist() == second.tokenize(SAMPLES)[1].ids.tolist()
+
+
+def test_preloading_a_broken_tokenizer_reports_on_load(tmp_path: Path) -> None:
+    path = tmp_path / "tokenizer.json"
+    path.write_text("{")
+    windows.preload_tokenizer(path)
+    with pytest.raises(Exception, match="EOF"):
+        windows.Tokenizer(path)
