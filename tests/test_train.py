@@ -25,7 +25,10 @@ def test_quick_training_writes_a_complete_bundle(quick_bundle: Path) -> None:
     assert {p.name for p in quick_bundle.iterdir()} == {"meta.json", "network.safetensors", "heads.safetensors", "README.md"}
     meta = json.loads((quick_bundle / "meta.json").read_text())
     assert set(meta["thresholds"]) == {"technique", "span", "frame"}
-    assert set(meta["metrics"]) == {"techniques", "frames", "genre"}
+    assert set(meta["metrics"]) == {"frames", "genre", "views", "calibration"}
+    assert set(meta["decoding"]) >= {"segment", "technique_curve", "span_curve", "floor"}
+    curve = meta["decoding"]["technique_curve"]
+    assert curve["x"] == sorted(curve["x"]) and curve["y"] == sorted(curve["y"])  # monotone
     assert set(meta["data"]["languages"]) == {"en", "fr", "ge", "it", "po", "ru"}
 
 

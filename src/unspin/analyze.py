@@ -68,7 +68,17 @@ class Analyzer:
 
     @property
     def model_info(self) -> dict[str, str]:
-        return {"name": self.bundle.meta["name"], "version": self.bundle.meta["version"]}
+        info = {"name": self.bundle.meta["name"], "version": self.bundle.meta["version"]}
+        lines = self.bundle.meta.get("metrics", {}).get("views", {}).get("lines")
+        if lines:  # the mean over validation languages, at the bundle's default thresholds
+            mean = {k: sum(v[k] for v in lines.values()) / len(lines) for k in
+                    ("span_precision", "span_recall", "paragraph_precision", "paragraph_recall")}
+            info["quality"] = (
+                f"On validation articles, {mean['span_precision']:.0%} of highlighted text was annotated with the "
+                f"same technique and highlights covered {mean['span_recall']:.0%} of annotated text; "
+                f"{mean['paragraph_precision']:.0%} of paragraph labels were right and they found "
+                f"{mean['paragraph_recall']:.0%} of annotated ones.")
+        return info
 
     def __call__(self, article: Article | str) -> Analysis:
         return self.analyze(article)

@@ -34,6 +34,7 @@ class ArticleInfo(_Strict):
 class ModelInfo(_Strict):
     name: str
     version: str
+    quality: str | None = Field(None, description="How accurate the shown highlights were on validation, in one line.")
 
 
 class Genre(_Strict):

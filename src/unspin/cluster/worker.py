@@ -106,7 +106,8 @@ def worker_analyzer(job: Job) -> Analyzer:
         if path not in _BUNDLES:
             _undo_nanny_malloc_setting()
             _BUNDLES[path] = _load_bundle(path)
-    return Analyzer(_BUNDLES[path], technique_threshold=job.threshold)
+    analyzer = Analyzer(_BUNDLES[path])
+    return analyzer if job.threshold is None else analyzer.with_thresholds(job.threshold, job.threshold)
 
 
 def _undo_nanny_malloc_setting() -> None:

@@ -129,27 +129,57 @@ def _read_meta(path: Path) -> dict[str, Any]:
 
 
 def model_card(meta: dict[str, Any]) -> str:
-    """A short README for the bundle, with its validation figures per language."""
+    """A short README for the bundle: recipe, data, validation figures in every view, calibration."""
     encoder, settings = meta["encoder"], meta["settings"]
     metrics = meta.get("metrics", {})
-    techniques = metrics.get("techniques", {}).get("per_language", {})
-    frames = metrics.get("frames", {}).get("per_language", {})
-    genre = metrics.get("genre", {}).get("per_language", {})
+    training = meta.get("training", {})
     lines = [
         f"# {meta.get('name', 'unspin model')} {meta.get('version', '')}", "",
         "Persuasion techniques (paragraphs and spans), frames and genre for news articles.", "",
         f"- encoder: {encoder['name']} rebuilt from `{encoder['package']}` (sha256 {encoder['source_sha256'][:12]}…), "
         f"top {encoder['layers'] - settings['frozen_layers']} of {encoder['layers']} layers fine-tuned",
         f"- windows of {settings['max_tokens']} tokens overlapping by {settings['stride']}",
+        f"- trained with unspin {meta.get('unspin_version')} on {meta.get('data', {}).get('description', '?')}"
+        + (f" in {training['seconds'] / 60:.0f} min" if training.get("seconds") else ""),
+        f"- recipe: {json.dumps({k: v for k, v in training.items() if k not in ('languages', 'seconds', 'quick')})}",
         f"- thresholds: {json.dumps(meta.get('thresholds', {}))}",
-        f"- trained with unspin {meta.get('unspin_version')} on {meta.get('data', {}).get('description', '?')}", "",
-        "## Validation metrics (unspin validation split, official SemEval-2023 metrics)", "",
-        "| lang | techniques micro-F1 | techniques macro-F1 | spans F1 agnostic / aware | frames micro-F1 | genre macro-F1 |",
-        "|---|---|---|---|---|---|",
     ]
-    for language, t in techniques.items():
-        lines.append(
-            f"| {language} | {t['micro_f1']:.3f} | {t['macro_f1']:.3f} | {t['span_agnostic']['f1']:.3f} / "
-            f"{t['span_aware']['f1']:.3f} | {frames.get(language, {}).get('micro_f1', float('nan')):.3f} | "
-            f"{genre.get(language, {}).get('macro_f1', float('nan')):.3f} |")
+    decoding = meta.get("decoding")
+    if decoding:
+        lines.append(f"- decoding: spans from tokens above {decoding['segment']}, sentence scores "
+                     f"{'on' if decoding['sentence_scores'] else 'off'}, span-first labels "
+                     f"{'on' if decoding['span_first'] else 'off'}, candidates kept down to {decoding['floor']}; "
+                     "confidences calibrated by isotonic regression on the calibration split")
+    lines += ["", "## Validation (unspin validation split)", ""]
+    views = metrics.get("views", {})
+    frames = metrics.get("frames", {}).get("per_language", {})
+    genre = metrics.get("genre", {}).get("per_language", {})
+    if views:
+        lines += ["| lang | view | paragraph micro-F1 | article micro-F1 | spans P / R / F1 (technique-aware) "
+                  "| frames micro-F1 | genre macro-F1 |", "|---|---|---|---|---|---|---|"]
+        for view in ("lines", "joined"):
+            for language, v in views.get(view, {}).items():
+                article = view == "lines"
+                lines.append(
+                    f"| {language} | {view} | {v['paragraph_micro_f1']:.3f} | {v['article_micro_f1']:.3f} | "
+                    f"{v['span_precision']:.3f} / {v['span_recall']:.3f} / {v['span_f1']:.3f} | "
+                    + (f"{frames.get(language, {}).get('micro_f1', float('nan')):.3f} | "
+                       f"{genre.get(language, {}).get('macro_f1', float('nan')):.3f} |" if article else "– | – |"))
+    lines += _calibration_lines(metrics)
     return "\n".join(lines) + "\n"
+
+
+def _calibration_lines(metrics: dict[str, Any]) -> list[str]:
+    tables = {**metrics.get("calibration", {}),
+              **{k: metrics[k]["calibration"] for k in ("frames", "genre") if "calibration" in metrics.get(k, {})}}
+    if not tables:
+        return []
+    lines = ["", "## Calibration on validation", "",
+             "Expected calibration error (ECE) and, per confidence bin, the mean confidence against what was "
+             "observed (spans: the share of the span inside gold spans of its technique; techniques and frames: "
+             "the share of labels that were gold; genre: the share of articles whose most likely genre was right).", ""]
+    for name, table in tables.items():
+        bins = ", ".join(f"{row['bin']}: {row['confidence']:.2f}→{row['observed']:.2f} (n={row['n']})"
+                         for row in table["table"])
+        lines.append(f"- **{name}**: ECE {table['ece']:.3f} over {table['n']}; {bins}")
+    return lines

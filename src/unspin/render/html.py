@@ -82,6 +82,7 @@ class _SpanView(_Confident):
     confidence: float
     quote: str
     ends_here: bool
+    shown: bool  # at or above the analysis's threshold; the others wait for the slider
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +97,12 @@ class _MarkView:
         return f"tip-{self.id}"
 
     @property
-    def show(self) -> str:
-        return self.spans[0].category.key
+    def show(self) -> str | None:
+        return next((s.category.key for s in self.spans if s.shown), None)
 
     @property
     def end_letters(self) -> str:
-        return "".join(s.category.letter for s in self.spans if s.ends_here)
+        return "".join(s.category.letter for s in self.spans if s.ends_here and s.shown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,8 @@ class _NoteView(_Confident):
     name: str
     category: _CategoryView
     confidence: float
+    shown: bool
+    evidence: str | None  # the sentence that carries a label without a span
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +208,12 @@ def article_context(analysis: Analysis) -> dict[str, Any]:
         "categories": [_category_view(c, spans_per_category[c.key]) for c in CATEGORIES.values()],
         "paragraphs": paragraphs,
         "marks": marks,
-        "total_spans": len(analysis.spans),
+        "total_spans": len(analysis.spans) + sum(len(p.candidate_spans) for p in analysis.paragraphs),
+        "shown_spans": len(analysis.spans),
+        "threshold": f"{analysis.thresholds.get('span', 0.0):.2f}",
+        "threshold_percent": f"{analysis.thresholds.get('span', 0.0):.0%}",
+        "genre_uncertain": analysis.genre_uncertain,
+        "quality_note": analysis.model.get("quality"),
         "model_name": analysis.model.get("name"),
         "model_version": analysis.model.get("version"),
     }
@@ -265,30 +273,40 @@ def _paragraph_views(analysis: Analysis) -> tuple[list[_ParagraphView], list[_Ma
     span_ids = {id(span): f"s{index}" for index, span in enumerate(analysis.spans, start=1)}
     views: list[_ParagraphView] = []
     marks: list[_MarkView] = []
+    span_ids.update({id(span): f"s{len(span_ids) + index}" for index, span in
+                     enumerate((s for p in analysis.paragraphs for s in p.candidate_spans), start=1)})
     for paragraph in analysis.paragraphs:
         pieces = []
-        for segment in segments(text, paragraph.spans, paragraph.start, paragraph.end):
+        shown = {id(s) for s in paragraph.spans}
+        every = (*paragraph.spans, *paragraph.candidate_spans)
+        for segment in segments(text, every, paragraph.start, paragraph.end):
             mark = None
             if segment.spans:
-                covering = tuple(_span_view(s, span_ids[id(s)], min(s.end, paragraph.end) == segment.end)
+                covering = tuple(_span_view(s, span_ids[id(s)], min(s.end, paragraph.end) == segment.end, id(s) in shown)
                                  for s in segment.spans)
                 mark = _MarkView(f"m{len(marks) + 1}", covering)
                 marks.append(mark)
             pieces.append(_Piece(text[segment.start : segment.end], mark))
-        views.append(_ParagraphView(paragraph.number, tuple(pieces), _notes(paragraph)))
+        views.append(_ParagraphView(paragraph.number, tuple(pieces), _notes(paragraph, text)))
     return views, marks
 
 
-def _span_view(span: Span, span_id: str, ends_here: bool) -> _SpanView:
+def _span_view(span: Span, span_id: str, ends_here: bool, shown: bool) -> _SpanView:
     entry = technique(span.technique)
     return _SpanView(span_id, entry.name, entry.definition, _category_view(CATEGORIES[entry.category]),
-                     span.confidence, _quote(span.text), ends_here)
+                     span.confidence, _quote(span.text), ends_here, shown)
 
 
-def _notes(paragraph: ParagraphAnalysis) -> tuple[_NoteView, ...]:
-    ranked = sorted(paragraph.techniques, key=lambda t: -t.confidence)
-    return tuple(_NoteView(technique(t.technique).name, _category_view(_category(t.technique)), t.confidence)
-                 for t in ranked)
+def _notes(paragraph: ParagraphAnalysis, text: str) -> tuple[_NoteView, ...]:
+    """The paragraph's techniques, shown first, then the candidates the slider can reveal."""
+    spanned = {s.technique for s in (*paragraph.spans, *paragraph.candidate_spans)}
+    notes = []
+    for shown, scores in ((True, paragraph.techniques), (False, paragraph.candidate_techniques)):
+        for t in sorted(scores, key=lambda t: -t.confidence):
+            evidence = _quote(text[t.evidence[0] : t.evidence[1]]) if t.evidence and t.technique not in spanned else None
+            notes.append(_NoteView(technique(t.technique).name, _category_view(_category(t.technique)), t.confidence,
+                                   shown, evidence))
+    return tuple(notes)
 
 
 def _genre_rows(analysis: Analysis) -> list[_BarRow]:

@@ -26,6 +26,19 @@ def _paragraph_text(analysis: Analysis, index: int) -> Text:
     return out
 
 
+def _evidence_lines(analysis: Analysis, index: int) -> list[Text]:
+    """For a paragraph label without a span, the sentence that carries it."""
+    paragraph = analysis.paragraphs[index]
+    spanned = {s.technique for s in paragraph.spans}
+    lines = []
+    for t in paragraph.techniques:
+        if t.technique not in spanned and t.evidence:
+            sentence = " ".join(analysis.article.text[t.evidence[0] : t.evidence[1]].split())
+            quote = sentence if len(sentence) <= 100 else sentence[:99] + "…"
+            lines.append(Text(f"   {TECHNIQUES[t.technique].name}: “{quote}”", style=category_of(t.technique).colour))
+    return lines
+
+
 def render_terminal(analysis: Analysis) -> Group:
     """Build a rich renderable for one analysis."""
     article = analysis.article
@@ -36,13 +49,15 @@ def render_terminal(analysis: Analysis) -> Group:
         heading.append("  " + " · ".join(meta), style="dim")
     parts.append(heading)
     genre_p = analysis.genre_probabilities[analysis.genre]
+    genre = f"uncertain (most likely {analysis.genre}, {genre_p:.0%})" if analysis.genre_uncertain else f"{analysis.genre} ({genre_p:.0%})"
     frames = ", ".join(f"{FRAMES[f.label].name} {f.probability:.0%}" for f in analysis.frames)
-    parts.append(Text(f"Genre: {analysis.genre} ({genre_p:.0%})   Frames: {frames}", style="cyan"))
+    parts.append(Text(f"Genre: {genre}   Frames: {frames}", style="cyan"))
     for index, paragraph in enumerate(analysis.paragraphs):
         parts.append(Text(""))
         labels = ", ".join(f"{TECHNIQUES[t.technique].name} {t.confidence:.0%}" for t in paragraph.techniques)
         parts.append(Text(f"¶{paragraph.number}  " + (labels or "no technique found"), style="dim italic"))
         parts.append(_paragraph_text(analysis, index))
+        parts += _evidence_lines(analysis, index)
     parts.append(Text(""))
     parts.append(summary_table(analysis))
     return Group(*parts)

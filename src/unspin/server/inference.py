@@ -62,14 +62,8 @@ class InferenceQueue:
         self._thread.join(timeout)
 
     def analyzer_for(self, threshold: float | None) -> Analyzer:
-        """The analyzer with this technique threshold, sharing the loaded model."""
-        if threshold is None:
-            return self.analyzer
-        from ..analyze import Analyzer
-
-        base = self.analyzer
-        return Analyzer(base.bundle, batch_tokens=base.batch_tokens, bf16=base.bf16,
-                        technique_threshold=threshold, span_threshold=base.span_threshold)
+        """The analyzer showing techniques and spans at or above this confidence, sharing the loaded model."""
+        return self.analyzer if threshold is None else self.analyzer.with_thresholds(threshold, threshold)
 
     def _run(self) -> None:
         pending: list[_Request] = []

@@ -92,6 +92,8 @@ def _joined(gold: GoldArticle, rng: np.random.Generator, sizes: tuple[int, int])
 @dataclass(frozen=True)
 class ViewScores:
     paragraphs: int
+    paragraph_precision: float
+    paragraph_recall: float
     paragraph_micro_f1: float
     paragraph_macro_f1: float
     article_micro_f1: float
@@ -114,5 +116,5 @@ def score_view(gold: Sequence[GoldArticle], analyses: Sequence[Analysis]) -> Vie
     )
     predicted = [LabelledSpan(x.article.id or "", s.technique, s.start, s.end) for x in analyses for s in x.spans]
     spans = score_spans([s for g in gold for s in g.spans], predicted, technique_aware=True)
-    return ViewScores(len(gold_cells), paragraph.micro_f1, paragraph.macro_f1, article.micro_f1,
+    return ViewScores(len(gold_cells), paragraph.precision, paragraph.recall, paragraph.micro_f1, paragraph.macro_f1, article.micro_f1,
                       spans.precision, spans.recall, spans.f1)
