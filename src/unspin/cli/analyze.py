@@ -83,7 +83,8 @@ def analyze(
         "--resume/--no-resume", help="Skip documents already in the JSONL --output and append to it "
         "(default: on when the output exists; --no-resume overwrites it).", show_default=False)] = None,
     threshold: Annotated[float | None, typer.Option(
-        min=0.0, max=1.0, help="Technique confidence threshold (default: the model's).")] = None,
+        min=0.0, max=1.0, help="Show techniques and spans at or above this calibrated confidence "
+        "(default: the model's F1-balanced thresholds; lower finds more, less precisely).")] = None,
     encoding: Annotated[str, typer.Option(help="Input encoding, or auto to detect it.")] = "auto",
     input_format: Annotated[InputFormat, typer.Option(
         help="How to read inputs; auto goes by file suffix (.jsonl, .csv/.tsv, .html, else text). "
@@ -230,7 +231,8 @@ def _load_analyzer(model: Path | None, threshold: float | None) -> Analyzer:
     start_parsing_tokenizer()
     from ..analyze import Analyzer, default_model_path  # torch loads only once the inputs are known
 
-    return Analyzer.from_bundle(model or default_model_path(), technique_threshold=threshold)
+    analyzer = Analyzer.from_bundle(model or default_model_path())
+    return analyzer if threshold is None else analyzer.with_thresholds(threshold, threshold)
 
 
 def _resume(resume: bool | None, fmt: OutputFormat, output: Path | None) -> set[str] | None:
