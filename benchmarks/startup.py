@@ -10,14 +10,15 @@ its own src/ and models/), the working tree, and any extra shell commands.
     python benchmarks/startup.py --rev main --command "unspin analyze examples/article-en.txt --threads 1"
     python benchmarks/startup.py --baseline-python /other/venv/bin/python
 
-Prints a markdown table: median, min and max wall seconds, and the median's ratio to
-the first variant's.
+Prints a markdown table: median, min and max wall seconds, the median's ratio to the
+first variant's, and the median CPU seconds (steadier than wall time on a busy machine).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shlex
 import statistics
 import subprocess
@@ -43,7 +44,7 @@ class Case:
     name: str
     argv: list[str] | None  # None: the shell command in ``shell``
     shell: str | None = None
-    times: dict[str, list[float]] = field(default_factory=dict)
+    times: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # variant -> (wall, cpu) per run
 
 
 def main() -> None:
@@ -94,7 +95,7 @@ def _variant(rev: str, python: str, tmp: Path) -> Variant:
     target.mkdir(exist_ok=True)
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
-    return Variant(f"{rev} ({commit})", python, target / "src")
+    return Variant(rev if commit.startswith(rev) else f"{rev} ({commit})", python, target / "src")
 
 
 def _git(*args: str) -> str:
@@ -128,33 +129,40 @@ def _environment(pairs: list[str]) -> dict[str, str]:
     return env
 
 
-def _time_once(case: Case, variant: Variant, env: dict[str, str]) -> float:
+def _time_once(case: Case, variant: Variant, env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one run."""
     if case.argv is None:
         command: list[str] | str = case.shell  # type: ignore[assignment]
     else:
         command = [variant.python, *case.argv]
     if variant.src is not None:
         env = {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(variant.src), env.get("PYTHONPATH")]))}
-    start = time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, env=env, shell=case.argv is None, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    elapsed = time.perf_counter() - start
+    cpu_before, start = _children_cpu(), time.perf_counter()
+    result = subprocess.run(command, check=False, cwd=ROOT, env=env, shell=case.argv is None,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    elapsed, cpu = time.perf_counter() - start, _children_cpu() - cpu_before
     if result.returncode != 0:
         shown = command if isinstance(command, str) else shlex.join(command)
         sys.exit(f"{variant.name}: `{shown}` failed (exit {result.returncode}):\n{result.stderr[-2000:]}")
-    return elapsed
+    return elapsed, cpu
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _table(cases: list[Case], args: argparse.Namespace) -> str:
     env = f", env {' '.join(args.env)}" if args.env else ""
-    lines = [f"Wall seconds per fresh process, {args.runs} interleaved runs each{env}.", "",
-             "| case | variant | median | min | max | vs first |", "|---|---|---|---|---|---|"]
+    lines = [f"Seconds per fresh process, {args.runs} interleaved runs each{env}; CPU is user + system.", "",
+             "| case | variant | median wall | min | max | vs first | median CPU |", "|---|---|---|---|---|---|---|"]
     for case in cases:
-        first = statistics.median(next(iter(case.times.values())))
-        for variant, times in case.times.items():
-            median = statistics.median(times)
-            lines.append(f"| {case.name} | {variant} | {median:.2f} | {min(times):.2f} | {max(times):.2f} "
-                         f"| {median / first:.2f} |")
+        first = statistics.median(wall for wall, _ in next(iter(case.times.values())))
+        for variant, runs in case.times.items():
+            walls = [wall for wall, _ in runs]
+            median = statistics.median(walls)
+            lines.append(f"| {case.name} | {variant} | {median:.2f} | {min(walls):.2f} | {max(walls):.2f} "
+                         f"| {median / first:.2f} | {statistics.median(cpu for _, cpu in runs):.2f} |")
     return "\n".join(lines)
 
 

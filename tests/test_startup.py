@@ -27,7 +27,8 @@ def test_analyze_imports_only_what_one_article_needs() -> None:
         "print(' '.join(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
     )
     article = ROOT / "examples" / "article-en.txt"
-    result = subprocess.run([sys.executable, "-c", code, str(article)], capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable, "-c", code, str(article)], check=False, capture_output=True, text=True,
+                            timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip() == ""
 
@@ -66,17 +67,8 @@ def test_language_model_without_a_writable_cache(tmp_path: Path, monkeypatch: py
         language._load_identifier.cache_clear()
 
 
-def test_preloaded_tokenizer_is_the_one_loaded() -> None:
+def test_tokenizer_is_parsed_once_per_process() -> None:
     path = e5_small_dir() / "tokenizer.json"
-    windows.preload_tokenizer(path)
     first, second = windows.Tokenizer(path), windows.Tokenizer(str(path))
     assert first._tokenizer is second._tokenizer
     assert first.tokenize(SAMPLES)[1].ids.tolist() == second.tokenize(SAMPLES)[1].ids.tolist()
-
-
-def test_preloading_a_broken_tokenizer_reports_on_load(tmp_path: Path) -> None:
-    path = tmp_path / "tokenizer.json"
-    path.write_text("{")
-    windows.preload_tokenizer(path)
-    with pytest.raises(Exception, match="EOF"):
-        windows.Tokenizer(path)

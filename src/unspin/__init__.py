@@ -38,9 +38,6 @@ __all__ = [
 
 def load(path: str | Path | None = None, **overrides: Any) -> Analyzer:
     """Load a model bundle (default: the shipped one) and return an :class:`Analyzer`."""
-    from .model.e5 import start_parsing_tokenizer
-
-    start_parsing_tokenizer()
     from .analyze import Analyzer
 
     return Analyzer.from_bundle(path, **overrides)

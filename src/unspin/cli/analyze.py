@@ -29,7 +29,6 @@ from ..formats.inputs import (
     parse_field_overrides, read_documents,
 )
 from ..formats.outputs import ResultWriter, TeeWriter, open_writer, spans_path
-from ..model.e5 import start_parsing_tokenizer
 from ._util import app, err_console, fail, out_console, warn
 
 if TYPE_CHECKING:
@@ -228,7 +227,6 @@ def _own_files(fmt: OutputFormat, output: Path | None, errors_path: Path | None)
 
 
 def _load_analyzer(model: Path | None, threshold: float | None) -> Analyzer:
-    start_parsing_tokenizer()
     from ..analyze import Analyzer, default_model_path  # torch loads only once the inputs are known
 
     analyzer = Analyzer.from_bundle(model or default_model_path())

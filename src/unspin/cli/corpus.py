@@ -112,7 +112,7 @@ def _say(message: str) -> None:
 
 
 def _cell(value: Any) -> str:
-    from pydantic import BaseModel  # noqa: PLC0415  (only the corpus commands need pydantic)
+    from pydantic import BaseModel  # only the corpus commands need pydantic
 
     if isinstance(value, float):
         return f"{value:.3g}" if abs(value) < 1e-3 and value else f"{value:,.3f}".rstrip("0").rstrip(".")

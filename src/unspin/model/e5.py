@@ -39,10 +39,9 @@ def cache_root() -> Path:
 
 def e5_small_dir() -> Path:
     """Return the directory of the rebuilt encoder, building it on first use (about 10 s)."""
-    cached = _cached_e5_small_dir()
-    if cached is not None:
-        return cached
-    target = _e5_small_target()
+    target = cache_root() / f"multilingual-e5-small-q4-v{_CONVERTER_VERSION}"
+    if all((target / name).is_file() for name in ("model.safetensors", "tokenizer.json", Q4_EMBEDDINGS_FILE)):
+        return target
     source = _source_path()
     tmp = target.with_name(target.name + f".tmp{os.getpid()}")
     _convert(source.read_bytes(), tmp)
@@ -51,28 +50,6 @@ def e5_small_dir() -> Path:
     else:
         tmp.replace(target)
     return target
-
-
-def _cached_e5_small_dir() -> Path | None:
-    """The rebuilt encoder's directory if the cache already holds it, else ``None``; never builds."""
-    target = _e5_small_target()
-    if all((target / name).is_file() for name in ("model.safetensors", "tokenizer.json", Q4_EMBEDDINGS_FILE)):
-        return target
-    return None
-
-
-def start_parsing_tokenizer() -> None:
-    """Parse the rebuilt encoder's tokenizer in a background thread while torch is imported
-    (see :func:`~unspin.model.windows.preload_tokenizer`); a first run, before the build, skips it."""
-    from .windows import preload_tokenizer
-
-    target = _cached_e5_small_dir()
-    if target is not None:
-        preload_tokenizer(target / "tokenizer.json")
-
-
-def _e5_small_target() -> Path:
-    return cache_root() / f"multilingual-e5-small-q4-v{_CONVERTER_VERSION}"
 
 
 def _source_path() -> Path:

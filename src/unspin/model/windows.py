@@ -8,8 +8,6 @@ exact character offsets. Long paragraphs become several windows that overlap by
 
 from __future__ import annotations
 
-import threading
-from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -38,7 +36,7 @@ class Tokenizer:
     """The encoder's SentencePiece tokenizer with offsets, loaded from ``tokenizer.json``."""
 
     def __init__(self, path: str | Path) -> None:
-        self._tokenizer = _parsed(Path(path))
+        self._tokenizer = _parse(Path(path))
         self.bos_id = self._tokenizer.token_to_id("<s>")
         self.eos_id = self._tokenizer.token_to_id("</s>")
         self.pad_id = self._tokenizer.token_to_id("<pad>")
@@ -48,32 +46,9 @@ class Tokenizer:
         return [_with_visible_offsets(text, e.ids, e.offsets) for text, e in zip(texts, encodings)]
 
 
-def preload_tokenizer(path: str | Path) -> None:
-    """Start parsing ``tokenizer.json`` in a background thread; ``Tokenizer(path)`` then waits for it.
-
-    The 250k-piece vocabulary takes most of a second to parse, in native code that releases
-    the GIL, so it overlaps with importing torch. A daemon thread: a run that stops early
-    (an unreadable input) need not wait for it, and the parse holds no Python state.
-    """
-    threading.Thread(target=_preload, args=(Path(path),), name="unspin-tokenizer", daemon=True).start()
-
-
-def _preload(path: Path) -> None:
-    with suppress(Exception):  # Tokenizer(path) parses it again and reports what is wrong
-        _parsed(path)
-
-
-_parse_lock = threading.Lock()
-
-
-def _parsed(path: Path) -> RustTokenizer:
-    """The tokenizer in ``path``, parsed once per process (it is only read, never changed)."""
-    with _parse_lock:
-        return _parse(path)
-
-
 @cache
 def _parse(path: Path) -> RustTokenizer:
+    """The tokenizer in ``path``, parsed once per process (most of a second; it is only read, never changed)."""
     from tokenizers import Tokenizer as _Tokenizer
 
     return _Tokenizer.from_file(str(path))
