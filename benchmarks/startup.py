@@ -3,12 +3,14 @@
 
 Compares variants side by side in one run, interleaving their runs so that a busy
 machine slows them alike: git revisions (each exported with `git archive` and run from
-its own src/ and models/), the working tree, and any extra shell commands.
+its own src/ and models/), the working tree, other source trees, another interpreter,
+and any extra shell commands.
 
     python benchmarks/startup.py                          # the working tree, 5 runs each
     python benchmarks/startup.py --rev HEAD~1 --rev .     # a revision against the working tree
     python benchmarks/startup.py --rev main --command "unspin analyze examples/article-en.txt --threads 1"
     python benchmarks/startup.py --baseline-python /other/venv/bin/python
+    python benchmarks/startup.py --src /tmp/old-checkout/src --rev .
 
 Prints a markdown table: median, min and max wall seconds, the median's ratio to the
 first variant's, and the median CPU seconds (steadier than wall time on a busy machine).
@@ -66,6 +68,8 @@ def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rev", action="append", default=[], metavar="REV",
                         help="a git revision to measure ('.' is the working tree; repeatable; default: '.')")
+    parser.add_argument("--src", action="append", default=[], type=Path, metavar="DIR",
+                        help="another source tree to measure, e.g. an exported checkout's src/ (repeatable)")
     parser.add_argument("--python", default=sys.executable, help="interpreter for the revisions (default: this one)")
     parser.add_argument("--baseline-python", metavar="PATH",
                         help="also measure another interpreter (another checkout's venv) as it is installed there")
@@ -81,7 +85,8 @@ def _parse_args() -> argparse.Namespace:
 
 
 def _variants(args: argparse.Namespace, tmp: Path) -> list[Variant]:
-    variants = [_variant(rev, args.python, tmp) for rev in args.rev or [WORKING_TREE]]
+    variants = [Variant(str(src), args.python, src.resolve()) for src in args.src]
+    variants += [_variant(rev, args.python, tmp) for rev in args.rev or ([] if args.src else [WORKING_TREE])]
     if args.baseline_python:
         variants.insert(0, Variant(f"python {args.baseline_python}", args.baseline_python, None))
     return variants
