@@ -106,7 +106,7 @@ def load_bundle(path: str | Path) -> Bundle:
         expected = set(net.trainable_state())
         if set(state) != expected:
             raise BundleError(f"{path / NETWORK_FILE}: weights do not match the network (missing {sorted(expected - set(state))[:3]})")
-        net.load_state_dict(state, strict=False)
+        net.load_state_dict(state, strict=False, assign=True)  # no copy into fresh tensors
         heads = load_numpy(str(path / HEADS_FILE))
         frames_head = LinearHead.from_arrays(heads, "frames", multilabel=True)
         genre_head = LinearHead.from_arrays(heads, "genre", multilabel=False)

@@ -1,6 +1,24 @@
-"""Renderers: each formats an :class:`~unspin.analysis.Analysis`, none re-derives results."""
+"""Renderers: each formats an :class:`~unspin.analysis.Analysis`, none re-derives results.
 
-from .html import render_html, render_index
-from .terminal import render_terminal
+Imported lazily, so that the terminal view does not load Jinja and the HTML report does
+not load rich.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .html import render_html, render_index
+    from .terminal import render_terminal
 
 __all__ = ["render_html", "render_index", "render_terminal"]
+_HOMES = {"render_html": ".html", "render_index": ".html", "render_terminal": ".terminal"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(_HOMES[name], __name__), name)
