@@ -18,11 +18,12 @@ from pathlib import Path
 import pytest
 
 from unspin.analysis import Analysis
+from unspin.cli.corpus import ARTICLE_INDEX_LIMIT, write_dashboard
+from unspin.corpus.views import build_dashboard
 from unspin.errors import InputError
-from unspin.render.dashboard import ARTICLE_INDEX_LIMIT, dashboard_assets, write_dashboard
-from unspin.store import CorpusFilter, Store
+from unspin.render.dashboard import dashboard_assets
+from unspin.store import EVERYTHING, CorpusFilter, Store
 from unspin.store.articles import get_analysis, list_articles
-from unspin.store.dashboard import dashboard_data
 from unspin.store.narratives import build_narratives, narratives
 from unspin.store.queries import rates, trend
 from unspin.store.synthetic import synthetic_analyses
@@ -31,6 +32,11 @@ HOSTILE_TITLE = "<img src=x onerror=alert(1)>"
 HOSTILE_SOURCE = "</script><script>alert(2)</script>"
 HOSTILE_URL = "javascript:alert(3)"
 VENDOR = Path(__file__).resolve().parents[1] / "src" / "unspin" / "render" / "vendor"
+
+
+def dashboard_data(store: Store, filters: CorpusFilter = EVERYTHING, **options: object) -> dict:
+    """The dashboard's view model as the JSON the API serves and the page embeds."""
+    return build_dashboard(store, filters, **options).model_dump(mode="json")
 
 
 def hostile_corpus(n: int = 300) -> list[Analysis]:

@@ -32,7 +32,7 @@ from _live_server import LiveServer
 from playwright.sync_api import expect
 from test_dashboard import HOSTILE_SOURCE, HOSTILE_TITLE, hostile_corpus
 
-from unspin.render.dashboard import write_dashboard
+from unspin.cli.corpus import write_dashboard
 from unspin.store import CorpusFilter, Store
 from unspin.store.narratives import build_narratives
 

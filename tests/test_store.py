@@ -23,11 +23,12 @@ from unspin.analysis import (
     TechniqueScore,
 )
 from unspin.article import Article
+from unspin.corpus.stats.significance import benjamini_hochberg
 from unspin.errors import InputError, StoreError
 from unspin.store import CorpusFilter, Store
 from unspin.store import tables as t
 from unspin.store.articles import get_analysis, list_articles, overview, search
-from unspin.store.compare import benjamini_hochberg, compare
+from unspin.store.compare import compare
 from unspin.store.queries import rates, trend
 from unspin.store.synthetic import synthetic_analyses
 
@@ -281,7 +282,7 @@ def test_change_points_match_ruptures_pelt() -> None:
     ruptures = pytest.importorskip("ruptures")
     import numpy as np
 
-    from unspin.store.queries import pelt_l2
+    from unspin.corpus.stats.changepoints import pelt_l2
 
     rng = np.random.default_rng(7)
     for _ in range(40):

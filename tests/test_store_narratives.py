@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
+from unspin.corpus.periods import period_start
 from unspin.errors import InputError
 from unspin.store import CorpusFilter, Store
 from unspin.store import tables as t
@@ -21,7 +22,6 @@ from unspin.store.narratives import (
     build_narratives,
     embed_missing,
     narratives,
-    period_start,
 )
 from unspin.store.synthetic import NARRATIVE_WORDS, synthetic_analyses
 

@@ -7,12 +7,19 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from unspin.analysis import Analysis, LabelScore, ParagraphAnalysis, Span, TechniqueScore
+from unspin.analysis import (
+    Analysis,
+    LabelScore,
+    ParagraphAnalysis,
+    Span,
+    TechniqueScore,
+)
 from unspin.article import Article
+from unspin.corpus.stats.phrases import entities_in
 from unspin.errors import InputError
 from unspin.store import CorpusFilter, Store
 from unspin.store import tables as t
-from unspin.store.phrases import cooccurrence, entities_in, top_phrases
+from unspin.store.phrases import cooccurrence, top_phrases
 
 LOADED, DOUBT, FLAG = "Loaded_Language", "Doubt", "Flag_Waving"
 HOSTILE = ["'; DROP TABLE spans; --", "%", "_", "O'Brien \"quoted\"", "\\", "*", '"a" OR 1=1']

@@ -1,6 +1,6 @@
 """A small multilingual stop list: function words, titles and sentence openers.
 
-Used three times: words that never start an entity in :func:`~unspin.store.phrases.entities_in`
+Used three times: words that never start an entity in :func:`~unspin.corpus.stats.phrases.entities_in`
 ("The", "Mr", "Selon", "Как"), words left out of narrative labels, and words that are
 never a highlighted span on their own. It is short on
 purpose (English, French, German, Spanish, Italian, Polish, Russian, Ukrainian); narrative labels

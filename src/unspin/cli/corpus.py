@@ -21,6 +21,7 @@ from ._util import app, err_console, out_console
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from ..corpus.periods import Period as PeriodName
     from ..store import CorpusFilter, Store
 
 corpus_app = typer.Typer(help="Store analyses in a database and ask the corpus questions.", no_args_is_help=True)
@@ -42,6 +43,7 @@ DateTo = Annotated[dt.datetime | None, typer.Option("--to", formats=["%Y-%m-%d"]
 Model = Annotated[str | None, typer.Option(help="NAME==VERSION of the analyses to use (default: the latest model).",
                                            show_default=False)]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+ARTICLE_INDEX_LIMIT = 2000  # newest articles of the slice the offline report can list
 
 
 class Period(str, Enum):
@@ -204,12 +206,33 @@ def report(
     date_from: DateFrom = None, date_to: DateTo = None, model: Model = None,
 ) -> None:
     """Write the corpus dashboard as one self-contained HTML file (works offline)."""
-    from ..render.dashboard import write_dashboard
-
     filters = _filter(source, language, technique, date_from, date_to, model)
     with _store(db) as store:
         write_dashboard(store, filters, output, period=period.value)
     _say(f"wrote {output}")
+
+
+def write_dashboard(store: Store, filters: CorpusFilter, output: Path, *, period: PeriodName = "month") -> None:
+    """Write the dashboard of a slice of the corpus as one self-contained, offline HTML file.
+
+    The file holds the charts' data and an index of the newest
+    :data:`ARTICLE_INDEX_LIMIT` articles, so that clicking a chart lists its articles
+    without a server. It loads nothing from the network.
+
+    Raises
+    ------
+    InputError
+        If the file cannot be written.
+    """
+    from ..corpus.views import build_dashboard
+    from ..errors import InputError, where
+    from ..render.dashboard import render_dashboard
+
+    page = render_dashboard(build_dashboard(store, filters, period=period, articles_limit=ARTICLE_INDEX_LIMIT))
+    try:
+        Path(output).write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{where(output)}cannot write the dashboard ({exc.strerror or exc})") from exc
 
 
 @corpus_app.command()

@@ -1,24 +1,31 @@
-"""What the corpus dashboard shows, assembled from the query layer as one JSON-ready dict.
+"""The corpus dashboard's view model, and :func:`build_dashboard`, which assembles it from the store's questions.
 
 The web UI's ``/corpus`` page, ``GET /v1/corpus/dashboard`` and the offline file of
-``unspin corpus report`` all draw the same dict, so they never disagree. Charts are
-matrix-shaped (rows by columns of values, with the counts behind each value): that is
-what both a chart and its table fallback need, with nothing left to compute but layout.
+``unspin corpus report`` all draw the same :class:`Dashboard`, so they never disagree; the
+renderers in :mod:`unspin.render.dashboard` only lay it out. Charts are matrix-shaped (rows
+by columns of values, with the counts behind each value): that is what both a chart and
+its table fallback need, with nothing left to compute but layout.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel
 
-from .articles import ArticleRow, Overview, article_labels, list_articles, overview
-from .filters import EVERYTHING, CorpusFilter
-from .narratives import Narrative, narratives
-from .queries import Period, RateRow, frame_shares, groups, rates, trend
-from .store import Store
+from ..store import EVERYTHING, CorpusFilter, Store
+from ..store.articles import (
+    ArticleRow,
+    Overview,
+    article_labels,
+    list_articles,
+    overview,
+)
+from ..store.narratives import Narrative, narratives
+from ..store.queries import RateRow, frame_shares, groups, rates, trend
+from .periods import Period, period_end
 
 ARTICLE_PAGE = 500  # rows per list_articles call when building the article index
 
@@ -93,9 +100,9 @@ class Dashboard(BaseModel):
     articles: ArticleIndex | None
 
 
-def dashboard_data(store: Store, filters: CorpusFilter = EVERYTHING, *, period: Period = "month",
-                   top_techniques: int = 6, top_narratives: int = 8, articles_limit: int = 0) -> dict[str, Any]:
-    """Everything the corpus dashboard draws for one slice of the corpus, as JSON-ready data.
+def build_dashboard(store: Store, filters: CorpusFilter = EVERYTHING, *, period: Period = "month",
+                    top_techniques: int = 6, top_narratives: int = 8, articles_limit: int = 0) -> Dashboard:
+    """Everything the corpus dashboard draws for one slice of the corpus.
 
     Parameters
     ----------
@@ -116,11 +123,11 @@ def dashboard_data(store: Store, filters: CorpusFilter = EVERYTHING, *, period: 
 
     Returns
     -------
-    dict
-        The fields of :class:`Dashboard`, dates as ISO strings.
+    Dashboard
+        ``.model_dump(mode="json")`` gives it as JSON-ready data, dates as ISO strings.
     """
     heatmap = _heatmap(store, filters)
-    dashboard = Dashboard(
+    return Dashboard(
         filters=filters,
         options=_options(store, filters.model),
         overview=overview(store, filters),
@@ -131,7 +138,6 @@ def dashboard_data(store: Store, filters: CorpusFilter = EVERYTHING, *, period: 
         narratives=_narratives(store, filters, period, top_narratives),
         articles=_article_index(store, filters, articles_limit) if articles_limit else None,
     )
-    return dashboard.model_dump(mode="json")
 
 
 def _options(store: Store, model: str | None) -> Options:
@@ -191,22 +197,6 @@ def _narratives(store: Store, filters: CorpusFilter, period: Period, top: int) -
     items = narratives(store, filters, period=period)[:top]
     periods = [point.period for point in items[0].timeline] if items else []
     return Narratives(periods=periods, ends=[period_end(when, period) for when in periods], items=items)
-
-
-def period_end(start: dt.date, period: Period) -> dt.date:
-    """The last day of the period that starts on ``start``.
-
-    Examples
-    --------
-    >>> period_end(dt.date(2024, 2, 1), "month"), period_end(dt.date(2024, 1, 1), "week")
-    (datetime.date(2024, 2, 29), datetime.date(2024, 1, 7))
-    """
-    if period == "day":
-        return start
-    if period == "week":
-        return start + dt.timedelta(days=6)
-    next_month = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return next_month - dt.timedelta(days=1)
 
 
 def _article_index(store: Store, filters: CorpusFilter, limit: int) -> ArticleIndex:

@@ -1,14 +1,15 @@
 """The corpus dashboard: charts of a slice of the corpus, in the web UI or as one offline file.
 
-Data first: :func:`~unspin.store.dashboard.dashboard_data` gives the numbers, the templates
-lay them out (with a plain table per chart, for screen readers and pages without script),
-and ``dashboard.js`` draws every chart with Apache ECharts, vendored in ``vendor/``
-(Apache-2.0; no CDN). The data travels as JSON in a ``<script type="application/json">``
-element, which a browser never runs (``tojson`` escapes ``<``, ``>`` and ``&``), and the
-script reads it with ``JSON.parse``. Article titles and source names reach the page only as
-text nodes, attributes or canvas text, never as markup.
+Data first: :func:`~unspin.corpus.views.build_dashboard` gives the numbers as a
+:class:`~unspin.corpus.views.Dashboard`, and this module only lays it out: the templates (with
+a plain table per chart, for screen readers and pages without script), and ``dashboard.js``,
+which draws every chart with Apache ECharts, vendored in ``vendor/`` (Apache-2.0; no CDN).
+The data travels as JSON in a ``<script type="application/json">`` element, which a browser
+never runs (``tojson`` escapes ``<``, ``>`` and ``&``), and the script reads it with
+``JSON.parse``. Article titles and source names reach the page only as text nodes,
+attributes or canvas text, never as markup.
 
-:func:`write_dashboard` inlines the stylesheet and both scripts and allows exactly those by
+:func:`render_dashboard` inlines the stylesheet and both scripts and allows exactly those by
 hash in a Content-Security-Policy, as the article report does; the web UI serves them from
 ``/ui/`` under the server's ``script-src 'self'``.
 """
@@ -19,24 +20,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode
 
 from markupsafe import Markup
 
 from .._version import __version__
-from ..errors import InputError, where
-from ..store import CorpusFilter, Store
-from ..store.dashboard import dashboard_data
-from ..store.queries import Period
 from ..taxonomy import CATEGORIES, FRAMES, TECHNIQUES
 from .html import _content_security_policy, report_assets, report_environment
 
-__all__ = ["ARTICLE_INDEX_LIMIT", "dashboard_assets", "dashboard_context", "dashboard_labels", "render_dashboard",
-           "write_dashboard"]
+if TYPE_CHECKING:
+    from ..corpus.views import Dashboard, Matrix, Narratives, Trends
+    from ..store import CorpusFilter
 
-ARTICLE_INDEX_LIMIT = 2000  # newest articles of the slice the offline file can list
+__all__ = ["dashboard_assets", "dashboard_context", "dashboard_labels", "render_dashboard"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,36 +58,21 @@ class _Table:
     empty: str = "Nothing to show for these filters."
 
 
-def write_dashboard(store: Store, filters: CorpusFilter, output: Path, *, period: Period = "month") -> None:
-    """Write the dashboard of a slice of the corpus as one self-contained, offline HTML file.
+def render_dashboard(dashboard: Dashboard) -> str:
+    """The dashboard as one self-contained, offline HTML page: it loads nothing from the network.
 
-    The file holds the charts' data and an index of the newest
-    :data:`ARTICLE_INDEX_LIMIT` articles, so that clicking a chart lists its articles
-    without a server. It loads nothing from the network.
-
-    Raises
-    ------
-    InputError
-        If the file cannot be written.
+    With an article index (``build_dashboard(..., articles_limit=...)``), clicking a chart
+    lists its articles without a server.
     """
-    page = render_dashboard(dashboard_data(store, filters, period=period, articles_limit=ARTICLE_INDEX_LIMIT))
-    try:
-        Path(output).write_text(page, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{where(output)}cannot write the dashboard ({exc.strerror or exc})") from exc
-
-
-def render_dashboard(data: dict[str, Any]) -> str:
-    """The offline dashboard page of :func:`~unspin.store.dashboard.dashboard_data` output."""
     dashboard_css, js, echarts = dashboard_assets()
     css = report_assets()[0] + dashboard_css
-    context = dashboard_context(data, mode="offline")
+    context = dashboard_context(dashboard, mode="offline")
     return report_environment().get_template("dashboard.html.j2").render(
         **context, version=__version__, css=Markup(css), echarts=Markup(echarts), js=Markup(js),
         csp=_content_security_policy(css, echarts, js))
 
 
-def dashboard_context(data: dict[str, Any], *, mode: Literal["web", "offline"], link: str | None = None,
+def dashboard_context(dashboard: Dashboard, *, mode: Literal["web", "offline"], link: str | None = None,
                       articles: Sequence[Any] = ()) -> dict[str, Any]:
     """What the dashboard templates show: the data and labels (as JSON for the script), and the tables.
 
@@ -98,16 +80,15 @@ def dashboard_context(data: dict[str, Any], *, mode: Literal["web", "offline"], 
     to that cell, and ``articles`` are listed at first: both for browsers without script.
     """
     labels = dashboard_labels()
-    filters = data["filters"]
     return {
         "mode": mode,
-        "data": data,
+        "data": dashboard.model_dump(mode="json"),
         "labels": labels,
-        "filters": filters,
-        "options": data["options"],
-        "overview": data["overview"],
+        "filters": dashboard.filters,
+        "options": dashboard.options,
+        "overview": dashboard.overview,
         "technique_options": [(label, entry["name"]) for label, entry in labels["techniques"].items()],
-        "tables": _tables(data, labels, link),
+        "tables": _tables(dashboard, labels, link),
         "articles": articles,
     }
 
@@ -140,59 +121,59 @@ Name = Callable[[str], str]
 Link = Callable[..., str | None]
 
 
-def _tables(data: dict[str, Any], labels: dict[str, Any], link: str | None) -> list[_Table]:
+def _tables(dashboard: Dashboard, labels: dict[str, Any], link: str | None) -> list[_Table]:
     techniques, frames = _namer(labels["techniques"], "name"), _namer(labels["frames"])
 
     def narrowed(**values: Any) -> str | None:
-        return _narrowed(link, data["filters"], values) if link else None
+        return _narrowed(link, dashboard.filters, values) if link else None
 
     return [
-        _matrix_table(data["heatmap"], "heatmap", "Techniques by source",
+        _matrix_table(dashboard.heatmap, "heatmap", "Techniques by source",
                       "Paragraphs with each technique per 1,000 words. Click a cell to list its articles.",
                       "Paragraphs with each technique per 1,000 words, by source", techniques, "{:.2f}", "paragraphs",
                       lambda source, label: narrowed(source=[source], technique=[label])),
-        _trend_table(data["trends"], techniques, narrowed),
-        _matrix_table(data["frames"], "frames", "Frames by source",
+        _trend_table(dashboard.trends, techniques, narrowed),
+        _matrix_table(dashboard.frames, "frames", "Frames by source",
                       "The share of each source's articles with each frame. Click a cell to list its articles.",
                       "Share of articles with each frame, by source", frames, "{:.0%}", "articles",
                       lambda source, label: None),  # no frame filter to narrow by
-        _narrative_table(data["narratives"]),
+        _narrative_table(dashboard.narratives),
     ]
 
 
-def _matrix_table(matrix: dict[str, Any], key: str, title: str, description: str, caption: str, name: Name,
+def _matrix_table(matrix: Matrix, key: str, title: str, description: str, caption: str, name: Name,
                   number: str, unit: str, href: Callable[[str, str], str | None]) -> _Table:
     rows = []
-    for i, source in enumerate(matrix["rows"]):
-        cells = tuple(_Cell(number.format(value), f"{count} {unit} in {matrix['articles'][i]} articles", href(source, label))
-                      for label, value, count in zip(matrix["columns"], matrix["values"][i], matrix["counts"][i]))
+    for i, source in enumerate(matrix.rows):
+        cells = tuple(_Cell(number.format(value), f"{count} {unit} in {matrix.articles[i]} articles", href(source, label))
+                      for label, value, count in zip(matrix.columns, matrix.values[i], matrix.counts[i]))
         rows.append((source, cells))
-    return _Table(key, title, description, caption, "Source", tuple(map(name, matrix["columns"])), tuple(rows))
+    return _Table(key, title, description, caption, "Source", tuple(map(name, matrix.columns)), tuple(rows))
 
 
-def _trend_table(trends: dict[str, Any], name: Name, narrowed: Link) -> _Table:
+def _trend_table(trends: Trends, name: Name, narrowed: Link) -> _Table:
     rows = []
-    for i, (start, end) in enumerate(zip(trends["periods"], trends["ends"])):
-        cells = tuple(_Cell(f"{line['values'][i]:.2f}", f"{line['counts'][i]} paragraphs",
-                            narrowed(technique=[line["label"]], date_from=start, date_to=end))
-                      for line in trends["lines"])
-        rows.append((start, cells))
+    for i, (start, end) in enumerate(zip(trends.periods, trends.ends)):
+        cells = tuple(_Cell(f"{line.values[i]:.2f}", f"{line.counts[i]} paragraphs",
+                            narrowed(technique=[line.label], date_from=start, date_to=end))
+                      for line in trends.lines)
+        rows.append((start.isoformat(), cells))
     return _Table("trends", "Techniques over time",
                   "The most used techniques, per 1,000 words, all sources together; diamonds mark change points, "
                   "where the level shifts. Click a point to list its articles.",
-                  f"Paragraphs with each technique per 1,000 words, by {trends['period']}", "Period",
-                  tuple(name(line["label"]) for line in trends["lines"]), tuple(rows))
+                  f"Paragraphs with each technique per 1,000 words, by {trends.period}", "Period",
+                  tuple(name(line.label) for line in trends.lines), tuple(rows))
 
 
-def _narrative_table(narratives: dict[str, Any]) -> _Table:
+def _narrative_table(narratives: Narratives) -> _Table:
     rows = []
-    for item in narratives["items"]:
-        sources = ", ".join(f"{s['source']} ({s['articles']})" for s in item["sources"][:3])
-        more = f" and {len(item['sources']) - 3} more" if len(item["sources"]) > 3 else ""
-        first = item["first"]
-        seen = f"{first['date']}, {first['source']}: {first['title'] or 'untitled'}" if first else "undated"
-        rows.append((item["label"], (_Cell(str(item["size"]), "articles"), _Cell(sources + more, "articles per source"),
-                                     _Cell(seen, "the earliest article"))))
+    for item in narratives.items:
+        sources = ", ".join(f"{s.source} ({s.articles})" for s in item.sources[:3])
+        more = f" and {len(item.sources) - 3} more" if len(item.sources) > 3 else ""
+        first = item.first
+        seen = f"{first.date.isoformat()}, {first.source}: {first.title or 'untitled'}" if first else "undated"
+        rows.append((item.label, (_Cell(str(item.size), "articles"), _Cell(sources + more, "articles per source"),
+                                  _Cell(seen, "the earliest article"))))
     return _Table("narratives", "Narratives over time",
                   "Stories told again and again: groups of similar articles, named by their top words, with the "
                   "articles in each per period. Click a point to list its articles.",
@@ -209,10 +190,10 @@ def _namer(table: dict[str, Any], field: str | None = None) -> Name:
     return name
 
 
-def _narrowed(link: str, filters: dict[str, Any], values: dict[str, Any]) -> str:
+def _narrowed(link: str, filters: CorpusFilter, values: dict[str, Any]) -> str:
     """The dashboard's address with the current filters, narrowed by ``values`` (a date range is intersected)."""
-    query = {"source": filters["sources"], "language": filters["languages"], "technique": filters["techniques"],
-             "date_from": filters["date_from"], "date_to": filters["date_to"], "model": filters["model"]}
+    query = {"source": filters.sources, "language": filters.languages, "technique": filters.techniques,
+             "date_from": filters.date_from, "date_to": filters.date_to, "model": filters.model}
     if values.get("date_from") and query["date_from"]:
         values["date_from"] = max(values["date_from"], query["date_from"])
     if values.get("date_to") and query["date_to"]:
@@ -221,4 +202,3 @@ def _narrowed(link: str, filters: dict[str, Any], values: dict[str, Any]) -> str
     pairs = [(key, value) for key, given in query.items() if given
              for value in (given if isinstance(given, list) else [given])]
     return f"{link}?{urlencode(pairs)}#articles"
-

@@ -49,6 +49,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .._version import __version__
 from ..analysis import Analysis
 from ..article import Article
+from ..corpus.views import build_dashboard
 from ..errors import InputError, UnspinError
 from ..formats.inputs import ReadOptions, read_documents
 from ..render.dashboard import dashboard_assets, dashboard_context
@@ -59,7 +60,6 @@ from ..render.html import (
     report_environment,
 )
 from ..store.articles import get_analysis, list_articles
-from ..store.dashboard import dashboard_data
 from ..taxonomy import GENRES, technique
 from .deps import Caller, RuntimeDep, get_caller, get_inference
 from .inference import ShuttingDown
@@ -318,7 +318,7 @@ def corpus_page(request: Request, runtime: RuntimeDep, filters: FilterDep) -> HT
     """The corpus dashboard of a slice; its filter form is a GET form, so it works without script too."""
     store = runtime.corpus
     articles = list_articles(store, filters, limit=CORPUS_ARTICLES_LISTED)
-    context = dashboard_context(dashboard_data(store, filters), mode="web", link=f"{_root(request)}/corpus",
+    context = dashboard_context(build_dashboard(store, filters), mode="web", link=f"{_root(request)}/corpus",
                                 articles=articles)
     return _render(request, "corpus.html.j2", {**context, "section": "corpus"})
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 import math
 
 from pydantic import BaseModel
-from scipy.stats import binomtest
 
+from ..corpus.stats.significance import benjamini_hochberg, compare_rates
 from .filters import CorpusFilter
 from .queries import Level, groups, rates
 from .store import Store
-
-Z_95 = 1.959964
 
 
 class ComparisonRow(BaseModel):
@@ -69,27 +67,9 @@ def _words(store: Store, filters: CorpusFilter) -> int:
 
 def _row(label: str, count_a: int, words_a: int, count_b: int, words_b: int) -> ComparisonRow:
     rate_a, rate_b = 1000 * count_a / words_a, 1000 * count_b / words_b
-    a, b = (count_a or 0.5), (count_b or 0.5)
-    log_ratio = math.log((a / words_a) / (b / words_b))
-    half_width = Z_95 * math.sqrt(1 / a + 1 / b)
-    total = count_a + count_b
-    p_value = binomtest(count_a, total, words_a / (words_a + words_b)).pvalue if total else 1.0
+    result = compare_rates(count_a, words_a, count_b, words_b)
     return ComparisonRow(
         label=label, count_a=count_a, words_a=words_a, per_1000_words_a=round(rate_a, 6),
         count_b=count_b, words_b=words_b, per_1000_words_b=round(rate_b, 6),
-        rate_ratio=round(math.exp(log_ratio), 6), ci_low=round(math.exp(log_ratio - half_width), 6),
-        ci_high=round(math.exp(log_ratio + half_width), 6), p_value=float(p_value), q_value=1.0,
-        over_represented_in=None)
-
-
-def benjamini_hochberg(p_values: list[float]) -> list[float]:
-    """q-values controlling the false discovery rate."""
-    n = len(p_values)
-    order = sorted(range(n), key=p_values.__getitem__)
-    q = [0.0] * n
-    running = 1.0
-    for rank in range(n, 0, -1):
-        i = order[rank - 1]
-        running = min(running, p_values[i] * n / rank)
-        q[i] = running
-    return q
+        rate_ratio=round(result.rate_ratio, 6), ci_low=round(result.ci_low, 6), ci_high=round(result.ci_high, 6),
+        p_value=result.p_value, q_value=1.0, over_represented_in=None)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -22,10 +21,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from ..analysis import Analysis
+from ..corpus.periods import period_start
+from ..corpus.stats.phrases import count_words, normalise_phrase
 from ..taxonomy import category_of
 from . import tables as t
 
-WORD = re.compile(r"\w+(?:['’-]\w+)*")
 DEFAULT_BATCH_SIZE = 200
 
 
@@ -38,20 +38,11 @@ class ImportStats:
         return f"{self.added:,} added, {self.skipped:,} already stored"
 
 
-def count_words(text: str) -> int:
-    return len(WORD.findall(text))
-
-
-def normalise_phrase(text: str) -> str:
-    """Case-folded words joined by single spaces: "The  WEST's" and "the West's!" count as one phrase."""
-    return " ".join(WORD.findall(text.casefold()))
-
-
 def period_keys(day: dt.date | None) -> tuple[dt.date, dt.date, dt.date]:
     """The day, the Monday of its week and the first of its month (all UNDATED for no date)."""
     if day is None:
         return t.UNDATED, t.UNDATED, t.UNDATED
-    return day, day - dt.timedelta(days=day.weekday()), day.replace(day=1)
+    return day, period_start(day, "week"), period_start(day, "month")
 
 
 def add_analyses(connection_source, analyses: Iterable[Analysis], *,

@@ -15,32 +15,24 @@ import datetime as dt
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import sqlalchemy as sa
 from pydantic import BaseModel
-from scipy import sparse
 
+from ..corpus.periods import Period, period_range, period_start
+from ..corpus.stats.clustering import DIMENSIONS, Clusters, cluster, cluster_terms
 from ..errors import InputError
 from . import tables as t
-from ..stopwords import STOP_WORDS
 from .filters import EVERYTHING, CorpusFilter
-from .queries import Period, _period_expression, aggregate_table, uses_any_technique
+from .queries import _period_expression, aggregate_table, uses_any_technique
 from .store import Store
 
 if TYPE_CHECKING:
-    from sklearn.decomposition import PCA
-
     from ..analyze import Analyzer
 
-DIMENSIONS = 10
-MIN_SAMPLES = 10
-SHRINK = 10  # articles; see _Centring
-ASSIGN_QUANTILE = 0.95
 LABEL_ARTICLES = 1000  # per narrative, the most central first
-TERMS = 10
 CHUNK = 5000  # ids per query
 
 
@@ -92,7 +84,7 @@ def build_narratives(store: Store, filters: CorpusFilter = EVERYTHING, *, min_cl
     """Cluster the slice's articles into narratives, replacing the model's earlier narratives.
 
     Method: up to ``max_articles`` embedded articles of the slice are sampled (reproducibly,
-    by ``seed``), centred per source (see :class:`_Centring`), reduced by PCA to ``dimensions`` dimensions and clustered by HDBSCAN
+    by ``seed``), centred per source (see :class:`~unspin.corpus.stats.clustering.Centring`), reduced by PCA to ``dimensions`` dimensions and clustered by HDBSCAN
     (scikit-learn) with ``min_samples=10``. Its minimum spanning tree costs O(n²·d), hence
     the sample and the reduction: on two cores 5,000 articles take a few seconds and
     50,000 about half a minute. ``min_cluster_size`` defaults to 0.5% of the sample (at
@@ -123,7 +115,7 @@ def build_narratives(store: Store, filters: CorpusFilter = EVERYTHING, *, min_cl
                 seconds=round(time.perf_counter() - started, 3), replaced=False)
         chunks = list(_vectors(connection, sample))
     vectors, sources = np.concatenate([c[1] for c in chunks]), np.concatenate([c[2] for c in chunks])
-    clusters = _cluster(vectors, sources, size, dimensions, seed)  # no transaction stays open meanwhile
+    clusters = cluster(vectors, sources, size, dimensions, seed)  # no transaction stays open meanwhile
     with store.connect() as connection:
         # The rest includes HDBSCAN's noise: it joins a narrative when close enough to a centre.
         rest = _assign_rest(connection, np.setdiff1d(ids, sample[clusters.labels >= 0], assume_unique=True), clusters)
@@ -180,122 +172,31 @@ def _vectors(connection: sa.Connection, ids: np.ndarray) -> Iterator[tuple[np.nd
         yield chunk, vectors, np.array([rows[int(i)][1] for i in chunk], dtype=object)
 
 
-@dataclass
-class _Centring:
-    """Each source's mean embedding, taken off its articles before clustering.
-
-    The encoder's vectors carry the language and the house style of an outlet as strongly
-    as the story: on the demo corpus, clusters of the raw vectors were the languages (ARI
-    against the true storylines 0.005), and of source-centred vectors the storylines (ARI
-    0.99 on the clustered articles). A source's mean is shrunk towards zero by
-    ``n / (n + SHRINK)``, so that a source with a handful of articles keeps most of its signal.
-    """
-
-    means: dict[str, np.ndarray]
-
-    @classmethod
-    def fit(cls, vectors: np.ndarray, sources: np.ndarray) -> _Centring:
-        means = {}
-        for source in set(sources.tolist()):
-            rows = vectors[sources == source]
-            means[source] = rows.mean(0) * (len(rows) / (len(rows) + SHRINK))
-        return cls(means)
-
-    def apply(self, vectors: np.ndarray, sources: np.ndarray) -> np.ndarray:
-        zero = np.zeros(vectors.shape[1], vectors.dtype)
-        centred = vectors - np.stack([self.means.get(source, zero) for source in sources.tolist()])
-        return centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
-
-
-@dataclass
-class _Clusters:
-    centring: _Centring
-    pca: PCA
-    labels: np.ndarray  # per sampled article: its cluster, or -1 (noise)
-    probabilities: np.ndarray  # HDBSCAN's membership strengths
-    centroids: np.ndarray  # (clusters, dimensions)
-    member_distances: list[np.ndarray]  # per cluster, its members' sorted distances to the centre
-
-
-def _cluster(vectors: np.ndarray, sources: np.ndarray, min_cluster_size: int, dimensions: int,
-             seed: int) -> _Clusters:
-    from sklearn.cluster import HDBSCAN  # scikit-learn loads only to build
-    from sklearn.decomposition import PCA
-
-    centring = _Centring.fit(vectors, sources)
-    vectors = centring.apply(vectors, sources)
-    pca = PCA(min(dimensions, *vectors.shape), random_state=seed).fit(vectors)
-    reduced = pca.transform(vectors)
-    hdbscan = HDBSCAN(min_cluster_size=min_cluster_size, min_samples=min(MIN_SAMPLES, min_cluster_size),
-                      copy=True).fit(reduced)
-    labels = hdbscan.labels_
-    centroids = np.array([reduced[labels == c].mean(0) for c in range(labels.max() + 1)]).reshape(-1, reduced.shape[1])
-    distances = [np.sort(np.linalg.norm(reduced[labels == c] - centroids[c], axis=1)) for c in range(len(centroids))]
-    return _Clusters(centring, pca, labels, hdbscan.probabilities_, centroids, distances)
-
-
 def _assign_rest(connection: sa.Connection, ids: np.ndarray,
-                 clusters: _Clusters) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 clusters: Clusters) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(article ids, clusters, probabilities) of the non-sampled articles close enough to a centre."""
     found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     if len(clusters.centroids):
         for chunk, vectors, sources in _vectors(connection, ids):
-            found.append(_nearest(chunk, clusters.pca.transform(clusters.centring.apply(vectors, sources)), clusters))
+            rows, labels, probabilities = clusters.assign(vectors, sources)
+            found.append((chunk[rows], labels, probabilities))
     if not found:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
     return tuple(np.concatenate(parts) for parts in zip(*found))  # type: ignore[return-value]
 
 
-def _nearest(ids: np.ndarray, reduced: np.ndarray,
-             clusters: _Clusters) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    distances = np.linalg.norm(reduced[:, None, :] - clusters.centroids[None, :, :], axis=2)
-    nearest = distances.argmin(1)
-    distance = distances[np.arange(len(ids)), nearest]
-    probability = np.zeros(len(ids))
-    keep = np.zeros(len(ids), bool)
-    for c, members in enumerate(clusters.member_distances):
-        rows = nearest == c
-        keep[rows] = distance[rows] <= np.quantile(members, ASSIGN_QUANTILE)
-        probability[rows] = 1 - np.searchsorted(members, distance[rows]) / len(members)
-    return ids[keep], nearest[keep], probability[keep]
-
-
-def _members(sample: np.ndarray, clusters: _Clusters,
+def _members(sample: np.ndarray, clusters: Clusters,
              rest: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     clustered = clusters.labels >= 0
     return (np.concatenate([sample[clustered], rest[0]]), np.concatenate([clusters.labels[clustered], rest[1]]),
             np.concatenate([clusters.probabilities[clustered], rest[2]]))
 
 
-def _cluster_terms(connection: sa.Connection, sample: np.ndarray, clusters: _Clusters) -> list[list[str]]:
-    """Each cluster's top terms by class-based TF-IDF over its most central articles."""
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    chosen = _central_articles(sample, clusters)
+def _cluster_terms(connection: sa.Connection, sample: np.ndarray, clusters: Clusters) -> list[list[str]]:
+    """Each cluster's top terms, from the titles and texts of its most central articles."""
+    chosen = clusters.central(sample, LABEL_ARTICLES)
     texts = _texts(connection, np.sort(np.concatenate(chosen))) if chosen else {}
-    documents = [texts.get(int(i), "") for ids in chosen for i in ids]
-    classes = np.repeat(np.arange(len(chosen)), [len(ids) for ids in chosen])
-    vectorizer = CountVectorizer(token_pattern=r"(?u)\b[^\W\d_]{3,}\b", stop_words=sorted(STOP_WORDS),
-                                 min_df=2 if len(documents) >= 20 else 1)
-    try:
-        counts = vectorizer.fit_transform(documents)
-    except ValueError:  # no words at all
-        return [[] for _ in chosen]
-    per_class = sparse.csr_matrix((np.ones(len(classes)), (classes, np.arange(len(classes)))),
-                                  shape=(len(chosen), len(classes))) @ counts
-    weights = _c_tf_idf(sparse.csr_matrix(per_class, dtype=np.float64))
-    vocabulary = vectorizer.get_feature_names_out()
-    return [_top_terms(weights.getrow(c), vocabulary) for c in range(len(chosen))]
-
-
-def _central_articles(sample: np.ndarray, clusters: _Clusters) -> list[np.ndarray]:
-    """Per cluster, up to LABEL_ARTICLES member ids, highest membership probability first."""
-    chosen = []
-    for c in range(len(clusters.centroids)):
-        rows = np.flatnonzero(clusters.labels == c)
-        order = np.lexsort((sample[rows], -clusters.probabilities[rows]))
-        chosen.append(sample[rows[order[:LABEL_ARTICLES]]])
-    return chosen
+    return cluster_terms([[texts.get(int(i), "") for i in ids] for ids in chosen])
 
 
 def _texts(connection: sa.Connection, ids: np.ndarray) -> dict[int, str]:
@@ -306,19 +207,6 @@ def _texts(connection: sa.Connection, ids: np.ndarray) -> dict[int, str]:
         query = sa.select(a.c.id, a.c.title, a.c.text).where(a.c.id.in_(chunk))
         texts.update((article_id, f"{title or ''}\n{text}") for article_id, title, text in connection.execute(query))
     return texts
-
-
-def _c_tf_idf(per_class: sparse.csr_matrix) -> sparse.csr_matrix:
-    words = np.asarray(per_class.sum(1)).ravel()
-    frequency = np.asarray(per_class.sum(0)).ravel()
-    tf = sparse.diags(1 / np.maximum(words, 1)) @ per_class
-    idf = np.log(1 + words.mean() / np.maximum(frequency, 1))
-    return sparse.csr_matrix(tf @ sparse.diags(idf))
-
-
-def _top_terms(row: sparse.csr_matrix, vocabulary: np.ndarray) -> list[str]:
-    order = np.lexsort((vocabulary[row.indices], -row.data))[:TERMS]
-    return [str(vocabulary[row.indices[i]]) for i in order if row.data[i] > 0]
 
 
 def _replace(connection: sa.Connection, model_id: int, terms: list[list[str]],
@@ -387,7 +275,7 @@ def narratives(store: Store, filters: CorpusFilter = EVERYTHING, *, period: Peri
         else:
             counts = _counts_from_aggregates(connection, filters, model_id, period)
         firsts = {narrative: _first_appearance(connection, filters, model_id, narrative) for narrative in counts}
-    axis = _axis([when for by_period in counts.values() for _, when in by_period if when != t.UNDATED], period)
+    axis = period_range([when for by_period in counts.values() for _, when in by_period if when != t.UNDATED], period)
     result = [_narrative(narrative, *stored[narrative], by_key, firsts[narrative], axis)
               for narrative, by_key in counts.items()]
     return sorted(result, key=lambda x: (-x.size, x.id))
@@ -454,30 +342,6 @@ def _narrative(narrative: int, label: str, terms: list[str], counts: dict[tuple[
         id=narrative, label=label, terms=terms, size=sum(sources.values()),
         sources=[SourceCount(source=s, articles=k) for s, k in sorted(sources.items(), key=lambda x: (-x[1], x[0]))],
         first=first, timeline=[TimelinePoint(period=when, articles=timeline.get(when, 0)) for when in axis])
-
-
-def _axis(periods: list[dt.date], period: Period) -> list[dt.date]:
-    """Every period from the first to the last, so that all timelines share one x-axis."""
-    if not periods:
-        return []
-    axis, when, last = [], min(periods), max(periods)
-    while when <= last:
-        axis.append(when)
-        when = _next_period(when, period)
-    return axis
-
-
-def period_start(day: dt.date, period: Period) -> dt.date:
-    """The first day of the day's period: itself, its week's Monday, or the first of its month."""
-    if period == "week":
-        return day - dt.timedelta(days=day.weekday())
-    return day.replace(day=1) if period == "month" else day
-
-
-def _next_period(when: dt.date, period: Period) -> dt.date:
-    if period == "month":
-        return (when.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return when + dt.timedelta(days=7 if period == "week" else 1)
 
 
 def _as_date(value: object) -> dt.date:

@@ -9,19 +9,16 @@ same paragraph, against what independence would give.
 from __future__ import annotations
 
 import math
-import re
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel
 
+from ..corpus.stats.phrases import top_entities
 from ..errors import InputError
 from . import tables as t
-from ..stopwords import STOP_WORDS
 from .filters import EVERYTHING, CorpusFilter
-from .ingest import normalise_phrase
 from .queries import aggregate_table
 from .store import Store
 
@@ -29,7 +26,6 @@ MAX_LIMIT = 500
 MAX_ENTITIES = 50
 CONTEXT_PARAGRAPHS = 100  # paragraphs read per phrase to count its entities...
 CONTEXT_BUDGET = 10_000  # ...and per call, shared among the phrases
-MAX_ENTITY_WORDS = 5
 
 
 class EntityCount(BaseModel):
@@ -64,7 +60,7 @@ def top_phrases(store: Store, filters: CorpusFilter = EVERYTHING, *, technique: 
     Phrases are ranked per technique in SQL with ``ROW_NUMBER() OVER (PARTITION BY
     technique ...)``, ties broken by phrase. ``filters.techniques``, like ``technique``,
     selects whose spans are counted. Entities are counted, with the heuristic of
-    :func:`entities_in`, in the paragraphs of the phrase's first spans (by article id):
+    :func:`~unspin.corpus.stats.phrases.entities_in`, in the paragraphs of the phrase's first spans (by article id):
     at most :data:`CONTEXT_PARAGRAPHS` per phrase and :data:`CONTEXT_BUDGET` per call, so
     asking for every technique reads fewer per phrase; ``entities=0`` skips them.
 
@@ -148,115 +144,8 @@ def _contexts(connection: sa.Connection, filters: CorpusFilter, model_id: int, k
 
 def _top_entities(contexts: list[_Context], phrase: str, n: int) -> list[EntityCount]:
     """Entities by the number of the phrase's paragraphs naming them; the phrase itself is not one."""
-    if not n:
-        return []
-    counts: Counter[str] = Counter()
-    seen: set[str] = set()
-    for context in contexts:
-        if context.paragraph in seen:  # a paragraph read twice (two spans in it, or a copy) counts once
-            continue
-        seen.add(context.paragraph)
-        counts.update(e for e in entities_in(context.paragraph, skip=(context.start, context.end))
-                      if normalise_phrase(e) != phrase)
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:n]
-    return [EntityCount(entity=entity, paragraphs=count) for entity, count in ranked]
-
-
-# -- the entity heuristic -----------------------------------------------------------------------
-
-_TOKEN = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")  # letters, with inner apostrophes and hyphens
-_ELIDED = re.compile(r"^(?:[cdjlmnst]|qu)['’](?=\w)", re.IGNORECASE)  # French l', d', qu'...
-_POSSESSIVE = re.compile(r"['’]s$")
-_OPENERS = " \t\n\"'«»“”„‘’([—–-"
-_SENTENCE_ENDS = ".!?…:;"
-CONNECTORS = frozenset({"of", "de", "du", "des", "di", "da", "del", "della", "von", "van", "der", "den", "dos", "das"})
-
-
-def entities_in(text: str, *, skip: tuple[int, int] | None = None) -> list[str]:
-    """Names in ``text`` by a heuristic: runs of capitalised words, each name once, in order.
-
-    There is no multilingual named-entity model we could ship, so a name is a run of
-    words that start with an upper-case letter (any script with case: Latin, Cyrillic,
-    Greek), joined by single spaces, and possibly by one lower-case connector ("Bank of
-    England", "Banque de France"). Leading stop words and titles are dropped ("The
-    Kremlin" -> "Kremlin", "Mr Smith" -> "Smith", "Как заявил" -> nothing); French
-    elisions and English possessives are removed ("l'Élysée" -> "Élysée", "Russia's" ->
-    "Russia"). A single capitalised word at the start of a sentence counts only if the
-    text never uses it in lower case ("Russia said", but not "Energy prices ... energy").
-    Runs longer than :data:`MAX_ENTITY_WORDS` words (headlines, shouting) are dropped, and
-    words overlapping ``skip`` (the span itself) are never part of a name.
-
-    It is wrong in known ways: German capitalises every noun; any capitalised sentence
-    opener missing from the stop list and used once ("Yesterday") passes.
-
-    Examples
-    --------
-    >>> entities_in("The European Union and NATO met Mr Smith of the Bank of England.")
-    ['European Union', 'NATO', 'Smith', 'Bank of England']
-    """
-    lowered = {w.casefold() for w in _TOKEN.findall(text) if not w[0].isupper()}
-    names: list[str] = []
-    for run in _runs(text, skip):
-        name = _name(text, run, lowered)
-        if name and name not in names:
-            names.append(name)
-    return names
-
-
-def _runs(text: str, skip: tuple[int, int] | None) -> list[list[re.Match[str]]]:
-    """Runs of capitalised words (with single connectors inside), as regex matches."""
-    runs: list[list[re.Match[str]]] = []
-    run: list[re.Match[str]] = []
-    for match in _TOKEN.finditer(text):
-        word = _ELIDED.sub("", match.group())
-        adjacent = bool(run) and text[run[-1].end():match.start()] == " "
-        inside_skip = skip is not None and match.start() < skip[1] and match.end() > skip[0]
-        if not inside_skip and word[0].isupper() and (adjacent or not run):
-            run.append(match)
-            continue
-        connects = adjacent and not inside_skip and word in CONNECTORS and not _is_connector(run[-1])
-        if connects:
-            run.append(match)
-            continue
-        runs.append(run)
-        run = [match] if not inside_skip and word[0].isupper() else []
-    runs.append(run)
-    return [_trimmed(r) for r in runs if r]
-
-
-def _is_connector(match: re.Match[str]) -> bool:
-    return not _ELIDED.sub("", match.group())[0].isupper()
-
-
-def _trimmed(run: list[re.Match[str]]) -> list[re.Match[str]]:
-    while run and _is_connector(run[-1]):
-        run = run[:-1]
-    return run
-
-
-def _name(text: str, run: list[re.Match[str]], lowered: set[str]) -> str | None:
-    words = [_POSSESSIVE.sub("", _ELIDED.sub("", m.group())) for m in run]
-    dropped = 0
-    while dropped < len(words) and words[dropped].casefold() in STOP_WORDS and not _acronym(words[dropped]):
-        dropped += 1
-    words = words[dropped:]
-    while words and words[0] in CONNECTORS:
-        words, dropped = words[1:], dropped + 1
-    if not words or len(words) > MAX_ENTITY_WORDS:
-        return None
-    if len(words) == 1 and not dropped and _sentence_initial(text, run[0].start()) and words[0].casefold() in lowered:
-        return None
-    return " ".join(words)
-
-
-def _acronym(word: str) -> bool:
-    """"US", "EU", "США": upper-case words that are names even when their lower case is a stop word."""
-    return len(word) > 1 and word.isupper()
-
-
-def _sentence_initial(text: str, start: int) -> bool:
-    before = text[:start].rstrip(_OPENERS)
-    return not before or before[-1] in _SENTENCE_ENDS
+    counted = top_entities([(c.paragraph, c.start, c.end) for c in contexts], phrase, n)
+    return [EntityCount(entity=entity, paragraphs=count) for entity, count in counted]
 
 
 # -- co-occurrence -------------------------------------------------------------------------------

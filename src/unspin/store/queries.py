@@ -9,20 +9,19 @@ rates count such paragraphs per 1,000 words and per article.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import defaultdict
 from typing import Literal
 
-import numpy as np
 import sqlalchemy as sa
 from pydantic import BaseModel
 
+from ..corpus.periods import Period, whole_months
+from ..corpus.stats.changepoints import change_points
 from ..taxonomy import TECHNIQUES
 from . import tables as t
 from .filters import EVERYTHING, CorpusFilter
 from .store import Store
 
-Period = Literal["day", "week", "month"]
 Level = Literal["technique", "category"]
 GroupBy = Literal["source", "language", "none"]
 TrendKind = Literal["technique", "category", "frame", "genre"]
@@ -120,31 +119,23 @@ def aggregate_table(daily: sa.Table, filters: CorpusFilter, model_id: int,
         return daily
     monthly = t.MONTHLY[daily.name]
     first, last = filters.date_from, filters.date_to
-    whole_from = None if first is None else first if first.day == 1 else _next_month(first)
-    whole_to = None if last is None else last if _next_day(last).day == 1 else last.replace(day=1) - dt.timedelta(days=1)
-    if whole_from and whole_to and whole_from > whole_to:
+    months = whole_months(first, last)
+    if months is None:
         return daily  # no whole month in the range
+    whole_from, whole_to = months
     m = monthly.c
     conditions = [m.model_id == model_id, *([m.source.in_(filters.sources)] if filters.sources else []),
                   *([m.language.in_(filters.languages)] if filters.languages else []),
                   *([m.month >= whole_from] if whole_from else []), *([m.month <= whole_to] if whole_to else [])]
     rest = [c for c in monthly.c if c.name not in ("model_id", "month")]
-    months = sa.select(m.model_id, m.month.label("day"), m.month, *rest).where(*conditions)
+    by_month = sa.select(m.model_id, m.month.label("day"), m.month, *rest).where(*conditions)
     edges = [*([daily.c.day < whole_from] if whole_from and whole_from != first else []),
              *([daily.c.day > whole_to] if whole_to and whole_to != last else [])]
     if not edges:
-        return months.subquery(monthly.name)
+        return by_month.subquery(monthly.name)
     days = (sa.select(daily.c.model_id, daily.c.day, daily.c.month, *(daily.c[c.name] for c in rest))
             .where(*filters.where(daily, model_id, date_column="day"), sa.or_(*edges)))
-    return sa.union_all(months, days).subquery(monthly.name)
-
-
-def _next_day(day: dt.date) -> dt.date:
-    return day + dt.timedelta(days=1)
-
-
-def _next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return sa.union_all(by_month, days).subquery(monthly.name)
 
 
 def _article_totals(connection: sa.Connection, filters: CorpusFilter, model_id: int, by: GroupBy,
@@ -273,7 +264,7 @@ def trend(store: Store, label: str, filters: CorpusFilter = EVERYTHING, *, kind:
         count = paragraphs if per_words else with_label
         value = _ratio(1000 * count, words) if per_words else _ratio(count, articles)
         by_group[group].append(TrendPoint(period=when, value=value, count=count, articles=articles, words=words))
-    series = [TrendSeries(group=g, points=p, change_points=change_points(p)) for g, p in by_group.items()]
+    series = [TrendSeries(group=g, points=p, change_points=_change_points(p)) for g, p in by_group.items()]
     return Trend(kind=kind, label=label, period=period,
                  measure="per_1000_words" if per_words else "share_of_articles", series=series)
 
@@ -287,66 +278,9 @@ def _genre_counts(connection: sa.Connection, filters: CorpusFilter, model_id: in
     return {(group, _date(when)): (int(n), 0, 0) for group, when, n in connection.execute(query) if n}
 
 
-MIN_SEGMENT = 3  # periods
-
-
-def change_points(points: list[TrendPoint]) -> list[dt.date]:
-    """Periods where the series' mean shifts, by PELT on a least-squares cost.
-
-    The penalty is the BIC-like ``2 * sigma**2 * log(n)``, with the noise ``sigma``
-    estimated from the median absolute difference of consecutive values, so a series
-    needs a shift well above its period-to-period noise to get a change point. Series
-    shorter than ``3 * MIN_SEGMENT`` periods get none.
-    """
-    if len(points) < 3 * MIN_SEGMENT:
-        return []
-    values = np.array([p.value for p in points], dtype=float)
-    sigma = float(np.median(np.abs(np.diff(values)))) / (math.sqrt(2) * 0.6745)
-    if sigma == 0.0:
-        sigma = float(values.std()) or 1.0
-    penalty = 2 * sigma**2 * math.log(len(values))
-    breaks = pelt_l2(values, penalty, MIN_SEGMENT)
-    return [points[i].period for i in breaks[:-1]]
-
-
-def pelt_l2(values: np.ndarray, penalty: float, min_size: int) -> list[int]:
-    """The segment ends (the last is ``len(values)``) that ``ruptures.Pelt(model="l2", jump=1)`` finds.
-
-    The same recursion, admissible set, pruning and tie-breaking as ruptures' PELT, with
-    the segment costs from cumulative sums and each step done for all admissible starts at
-    once: a weekly series of three years takes milliseconds instead of tens (and a daily
-    one seconds) in ruptures' pure-Python loop. Results match ruptures up to rounding.
-    """
-    n = len(values)
-    centred = values - values.mean()  # smaller sums, less cancellation
-    s1 = np.concatenate(([0.0], np.cumsum(centred)))
-    s2 = np.concatenate(([0.0], np.cumsum(centred * centred)))
-    best = np.full(n + 1, np.inf)  # best[t]: the lowest penalised cost of values[:t]
-    best[0] = 0.0
-    previous = np.zeros(n + 1, dtype=np.int64)
-    buffer = np.empty(n + 1, dtype=np.int64)  # the admissible starts, in order, in buffer[:size]
-    size = 0
-    for end in [*range(min_size, n), n]:
-        start = end - min_size
-        if start == 0 or start >= min_size:  # values[:start] has a partition
-            buffer[size] = start
-            size += 1
-        admissible = buffer[:size]
-        sums = s1[end] - s1[admissible]
-        cost = (s2[end] - s2[admissible]) - sums * sums / (end - admissible)
-        np.maximum(cost, 0.0, out=cost)
-        total = best[admissible] + (cost + penalty)
-        first = int(total.argmin())  # the first of equal minima, as ruptures
-        lowest = total[first]
-        best[end], previous[end] = lowest, admissible[first]
-        kept = admissible[total <= lowest + penalty]
-        size = len(kept)
-        buffer[:size] = kept
-    breaks, end = [], n
-    while end > 0:
-        breaks.append(end)
-        end = int(previous[end])
-    return breaks[::-1]
+def _change_points(points: list[TrendPoint]) -> list[dt.date]:
+    """The periods where the series' mean shifts (see :func:`~unspin.corpus.stats.changepoints.change_points`)."""
+    return [points[i].period for i in change_points([p.value for p in points])]
 
 
 # -- helpers ---------------------------------------------------------------------------------------

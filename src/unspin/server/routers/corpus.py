@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BeforeValidator, StringConstraints
 
+from ...corpus.periods import Period
+from ...corpus.views import Dashboard, build_dashboard
 from ...schema import AnalysisDocument
 from ...store import CorpusFilter, Store
 from ...store.articles import (
@@ -25,13 +27,11 @@ from ...store.articles import (
     search,
 )
 from ...store.compare import ComparisonRow, compare
-from ...store.dashboard import Dashboard, dashboard_data
 from ...store.narratives import Narrative, narratives
 from ...store.phrases import CooccurrenceRow, PhraseRow, cooccurrence, top_phrases
 from ...store.queries import (
     GroupBy,
     Level,
-    Period,
     RateRow,
     Trend,
     TrendKind,
@@ -121,10 +121,10 @@ def get_articles(store: StoreDep, filters: FilterDep, frame: Annotated[str | Non
 
 
 @router.get("/dashboard", response_model=Dashboard, summary="Everything the corpus dashboard draws")
-def get_dashboard(store: StoreDep, filters: FilterDep, period: Period = "month") -> dict:
+def get_dashboard(store: StoreDep, filters: FilterDep, period: Period = "month") -> Dashboard:
     """Techniques by source, trends of the most used techniques with change points, frames by source, the
     slice's overview and the filter options (from the whole corpus)."""
-    return dashboard_data(store, filters, period=period)
+    return build_dashboard(store, filters, period=period)
 
 
 @router.get("/articles/{article_id}", response_model=AnalysisDocument, summary="A stored analysis",
