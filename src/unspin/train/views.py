@@ -116,5 +116,5 @@ def score_view(gold: Sequence[GoldArticle], analyses: Sequence[Analysis]) -> Vie
     )
     predicted = [LabelledSpan(x.article.id or "", s.technique, s.start, s.end) for x in analyses for s in x.spans]
     spans = score_spans([s for g in gold for s in g.spans], predicted, technique_aware=True)
-    return ViewScores(len(gold_cells), paragraph.precision, paragraph.recall, paragraph.micro_f1, paragraph.macro_f1, article.micro_f1,
+    return ViewScores(len(gold_cells), paragraph.micro_precision, paragraph.micro_recall, paragraph.micro_f1, paragraph.macro_f1, article.micro_f1,
                       spans.precision, spans.recall, spans.f1)
