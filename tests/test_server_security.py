@@ -319,9 +319,10 @@ def test_uploaded_url_lists_never_read_local_files(client: httpx.Client, web: An
 def test_redirects_to_private_addresses_are_refused(monkeypatch: pytest.MonkeyPatch, web: Any) -> None:
     """Every connection is checked, so a public page redirecting to a private one is refused too."""
     from unspin.formats import inputs
+    from unspin.formats import web as fetching  # where the guard looks the address up
 
-    real_check = inputs.public_address
-    monkeypatch.setattr(inputs, "public_address",
+    real_check = fetching.public_address
+    monkeypatch.setattr(fetching, "public_address",
                         lambda host, port: "127.0.0.1" if host == "pretend-public.test" else real_check(host, port))
     port = int(web.url("/").rsplit(":", 1)[1].split("/")[0])
     web.add("/redirect", b"", status=302, headers={"Location": f"http://localhost:{port}/article"})

@@ -6,16 +6,18 @@ counted in code points of the text as given (a BOM and every ``\\r`` count as on
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from .errors import InputError, where
+from .errors import InputError
 from .language import detect_language
+
+if TYPE_CHECKING:
+    from .formats.decode import decode_bytes, read_text
 
 __all__ = ["Article", "Paragraph", "read_text", "decode_bytes"]
 
@@ -23,12 +25,7 @@ _DATE_HEADER = re.compile(r"\A(\ufeff?\s*)date[ \t]+(\d{4}-\d{2}-\d{2})(?=\s|\Z)
 _BLANK_LINES = re.compile(r"\n[^\S\n]*\n\s*")  # a blank line may hold any whitespace, NBSP too
 _TITLE_MAX_CHARS = 200
 _BOM = "\ufeff"
-# charset-normalizer's "chaos" often ties between single-byte code pages, and its first
-# pick turns latin-1 French into Baltic ("très" -> "trčs"). Near-ties are settled by
-# symbols stuck to letters ("Rz¹d" is Polish read as cp1252), then in favour of
-# windows-1252 (latin-1's printable superset, the most common legacy encoding).
-_PREFERRED_LEGACY_ENCODING = "cp1252"
-_NEAR_TIE_CHAOS = 0.05
+_DECODING = ("decode_bytes", "read_text")  # live in unspin.formats.decode; importable from here too
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,75 +178,11 @@ def _title_from_first_paragraph(paragraphs: tuple[Paragraph, ...]) -> str | None
     return first if looks_like_headline else None
 
 
-def decode_bytes(data: bytes, *, name: str = "<input>", encoding: str = "auto") -> tuple[str, str]:
-    """Decode article bytes, returning ``(text, encoding)``.
+def __getattr__(name: str) -> Any:
+    # Decoding belongs to the readers (unspin.formats.decode), which build on this module:
+    # importing it from there at the top would be circular.
+    if name in _DECODING:
+        from .formats import decode
 
-    UTF-8 (with its BOM kept as U+FEFF, so offsets match other tools) is tried first;
-    with ``encoding="auto"`` UTF-16, cp1251, koi8-r, latin-1 and others are detected.
-    Binary and undecodable input raise :class:`InputError`, never mojibake.
-    """
-    if not data.removeprefix(codecs.BOM_UTF8).strip():
-        raise InputError(f"{where(name)}the file is empty")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return _decode_as(data, "utf-16", name), "utf-16"
-    if encoding not in ("auto", "utf-8", "utf8"):
-        return _decode_as(data, encoding, name), encoding
-    try:
-        return _reject_binary(data.decode("utf-8"), name), "utf-8"
-    except UnicodeDecodeError as exc:
-        if encoding != "auto":
-            raise InputError(
-                f"{where(name)}not valid UTF-8 (byte {exc.start}); convert it or give its encoding"
-            ) from exc
-    return _detect_and_decode(data, name)
-
-
-def _decode_as(data: bytes, encoding: str, name: str) -> str:
-    try:
-        return _reject_binary(data.decode(encoding), name)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise InputError(f"{where(name)}cannot decode as {encoding}: {exc}") from exc
-
-
-def _detect_and_decode(data: bytes, name: str) -> tuple[str, str]:
-    if b"\x00" in data:
-        raise InputError(f"{where(name)}looks like a binary file, not text")
-    from charset_normalizer import from_bytes
-
-    matches = from_bytes(data)
-    best = matches.best()
-    if best is None or best.chaos > 0.3:
-        raise InputError(f"{where(name)}cannot tell the text encoding; convert the file to UTF-8")
-    tied = [m for m in matches if m.chaos <= best.chaos + _NEAR_TIE_CHAOS]
-    preferred = _PREFERRED_LEGACY_ENCODING
-    chosen = min(tied, key=lambda m: (_symbols_touching_letters(str(m)), preferred not in m.could_be_from_charset))
-    encoding = preferred if preferred in chosen.could_be_from_charset else chosen.encoding
-    return _reject_binary(str(chosen), name), encoding
-
-
-def _symbols_touching_letters(text: str) -> int:
-    return sum(
-        1
-        for before, char, after in zip(" " + text, text, text[1:] + " ")
-        if char >= "\x80" and not char.isalpha() and (before.isalpha() or after.isalpha())
-    )
-
-
-def _reject_binary(text: str, name: str) -> str:
-    sample = text[:4096]
-    controls = sum(1 for c in sample if ord(c) < 32 and c not in "\t\n\r\f\v")
-    if "\x00" in sample or controls > max(8, len(sample) // 100):
-        raise InputError(f"{where(name)}looks like a binary file, not text")
-    return text
-
-
-def read_text(path: str | Path, *, encoding: str = "auto") -> tuple[str, str]:
-    """Read a text file without newline translation, returning ``(text, encoding)``."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except IsADirectoryError as exc:
-        raise InputError(f"{where(path)}is a directory, expected a file") from exc
-    except OSError as exc:
-        raise InputError(f"{where(path)}cannot read: {exc.strerror or exc}") from exc
-    return decode_bytes(data, name=str(path), encoding=encoding)
+        return getattr(decode, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

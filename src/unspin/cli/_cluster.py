@@ -9,11 +9,12 @@ from pathlib import Path
 import typer
 
 from ..batch import LogProgress, ProgressReporter, RichProgress
+from ..cluster.plan import SHARD_FORMATS
 from ..formats.inputs import ReadOptions
 from ._util import err_console, fail
 
 _RESULT_FORMATS = ("jsonl", "parquet")
-_SHARD_INPUT_FORMATS = ("auto", "jsonl", "csv")
+_SHARD_INPUT_FORMATS = ("auto", *SHARD_FORMATS)
 _SCHEME_SLASH = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):/(?!/)")
 
 
@@ -55,7 +56,8 @@ def _check(address: str, inputs: list[str], feeds: list[str], fmt: str | None, o
     if fmt not in (None, *_RESULT_FORMATS):
         raise fail(f"--cluster writes jsonl or parquet partitions, not {fmt}", code=2)
     if options.input_format not in _SHARD_INPUT_FORMATS:
-        raise fail("--cluster reads JSONL, CSV and Parquet shards: --input-format auto, jsonl or csv", code=2)
+        raise fail("--cluster reads JSONL, CSV and Parquet shards: --input-format "
+                   f"{', '.join(_SHARD_INPUT_FORMATS[:-1])} or {_SHARD_INPUT_FORMATS[-1]}", code=2)
 
 
 def _check_batch_options(errors: Path | None, resume: bool | None, store: bool) -> None:

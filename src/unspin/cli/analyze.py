@@ -29,6 +29,7 @@ from ..formats.inputs import (
     parse_field_overrides, read_documents,
 )
 from ..formats.outputs import ResultWriter, TeeWriter, open_writer, spans_path
+from ..formats.registry import INPUT_FORMAT_CHOICES, OUTPUT_FORMATS, output_format_of
 from ._util import app, err_console, fail, out_console, warn
 
 if TYPE_CHECKING:
@@ -36,30 +37,10 @@ if TYPE_CHECKING:
     from ..store import Store
 
 
-class OutputFormat(str, Enum):
-    text = "text"
-    json = "json"
-    jsonl = "jsonl"
-    csv = "csv"
-    parquet = "parquet"
-    html = "html"
-
-
-class InputFormat(str, Enum):
-    auto = "auto"
-    text = "text"
-    jsonl = "jsonl"
-    csv = "csv"
-    html = "html"
-    urls = "urls"
-
-
-_FORMAT_OF_SUFFIX = {
-    ".json": OutputFormat.json, ".jsonl": OutputFormat.jsonl, ".ndjson": OutputFormat.jsonl,
-    ".csv": OutputFormat.csv, ".parquet": OutputFormat.parquet, ".pq": OutputFormat.parquet,
-    ".html": OutputFormat.html, ".htm": OutputFormat.html,
-}
-_TABLE_FORMATS = (OutputFormat.csv, OutputFormat.parquet)
+OutputFormat = Enum("OutputFormat", [(name, name) for name in OUTPUT_FORMATS], type=str)  # type: ignore[misc]
+InputFormat = Enum("InputFormat", [(name, name) for name in INPUT_FORMAT_CHOICES], type=str)  # type: ignore[misc]
+_TABLE_FORMATS = tuple(OutputFormat(name) for name, entry in OUTPUT_FORMATS.items() if entry.tables)
+_AUTO = InputFormat("auto")
 
 
 @app.command()
@@ -86,8 +67,8 @@ def analyze(
         "(default: the model's F1-balanced thresholds; lower finds more, less precisely).")] = None,
     encoding: Annotated[str, typer.Option(help="Input encoding, or auto to detect it.")] = "auto",
     input_format: Annotated[InputFormat, typer.Option(
-        help="How to read inputs; auto goes by file suffix (.jsonl, .csv/.tsv, .html, else text). "
-        "urls: a file of URLs, one a line.")] = InputFormat.auto,
+        help="How to read inputs; auto goes by file suffix (.jsonl, .csv/.tsv, .parquet, .html, else text). "
+        "urls: a file of URLs, one a line.")] = _AUTO,
     glob: Annotated[list[str] | None, typer.Option(
         metavar="PATTERN", help=f"Files to read from directories (repeatable; default {', '.join(DEFAULT_GLOBS)}).",
         show_default=False)] = None,
@@ -196,26 +177,26 @@ def _documents(inputs: list[str], feeds: list[str], options: ReadOptions, batch:
 
 def _output_format(requested: OutputFormat | None, output: Path | None, batch: bool) -> OutputFormat:
     fmt = requested or _default_format(output, batch)
-    if fmt is OutputFormat.text and output is not None:
+    if fmt is OutputFormat("text") and output is not None:
         raise fail("--format text is for the terminal; write files with --format json, jsonl, csv or parquet", code=2)
     if fmt in _TABLE_FORMATS and output is None:
         raise fail(f"--format {fmt.value} writes two tables; name the article table with --output FILE", code=2)
-    if fmt is OutputFormat.html and batch and (output is None or output.suffix.lower() in (".html", ".htm")):
+    if fmt is OutputFormat("html") and batch and (output is None or output_format_of(output.suffix) == "html"):
         raise fail("a batch makes one HTML page per article and an index: give a folder with --output DIR", code=2)
-    if fmt is OutputFormat.json and batch:
+    if fmt is OutputFormat("json") and batch:
         warn("several documents are written as JSON Lines, one analysis per line")
-        return OutputFormat.jsonl
+        return OutputFormat("jsonl")
     return fmt
 
 
 def _default_format(output: Path | None, batch: bool) -> OutputFormat:
     if output is None:
-        return OutputFormat.jsonl if batch else OutputFormat.text
-    fmt = _FORMAT_OF_SUFFIX.get(output.suffix.lower())
+        return OutputFormat("jsonl") if batch else OutputFormat("text")
+    fmt = output_format_of(output.suffix)
     if fmt is None:
-        known = ", ".join(sorted(_FORMAT_OF_SUFFIX))
+        known = ", ".join(sorted(s for entry in OUTPUT_FORMATS.values() for s in entry.suffixes))
         raise fail(f"cannot tell the output format from {output.name!r} ({known}); give --format", code=2)
-    return fmt
+    return OutputFormat(fmt)
 
 
 def _own_files(fmt: OutputFormat, output: Path | None, errors_path: Path | None) -> frozenset[Path]:
@@ -235,7 +216,7 @@ def _load_analyzer(model: Path | None, threshold: float | None) -> Analyzer:
 
 def _resume(resume: bool | None, fmt: OutputFormat, output: Path | None) -> set[str] | None:
     """Content hashes already in the output when resuming, else ``None`` (the output is overwritten)."""
-    resumable = fmt is OutputFormat.jsonl and output is not None
+    resumable = fmt is OutputFormat("jsonl") and output is not None
     if resume and not resumable:
         raise fail("--resume needs a JSON Lines output: --format jsonl --output FILE", code=2)
     if resume is False or not resumable or not output.exists():  # type: ignore[union-attr]

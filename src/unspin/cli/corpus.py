@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
+from ..formats.registry import output_format_of
 from ._util import app, err_console, out_console
 
 if TYPE_CHECKING:
@@ -179,7 +180,7 @@ def export(
 
 def _export_format(output: Path) -> ExportFormat:
     try:
-        return ExportFormat(output.suffix.lower().lstrip(".").replace("ndjson", "jsonl").replace("pq", "parquet"))
+        return ExportFormat(output_format_of(output.suffix))
     except ValueError:
         raise typer.BadParameter(f"cannot tell the format from {output.name!r}; give --format",
                                  param_hint="--format") from None

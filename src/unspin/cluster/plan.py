@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..batch import DEFAULT_BATCH_SIZE
 from ..errors import InputError
 from ..formats.inputs import InputFormat, ReadOptions, format_of
+from ..formats.registry import INPUT_FORMATS
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -29,9 +30,9 @@ __all__ = ["DEFAULT_PARTITION_ROWS", "SHARD_FORMATS", "SHARD_GLOBS", "Job", "Par
 ResultFormat = Literal["jsonl", "parquet"]
 
 SHARD_FORMATS: tuple[InputFormat, ...] = ("jsonl", "csv", "parquet")
-_COMPRESSED = ("", ".gz", ".bz2", ".xz")
-SHARD_GLOBS = (*(f"*{suffix}{c}" for suffix in (".jsonl", ".ndjson", ".csv", ".tsv") for c in _COMPRESSED),
-               "*.parquet", "*.pq")
+_COMPRESSED = ("", ".gz", ".bz2", ".xz")  # text shards may be compressed; Parquet compresses inside
+SHARD_GLOBS = tuple(f"*{suffix}{c}" for entry in INPUT_FORMATS.values() if entry.input_format in SHARD_FORMATS
+                    for suffix in entry.suffixes for c in (("",) if entry.name == "parquet" else _COMPRESSED))
 # About 3 to 6 minutes of one core's work: a killed worker loses little, and the fixed
 # cost of a partition (docs/benchmarks.md) stays far below 1%.
 DEFAULT_PARTITION_ROWS = 1000

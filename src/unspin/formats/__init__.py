@@ -1,4 +1,18 @@
-"""Readers and writers for standard file formats: SemEval-2023 Task 3 and PTC-2020 (SemEval-2020 Task 11)."""
+"""Readers and writers for standard file formats: SemEval-2023 Task 3 and PTC-2020 (SemEval-2020 Task 11).
+
+The package also reads articles and writes analyses, one module a job:
+
+==============  =====================================================================
+``registry``    every input and output format: name, suffixes, media types, reader or writer
+``inputs``      which reader reads each input (``read_documents``)
+``documents``   ``Document``, ``ReadOptions`` and what the readers share; plain text
+``records``     JSONL, CSV/TSV and Parquet, one article a record
+``web``         fetching URLs (with the public-address guard), HTML pages, URL lists
+``feeds``       RSS and Atom feeds
+``decode``      bytes to text: detected encodings, web pages' charsets, streams
+``outputs``     the writers (``open_writer``)
+==============  =====================================================================
+"""
 
 from __future__ import annotations
 

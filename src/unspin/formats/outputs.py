@@ -29,6 +29,7 @@ from rich.console import Console
 from ..analysis import Analysis
 from ..errors import InputError
 from ..taxonomy import CATEGORIES, TECHNIQUE_LABELS
+from .registry import OUTPUT_FORMATS, OutputFormat
 
 __all__ = [
     "ARTICLE_COLUMNS",
@@ -41,7 +42,6 @@ __all__ = [
     "spans_path",
 ]
 
-OutputFormat = Literal["text", "json", "jsonl", "csv", "parquet", "html"]
 ColumnType = Literal["str", "int", "float", "date"]
 
 ARTICLE_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
@@ -115,20 +115,46 @@ def open_writer(fmt: OutputFormat, output: Path | None = None, *, append: bool =
     """
     import sys
 
-    stdout = stdout or sys.stdout
-    if fmt == "text":
-        return TerminalWriter(console or Console(file=stdout))
-    if fmt == "html":
-        return HtmlWriter(output, stdout)
-    if fmt in ("json", "jsonl"):
-        stream = _open(output, "a" if append else "w") if output else stdout
-        return JsonWriter(stream, indent=2 if fmt == "json" else None, close_stream=output is not None,
-                          embedding=embedding)
-    if output is None:
+    entry = OUTPUT_FORMATS[fmt]
+    if entry.tables and output is None:
         raise InputError(f"--format {fmt} writes two files; give the article table's name with --output")
-    if fmt == "csv":
-        return CsvWriter(output)
+    writer: ResultWriter = entry.open(output, append=append, stdout=stdout or sys.stdout, console=console,
+                                      embedding=embedding)
+    return writer
+
+
+# The writers of the output formats (unspin.formats.registry), each taking
+# (output, *, append, stdout, console, embedding) and using what it needs.
+
+
+def open_terminal(output: Path | None, *, stdout: IO[str], console: Console | None, **_: Any) -> ResultWriter:
+    return TerminalWriter(console or Console(file=stdout))
+
+
+def open_html(output: Path | None, *, stdout: IO[str], **_: Any) -> ResultWriter:
+    return HtmlWriter(output, stdout)
+
+
+def open_json(output: Path | None, *, append: bool, stdout: IO[str], embedding: bool, **_: Any) -> ResultWriter:
+    return _json_writer(output, append=append, stdout=stdout, embedding=embedding, indent=2)
+
+
+def open_jsonl(output: Path | None, *, append: bool, stdout: IO[str], embedding: bool, **_: Any) -> ResultWriter:
+    return _json_writer(output, append=append, stdout=stdout, embedding=embedding, indent=None)
+
+
+def open_csv(output: Path, **_: Any) -> ResultWriter:
+    return CsvWriter(output)
+
+
+def open_parquet(output: Path, **_: Any) -> ResultWriter:
     return ParquetWriter(output)
+
+
+def _json_writer(output: Path | None, *, append: bool, stdout: IO[str], embedding: bool,
+                 indent: int | None) -> JsonWriter:
+    stream = _open(output, "a" if append else "w") if output else stdout
+    return JsonWriter(stream, indent=indent, close_stream=output is not None, embedding=embedding)
 
 
 def _open(path: Path, mode: str, *, encoding: str = "utf-8", newline: str | None = None) -> IO[str]:
@@ -287,7 +313,7 @@ class HtmlWriter:
 
     def __init__(self, output: Path | None, stdout: IO[str]) -> None:
         self.output, self.stdout = output, stdout
-        self.to_directory = output is not None and output.suffix.lower() not in (".html", ".htm")
+        self.to_directory = output is not None and output.suffix.lower() not in OUTPUT_FORMATS["html"].suffixes
         self.pages: list[tuple[Analysis, str]] = []
         if self.to_directory:
             try:

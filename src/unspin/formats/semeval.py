@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from ..article import Article, read_text
+from ..article import Article
 from ..errors import InputError, where
 from ..taxonomy import FRAME_LABELS, GENRE_LABELS, TECHNIQUE_LABELS
+from .decode import read_text
 
 __all__ = [
     "LabelledSpan",

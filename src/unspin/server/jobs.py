@@ -24,12 +24,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal, cast
 
 from ..batch import BatchStats, ErrorLog, load_done_hashes, run_batch
 from ..errors import InputError
 from ..formats.inputs import InputFormat, ReadOptions, count_documents, read_documents
 from ..formats.outputs import open_writer
+from ..formats.registry import INPUT_FORMATS
 from .inference import BACKGROUND, InferenceQueue, ShuttingDown
 from .storage import is_id, new_id, write_json_atomically
 
@@ -37,10 +38,11 @@ if TYPE_CHECKING:
     from ..analysis import Analysis
     from ..article import Article
 
-JobFormat = Literal["jsonl", "csv", "tsv", "urls"]
+JobFormat = Literal["jsonl", "csv", "tsv", "urls"]  # JOB_FORMATS, for type checkers
+JOB_FORMATS = tuple(name for name, entry in INPUT_FORMATS.items() if entry.upload)
 ACTIVE = ("queued", "running")
-INPUT_FILES: dict[str, str] = {"jsonl": "input.jsonl", "csv": "input.csv", "tsv": "input.tsv", "urls": "input.urls"}
-_READ_FORMATS: dict[str, InputFormat] = {"jsonl": "jsonl", "csv": "csv", "tsv": "csv", "urls": "urls"}
+INPUT_FILES: dict[str, str] = {name: f"input.{name}" for name in JOB_FORMATS}
+_READ_FORMATS = {name: cast(InputFormat, INPUT_FORMATS[name].input_format) for name in JOB_FORMATS}
 _STATE_INTERVAL = 0.5
 logger = logging.getLogger("unspin.server")
 

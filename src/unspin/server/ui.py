@@ -52,6 +52,7 @@ from ..article import Article
 from ..corpus.views import build_dashboard
 from ..errors import InputError, UnspinError
 from ..formats.inputs import ReadOptions, read_documents
+from ..formats.registry import INPUT_FORMATS, accept
 from ..render.dashboard import dashboard_assets, dashboard_context
 from ..render.html import (
     article_context,
@@ -63,7 +64,7 @@ from ..store.articles import get_analysis, list_articles
 from ..taxonomy import GENRES, technique
 from .deps import Caller, RuntimeDep, get_caller, get_inference
 from .inference import ShuttingDown
-from .jobs import ACTIVE, complete_lines_end, read_prefix
+from .jobs import ACTIVE, JOB_FORMATS, complete_lines_end, read_prefix
 from .problems import status_of
 from .routers.analyze import AnalyzeRequest, article_of
 from .routers.corpus import FilterDep
@@ -73,8 +74,9 @@ from .runtime import Runtime
 KEY_COOKIE = "unspin_key"
 RESULTS_LISTED = 100
 CORPUS_ARTICLES_LISTED = 25
-_HTML_SUFFIXES = (".html", ".htm", ".xhtml")
-_BATCH_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".tsv")
+_ARTICLE_FORMATS = ("text", "html")  # what the home page reads one article from
+_HTML_SUFFIXES = INPUT_FORMATS["html"].suffixes
+_BATCH_SUFFIXES = tuple(s for name in JOB_FORMATS if INPUT_FORMATS[name].detected for s in INPUT_FORMATS[name].suffixes)
 _CSS = "text/css; charset=utf-8"
 _JS = "text/javascript; charset=utf-8"
 NDJSON = "application/x-ndjson"
@@ -211,7 +213,7 @@ def _home(request: Request, runtime: Runtime, *, error: str | None = None, value
     fields = ("text", "title", "date", "source", "language", "url")
     form = {name: (values or {}).get(name, "") for name in fields}
     context = {"section": "analyze", "error": error, "form": form, "ready": runtime.ready,
-               "load_error": runtime.load_error}
+               "load_error": runtime.load_error, "accept": accept(*_ARTICLE_FORMATS)}
     return _render(request, "home.html.j2", context, status=status, headers=headers)
 
 
@@ -344,8 +346,9 @@ def jobs_page(request: Request, runtime: RuntimeDep, caller: UiCaller) -> HTMLRe
 def _jobs(request: Request, runtime: Runtime, caller: Caller, *, error: str | None = None, urls: str = "",
           status: int = 200) -> HTMLResponse:
     jobs = [_job_view(s) for s in reversed(runtime.jobs.all()) if s.get("owner") == caller.owner]
-    return _render(request, "jobs.html.j2", {"section": "jobs", "jobs": jobs, "error": error, "urls": urls},
-                   status=status)
+    formats = [(name, INPUT_FORMATS[name].title) for name in JOB_FORMATS]
+    return _render(request, "jobs.html.j2", {"section": "jobs", "jobs": jobs, "error": error, "urls": urls,
+                                             "accept": accept(*JOB_FORMATS), "formats": formats}, status=status)
 
 
 @pages.post("/jobs")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from pathlib import PurePosixPath
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
@@ -14,19 +15,18 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from starlette.datastructures import UploadFile
 
 from ...errors import InputError
+from ...formats.registry import INPUT_FORMATS
 from ..deps import CallerDep, RuntimeDep, get_caller
-from ..jobs import INPUT_FILES, JobFormat, complete_lines_end, read_prefix
+from ..jobs import JOB_FORMATS, JobFormat, complete_lines_end, read_prefix
 from ..problems import problem_responses
 from ._options import Categories, Threshold, category_keys
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"], dependencies=[Depends(get_caller)])
 
 MAX_URLS = 10_000
-_SUFFIX_FORMATS: dict[str, JobFormat] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
-_MEDIA_FORMATS: dict[str, JobFormat] = {
-    "application/x-ndjson": "jsonl", "application/jsonl": "jsonl", "application/ndjson": "jsonl",
-    "text/csv": "csv", "text/tab-separated-values": "tsv",
-}
+_DETECTED = [entry for name, entry in INPUT_FORMATS.items() if name in JOB_FORMATS and entry.detected]
+_SUFFIX_FORMATS = {suffix: cast(JobFormat, entry.name) for entry in _DETECTED for suffix in entry.suffixes}
+_MEDIA_FORMATS = {media_type: cast(JobFormat, entry.name) for entry in _DETECTED for media_type in entry.media_types}
 NDJSON = "application/x-ndjson"
 
 HttpUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://\S+$")]
@@ -96,7 +96,7 @@ _REQUEST_BODY = {
                 "file": {"type": "string", "format": "binary",
                          "description": "JSON Lines (one article object a line), CSV or TSV with a header row, "
                                         "or a list of URLs one a line."},
-                "format": {"type": "string", "enum": ["auto", *INPUT_FILES], "default": "auto",
+                "format": {"type": "string", "enum": ["auto", *JOB_FORMATS], "default": "auto",
                            "description": "auto: by the file name's suffix, its content type, or its first byte."},
             },
         }},
@@ -163,10 +163,10 @@ def _display_name(filename: str | None) -> str | None:
 
 
 def _upload_format(declared: str, name: str | None, content_type: str | None, head: bytes) -> JobFormat:
-    if declared in INPUT_FILES:
+    if declared in JOB_FORMATS:
         return declared  # type: ignore[return-value]
     if declared != "auto":
-        raise InputError(f"format {declared[:40]!r}: use one of auto, {', '.join(INPUT_FILES)}")
+        raise InputError(f"format {declared[:40]!r}: use one of auto, {', '.join(JOB_FORMATS)}")
     suffix = PurePosixPath(name or "").suffix.lower()
     media_type = (content_type or "").split(";")[0].strip().lower()
     found = _SUFFIX_FORMATS.get(suffix) or _MEDIA_FORMATS.get(media_type)
@@ -174,8 +174,14 @@ def _upload_format(declared: str, name: str | None, content_type: str | None, he
         return found
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         return "jsonl"
-    raise InputError("cannot tell the upload's format; name the file .jsonl, .csv or .tsv, "
-                     "or give format=jsonl, csv, tsv or urls")
+    raise InputError(f"cannot tell the upload's format; name the file {_or(e.suffixes[0] for e in _DETECTED)}, "
+                     f"or give format={_or(JOB_FORMATS)}")
+
+
+def _or(items: Iterable[str]) -> str:
+    """``a, b or c``."""
+    *rest, last = items
+    return f"{', '.join(rest)} or {last}" if rest else last
 
 
 def _job(runtime: RuntimeDep, job_id: str) -> dict[str, Any]:
