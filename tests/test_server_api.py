@@ -164,8 +164,13 @@ def test_store_false_keeps_nothing(client: httpx.Client, server: LiveServer) -> 
 
 
 def test_threshold_option(client: httpx.Client, example_text: str) -> None:
+    default = client.post("/v1/analyze", params={"store": False}, json={"text": example_text}).json()
     everything = client.post("/v1/analyze", params={"threshold": 0.0, "store": False}, json={"text": example_text}).json()
-    assert all(len(p["techniques"]) == len(TECHNIQUES) for p in everything["paragraphs"])
+    for low, usual in zip(everything["paragraphs"], default["paragraphs"]):  # every candidate shows, none is hidden
+        assert low["candidates"] == {"techniques": [], "spans": []}
+        assert len(low["techniques"]) == len(usual["techniques"]) + len(usual["candidates"]["techniques"])
+        assert len(low["spans"]) == len(usual["spans"]) + len(usual["candidates"]["spans"])
+    assert everything["thresholds"] == {"technique": 0.0, "span": 0.0}
     nothing = client.post("/v1/analyze", params={"threshold": 1.0, "store": False}, json={"text": example_text}).json()
     assert nothing["summary"]["spans"] == 0
     assert_problem(client.post("/v1/analyze", params={"threshold": 1.5}, json={"text": example_text}), 422)
