@@ -53,12 +53,11 @@ class ParagraphAnalysis:
     candidate_spans: tuple[Span, ...] = ()
 
     def with_thresholds(self, technique: float, span: float) -> ParagraphAnalysis:
-        """Show every span at or above ``span``, and every technique at or above ``technique`` or with a shown span."""
+        """Show every span at or above ``span`` and every technique at or above ``technique``."""
         every_span = sorted((*self.spans, *self.candidate_spans), key=lambda s: (s.start, s.end, s.technique))
         shown_spans = tuple(s for s in every_span if s.confidence >= span)
-        spanned = {s.technique for s in shown_spans}
         every_technique = sorted((*self.techniques, *self.candidate_techniques), key=lambda t: -t.confidence)
-        shown = tuple(t for t in every_technique if t.confidence >= technique or t.technique in spanned)
+        shown = tuple(t for t in every_technique if t.confidence >= technique)
         return ParagraphAnalysis(
             self.number, self.start, self.end, shown, shown_spans,
             tuple(t for t in every_technique if t not in shown), tuple(s for s in every_span if s not in shown_spans),

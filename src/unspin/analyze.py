@@ -170,8 +170,7 @@ class Analyzer:
         spans = [s for s in candidates if s.confidence >= self.span_threshold
                  and (self.decoding.span_first or s.label in labelled)]  # legacy bundles: only labelled techniques
         shown_spans = {id(s) for s in spans}
-        spanned = {s.label for s in spans}
-        shown = [t for t in techniques if t.label in labelled or t.label in spanned]
+        shown = [t for t in techniques if t.label in labelled]
 
         def span(c: SpanCandidate) -> Span:
             a, b = paragraph.start + c.start, paragraph.start + c.end

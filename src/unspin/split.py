@@ -14,6 +14,7 @@ VALIDATION_SALT = "unspin-validation-v1"
 VALIDATION_SHARE = 0.15
 CALIBRATION_SALT = "unspin-calibration-v1"
 CALIBRATION_SHARE = 0.12
+CROSSFIT_SALT = "unspin-crossfit-v1"
 
 
 def is_validation(article_id: str) -> bool:
@@ -24,7 +25,7 @@ def is_validation(article_id: str) -> bool:
     >>> sum(is_validation(str(i)) for i in range(10_000)) / 10_000
     0.1537
     """
-    return _hash_share(VALIDATION_SALT, article_id) < VALIDATION_SHARE
+    return hash_share(VALIDATION_SALT, article_id) < VALIDATION_SHARE
 
 
 def is_calibration(article_id: str) -> bool:
@@ -33,30 +34,10 @@ def is_calibration(article_id: str) -> bool:
     About 12% of the articles outside the validation split; the validation split stays
     untouched for reporting.
     """
-    return not is_validation(article_id) and _hash_share(CALIBRATION_SALT, article_id) < CALIBRATION_SHARE
+    return not is_validation(article_id) and hash_share(CALIBRATION_SALT, article_id) < CALIBRATION_SHARE
 
 
-def _hash_share(salt: str, article_id: str) -> float:
+def hash_share(salt: str, article_id: str) -> float:
+    """Where a salted SHA-256 of ``article_id`` falls in [0, 1): the basis of every fixed split."""
     digest = hashlib.sha256(f"{salt}:{article_id}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64
-
-
-def is_calibration(article_id: str) -> bool:
-    """Return True for the train articles kept out of network training to fit thresholds and calibration.
-
-    About 12% of the articles outside the validation split; the validation split stays
-    untouched for reporting.
-    """
-    return not is_validation(article_id) and _hash_share(CALIBRATION_SALT, article_id) < CALIBRATION_SHARE
-
-
-def _hash_share(salt: str, article_id: str) -> float:
-    digest = hashlib.sha256(f"{salt}:{article_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64
-
-
-def split_ids(article_ids: list[str]) -> tuple[list[str], list[str]]:
-    """Partition ids into ``(train, validation)``, keeping their order."""
-    train = [i for i in article_ids if not is_validation(i)]
-    validation = [i for i in article_ids if is_validation(i)]
-    return train, validation

@@ -34,3 +34,21 @@ def train(
     overrides = {k: v for k, v in {"epochs": epochs, "seed": seed}.items() if v is not None}
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     run_training(data, out, replace(config, **overrides))
+
+
+@app.command()
+def calibrate(
+    model: Annotated[Path, typer.Option(help="The model bundle whose decoding to fit (its network is unchanged).")],
+    data: Annotated[Path, typer.Option(help="SemEval-2023 Task 3 data (folders en/ fr/ ge/ it/ po/ ru/).")],
+    out: Annotated[Path, typer.Option(help="Directory to write the calibrated bundle to.")],
+    version: Annotated[str, typer.Option(help="Version of the written bundle.")] = "0.2.0",
+) -> None:
+    """Fit calibration curves, span decoding and thresholds of a bundle on the validation split."""
+    try:
+        from ..train.finalize import recalibrate
+    except ImportError as exc:
+        raise InputError(f"calibrating needs extra packages: pip install 'unspin[train]' ({exc.name} is missing)") from exc
+    if not data.is_dir():
+        raise InputError(f"{data}: no such data directory")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    recalibrate(model, data, out, version)

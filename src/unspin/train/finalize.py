@@ -20,7 +20,7 @@ from ..model.e5 import E5_SOURCE_SHA256
 from ..model.inference import ParagraphPrediction, aggregate, run_windows, window_inputs
 from ..model.network import PersuasionNet
 from ..model.windows import Tokenizer
-from ..split import is_calibration, is_validation
+from ..split import CROSSFIT_SALT, hash_share, is_calibration, is_validation
 from ..taxonomy import FRAME_LABELS, GENRE_LABELS, TECHNIQUE_LABELS
 from . import calibrate
 from .data import ParagraphExample, load_articles
@@ -30,8 +30,8 @@ from .views import GoldArticle, joined_view, load_gold_articles, score_view
 log = logging.getLogger("unspin.train")
 
 
-SEGMENT_GRID = (0.1, 0.15, 0.2, 0.25, 0.3)
-THRESHOLD_GRID = np.round(np.arange(0.1, 0.801, 0.025), 3)
+SEGMENT_GRID = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
+THRESHOLD_GRID = np.round(np.arange(0.05, 0.801, 0.025), 3)
 
 
 def finalize(net: PersuasionNet, tokenizer: Tokenizer, paragraphs: Sequence[ParagraphExample], data_dir: Path,
@@ -45,24 +45,77 @@ def finalize(net: PersuasionNet, tokenizer: Tokenizer, paragraphs: Sequence[Para
         articles, lambda texts: predict_texts(net, tokenizer, texts, config), config.seed,
     )
     meta = _meta(config, {"technique": 0.5, "span": 0.5, **thresholds}, metrics, paragraphs, articles, 0.0)
-    analyzer = Analyzer(Bundle(net, tokenizer, frames_head, genre_head, meta), bf16=config.bf16)
     kept = {p.article_id for p in paragraphs}  # the quick subset keeps few articles
-    calibration = _views(data_dir, config.languages, lambda i: is_calibration(i) and i in kept)
-    decoding, chosen = fit_decoding(analyzer, calibration)
-    log.info("decoding: segment %.2f, thresholds %s", decoding.segment, chosen)
-    meta["decoding"] = decoding_meta(decoding)
-    meta["thresholds"].update(chosen)
-    meta["genre"] = {"min_confidence": calibrate.GENRE_MIN_CONFIDENCE, "min_words": calibrate.GENRE_MIN_WORDS}
-    analyzer = Analyzer(Bundle(net, tokenizer, frames_head, genre_head, meta), bf16=config.bf16)
-    validation = _views(data_dir, config.languages, lambda i: is_validation(i) and i in kept)
-    meta["metrics"]["views"] = view_report(analyzer, validation)
-    meta["metrics"]["calibration"] = technique_reliability(analyzer, validation)
-    log.info("validation: %s", json.dumps(meta["metrics"]["views"]["summary"]))
-    meta["training"]["seconds"] = round(time.time() - started)
     bundle = Bundle(net, tokenizer, frames_head, genre_head, meta)
+    fit_decoding_into(bundle, data_dir, config.languages, holdout=config.calibration_holdout,
+                      keep=lambda i: i in kept, bf16=config.bf16)
+    meta["training"]["seconds"] = round(time.time() - started)
     bundle.save(out_dir)
     log.info("saved the bundle to %s (%.0f s in all)", out_dir, time.time() - started)
     return bundle
+
+
+def fit_decoding_into(bundle: Bundle, data_dir: Path, languages: Sequence[str], *, holdout: bool,
+                      keep: Callable[[str], bool] = lambda _: True, bf16: bool | None = None) -> None:
+    """Fit calibration, decoding and thresholds into ``bundle.meta`` and report them on validation.
+
+    With ``holdout`` the network never saw the calibration split: fit there, report on
+    validation. Without it (the network trained on every non-validation article) fit on
+    the validation split, and report figures cross-fitted over two halves of it, so that
+    no reported article helped choose its own thresholds.
+    """
+    analyzer = Analyzer(bundle, bf16=bf16)
+    validation = _predicted(analyzer, _views(data_dir, languages, lambda i: is_validation(i) and keep(i)))
+    if holdout:
+        calibration = _predicted(analyzer, _views(data_dir, languages, lambda i: is_calibration(i) and keep(i)))
+        decoding, chosen = fit_decoding(analyzer, calibration)
+        decoded = [v.analyses(analyzer.with_decoding(decoding).with_thresholds(**chosen)) for v in validation]
+        fitted_on = "the calibration split (train articles the network never saw); figures on validation"
+    else:
+        decoding, chosen = fit_decoding(analyzer, validation)
+        decoded = _cross_fitted(analyzer, validation)
+        fitted_on = "the validation split; figures cross-fitted over its two halves"
+    log.info("decoding: segment %.2f, thresholds %s", decoding.segment, chosen)
+    bundle.meta["decoding"] = {**decoding_meta(decoding), "fitted_on": fitted_on}
+    bundle.meta["thresholds"].update(chosen)
+    bundle.meta["genre"] = {"min_confidence": calibrate.GENRE_MIN_CONFIDENCE, "min_words": calibrate.GENRE_MIN_WORDS}
+    bundle.meta.setdefault("metrics", {})["views"] = view_report(validation, decoded)
+    bundle.meta["metrics"]["calibration"] = technique_reliability(validation, decoded)
+    log.info("validation: %s", json.dumps(bundle.meta["metrics"]["views"]["summary"]))
+
+
+def recalibrate(model: Path, data_dir: Path, out_dir: Path, version: str) -> Bundle:
+    """Fit decoding and calibration for an existing bundle (its network unchanged) and save it as ``version``."""
+    from ..model.bundle import load_bundle
+
+    bundle = load_bundle(model)
+    fit_decoding_into(bundle, data_dir, bundle.meta["training"]["languages"], holdout=False)
+    bundle.meta["version"] = version
+    bundle.save(out_dir)
+    return bundle
+
+
+def _fold(article_id: str | None) -> bool:
+    return hash_share(CROSSFIT_SALT, article_id or "") < 0.5
+
+
+def _cross_fitted(analyzer: Analyzer, views: list[View]) -> list[list[Analysis]]:
+    """Each half of ``views`` decoded with curves and thresholds fitted on the other half."""
+    decoded: list[list[Analysis | None]] = [[None] * len(v.gold) for v in views]
+    for fold in (True, False):
+        other = [w for w in (_subset(v, lambda g: _fold(g.article.id) != fold) for v in views) if w.gold]
+        decoding, chosen = fit_decoding(analyzer, other)
+        fitted = analyzer.with_decoding(decoding).with_thresholds(**chosen)
+        for row, view in enumerate(views):
+            for column, (gold, predictions) in enumerate(zip(view.gold, view.predictions)):
+                if _fold(gold.article.id) == fold:
+                    decoded[row][column] = fitted.decode(gold.article, predictions)
+    return [[a for a in row if a is not None] for row in decoded]
+
+
+def _subset(view: View, keep: Callable[[GoldArticle], bool]) -> View:
+    rows = [(g, p) for g, p in zip(view.gold, view.predictions) if keep(g)]
+    return View(view.name, view.language, [g for g, _ in rows], [p for _, p in rows])
 
 
 @dataclass
@@ -97,28 +150,30 @@ def _predicted(analyzer: Analyzer, views: list[View]) -> list[View]:
 
 
 def fit_decoding(analyzer: Analyzer, views: list[View]) -> tuple[DecodeSettings, dict[str, float]]:
-    """Calibration curves, the span segmentation threshold and the display thresholds, on ``views``.
+    """Calibration curves, sentence scores on or off, the span segmentation threshold and the display thresholds.
 
-    The thresholds maximise a balanced objective: the mean of paragraph micro-F1, article
-    micro-F1 and span F1 (each averaged over languages) and the English joined view's
-    paragraph micro-F1 and span F1.
+    Everything is chosen on ``views`` to maximise a balanced objective: the mean of
+    paragraph micro-F1, article micro-F1 and span F1 (each averaged over languages) and
+    the English joined view's paragraph micro-F1 and span F1.
     """
     _predicted(analyzer, views)
-    raw = DecodeSettings(segment=SEGMENT_GRID[0], span_first=False, floor=0.0)
-    technique_curve = _technique_curve([(v, v.analyses(analyzer.with_decoding(raw))) for v in views])
     best: tuple[float, DecodeSettings, dict[str, float]] | None = None
-    for segment in SEGMENT_GRID:
-        uncalibrated = analyzer.with_decoding(replace(raw, segment=segment))
-        span_curve = _span_curve([(v, v.analyses(uncalibrated)) for v in views])
-        settings = DecodeSettings(segment=segment, technique_curve=technique_curve, span_curve=span_curve)
-        decoded = [(v, v.analyses(analyzer.with_decoding(settings))) for v in views]
-        span = max(THRESHOLD_GRID, key=lambda t: _objective(decoded, 1.0, t, spans_only=True))
-        technique = max(THRESHOLD_GRID, key=lambda t: _objective(decoded, t, span))
-        score = _objective(decoded, technique, span)
-        log.info("segment %.2f: span threshold %.3f, technique threshold %.3f, objective %.4f",
-                 segment, span, technique, score)
-        if best is None or score > best[0]:
-            best = (score, settings, {"technique": float(technique), "span": float(span)})
+    for sentence_scores in (True, False):
+        raw = DecodeSettings(segment=SEGMENT_GRID[0], sentence_scores=sentence_scores, span_first=False, floor=0.0)
+        technique_curve = _technique_curve([(v, v.analyses(analyzer.with_decoding(raw))) for v in views])
+        for segment in SEGMENT_GRID:
+            uncalibrated = analyzer.with_decoding(replace(raw, segment=segment))
+            span_curve = _span_curve([(v, v.analyses(uncalibrated)) for v in views])
+            settings = DecodeSettings(segment=segment, sentence_scores=sentence_scores,
+                                      technique_curve=technique_curve, span_curve=span_curve)
+            decoded = [(v, v.analyses(analyzer.with_decoding(settings))) for v in views]
+            span = max(THRESHOLD_GRID, key=lambda t: _objective(decoded, 1.0, t, spans_only=True))
+            technique = max(THRESHOLD_GRID, key=lambda t: _objective(decoded, t, span))
+            score = _objective(decoded, technique, span)
+            log.info("sentence scores %s, segment %.2f: span threshold %.3f, technique threshold %.3f, objective %.4f",
+                     sentence_scores, segment, span, technique, score)
+            if best is None or score > best[0]:
+                best = (score, settings, {"technique": float(technique), "span": float(span)})
     assert best is not None
     return best[1], best[2]
 
@@ -176,12 +231,11 @@ def _objective(decoded: list[tuple[View, list[Analysis]]], technique: float, spa
     return float(np.mean([np.mean(v) for v in lines.values()] + joined))
 
 
-def view_report(analyzer: Analyzer, views: list[View]) -> dict:
-    """Validation scores per view and language, with the analyzer's own thresholds and decoding."""
-    _predicted(analyzer, views)
+def view_report(views: list[View], decoded: list[list[Analysis]]) -> dict:
+    """Scores per view and language of ``decoded`` (one list of analyses per view)."""
     report: dict = {}
-    for view in views:
-        report.setdefault(view.name, {})[view.language] = score_view(view.gold, view.analyses(analyzer)).as_dict()
+    for view, analyses in zip(views, decoded):
+        report.setdefault(view.name, {})[view.language] = score_view(view.gold, analyses).as_dict()
     lines = report.get("lines", {}).values()
     report["summary"] = {
         f"mean_{key}": round(float(np.mean([v[key] for v in lines])), 4)
@@ -190,13 +244,14 @@ def view_report(analyzer: Analyzer, views: list[View]) -> dict:
     return report
 
 
-def technique_reliability(analyzer: Analyzer, views: list[View]) -> dict:
+def technique_reliability(views: list[View], decoded: list[list[Analysis]]) -> dict:
     """Reliability of paragraph technique confidences and of span confidences on the lines view."""
-    technique, span = ([], []), ([], [])
-    for view in views:
+    technique: tuple[list[float], list[float]] = ([], [])
+    span: tuple[list[float], list[float]] = ([], [])
+    for view, analyses in zip(views, decoded):
         if view.name != "lines":
             continue
-        for gold, analysis in zip(view.gold, view.analyses(analyzer)):
+        for gold, analysis in zip(view.gold, analyses):
             for paragraph in analysis.paragraphs:
                 labels = set(gold.labels.get(paragraph.number, ()))
                 for t in (*paragraph.techniques, *paragraph.candidate_techniques):
