@@ -149,7 +149,7 @@ def model_card(meta: dict[str, Any]) -> str:
         lines.append(f"- decoding: spans from tokens above {decoding['segment']}, sentence scores "
                      f"{'on' if decoding['sentence_scores'] else 'off'}, span-first labels "
                      f"{'on' if decoding['span_first'] else 'off'}, candidates kept down to {decoding['floor']}; "
-                     "confidences calibrated by isotonic regression on the calibration split")
+                     f"confidences calibrated by isotonic regression; fitted on {decoding.get('fitted_on', '?')}")
     lines += ["", "## Validation (unspin validation split)", ""]
     views = metrics.get("views", {})
     frames = metrics.get("frames", {}).get("per_language", {})
