@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 from .analysis import Analysis, LabelScore, ParagraphAnalysis, Span, TechniqueScore
 from .article import Article, Paragraph
-from .errors import BundleError, InputError, NotFittedError, OffsetError, ScoringError, UnspinError
+from .errors import BundleError, InputError, OffsetError, ScoringError, UnspinError
 
 if TYPE_CHECKING:
     from .analyze import Analyzer
@@ -21,7 +21,6 @@ __all__ = [
     "BundleError",
     "InputError",
     "LabelScore",
-    "NotFittedError",
     "OffsetError",
     "Paragraph",
     "ParagraphAnalysis",

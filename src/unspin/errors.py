@@ -5,8 +5,7 @@
      │    └── ScoringError              gold and prediction files that cannot be compared
      ├── OffsetError                    a span whose offsets do not match its text
      ├── BundleError                    a model bundle that is missing, corrupt or incompatible
-     ├── StoreError                     a corpus database that cannot be opened or used
-     └── NotFittedError (also ValueError, AttributeError)
+     └── StoreError                     a corpus database that cannot be opened or used
 """
 
 from __future__ import annotations
@@ -34,10 +33,6 @@ class BundleError(UnspinError):
 
 class StoreError(UnspinError):
     """A corpus database that cannot be reached, migrated or used."""
-
-
-class NotFittedError(UnspinError, ValueError, AttributeError):
-    """A component used for prediction before it was fitted."""
 
 
 def where(path: object, line: int | None = None) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 
 import typer
 from rich.console import Console
@@ -28,6 +27,3 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 def warn(message: str) -> None:
     err_console.print(f"[yellow]warning:[/] {escape(message)}", soft_wrap=True)
 
-
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()

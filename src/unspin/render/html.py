@@ -17,6 +17,7 @@ CR (and CRLF) into a line feed but keeps a referenced one.
 from __future__ import annotations
 
 import base64
+import math
 import hashlib
 from collections import Counter
 from collections.abc import Sequence
@@ -210,13 +211,18 @@ def article_context(analysis: Analysis) -> dict[str, Any]:
         "marks": marks,
         "total_spans": len(analysis.spans) + sum(len(p.candidate_spans) for p in analysis.paragraphs),
         "shown_spans": len(analysis.spans),
-        "threshold": f"{analysis.thresholds.get('span', 0.0):.2f}",
-        "threshold_percent": f"{analysis.thresholds.get('span', 0.0):.0%}",
+        **_slider_start(analysis.thresholds.get("span", 0.0)),
         "genre_uncertain": analysis.genre_uncertain,
         "quality_note": analysis.model.get("quality"),
         "model_name": analysis.model.get("name"),
         "model_version": analysis.model.get("version"),
     }
+
+
+def _slider_start(threshold: float) -> dict[str, str]:
+    """The slider's first value: the span threshold, floored to the slider's 0.01 steps."""
+    start = math.floor(threshold * 100 + 1e-9) / 100
+    return {"threshold": f"{start:g}", "threshold_percent": f"{start:.0%}"}
 
 
 def render_index(analyses: Sequence[Analysis], links: Sequence[str]) -> str:

@@ -23,6 +23,7 @@ GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 #: Below this calibrated probability (or under GENRE_MIN_WORDS words) the genre is shown as uncertain.
 GENRE_MIN_CONFIDENCE = 0.6
 GENRE_MIN_WORDS = 60
+MAX_CONFIDENCE = 0.99
 
 
 # --- article heads -------------------------------------------------------------------------
@@ -193,7 +194,10 @@ def isotonic_curve(raw: np.ndarray, target: np.ndarray, knots: int = 64) -> Curv
     """A monotone map from raw scores to the observed rate of ``target``, kept to at most ``knots`` points."""
     from sklearn.isotonic import IsotonicRegression
 
-    model = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(raw, target)
+    if len(raw) < 2:  # nothing to learn from (a tiny quick model finds no span)
+        return Curve.identity()
+    # Never 0 or 1: a handful of items in the top bin must not make the model claim certainty.
+    model = IsotonicRegression(y_min=0.0, y_max=MAX_CONFIDENCE, out_of_bounds="clip").fit(raw, target)
     x, y = model.X_thresholds_, model.y_thresholds_
     if len(x) > knots:
         keep = np.unique(np.linspace(0, len(x) - 1, knots).round().astype(int))
