@@ -38,11 +38,11 @@ def test_quick_bundle_analyses(quick_bundle: Path) -> None:
 
 
 def test_rerun_resumes_from_the_checkpoint(quick_bundle: Path, caplog: pytest.LogCaptureFixture) -> None:
-    checkpoint = quick_bundle.with_name(quick_bundle.name + ".work") / "checkpoint.pt"
-    assert checkpoint.is_file()
+    work = quick_bundle.with_name(quick_bundle.name + ".work")
+    assert (work / "checkpoint.pt").is_file() and (work / "fitted.pt").is_file()
     with caplog.at_level("INFO", logger="unspin.train"):
         assert main(["train", "--data", str(DATA), "--out", str(quick_bundle), "--quick"]) == 0
-    assert "resumed from" in caplog.text
+    assert "loaded the fitted network" in caplog.text  # no second fit: only decoding and heads are refitted
 
 
 def test_bad_data_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
