@@ -36,6 +36,11 @@ def test_spans_snap_to_whole_words_and_quotations(text: str, piece: str, expecte
     assert text[a:b] == expected
 
 
+def test_a_comma_and_a_word_are_no_glue() -> None:
+    text = "sanctions pressure, but every honest observer"
+    assert [text[a:b] for a, b in merge_adjacent(text, [(10, 18), (24, 36)])] == ["pressure", "every honest"]
+
+
 def test_adjacent_pieces_merge_across_glue_but_not_across_sentences() -> None:
     text = "a reckless, suicidal course of the West. Mad plans of war"
     pieces = [(2, 10), (12, 20), (21, 27), (35, 39), (41, 44), (45, 50), (54, 57)]
@@ -86,7 +91,8 @@ def test_decoding_keeps_candidates_with_calibrated_confidence_and_evidence() -> 
     by_label = {t.label: t for t in techniques}
     assert by_label[LOADED].confidence == pytest.approx(0.44)  # raised to its best span's confidence
     assert by_label[DOUBT].confidence == pytest.approx(0.2)
-    assert text[slice(*by_label[LOADED].evidence)] == text  # no sentence scores: the paragraph is the evidence
+    assert text[slice(*by_label[LOADED].evidence)] == "Those reckless madmen lie."  # its strongest tokens
+    assert text[slice(*by_label[DOUBT].evidence)] == "Really?"
 
 
 def test_sentence_scores_find_the_loaded_sentence_of_a_long_paragraph() -> None:

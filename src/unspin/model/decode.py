@@ -147,11 +147,22 @@ def decode_paragraph(text: str, prediction: ParagraphPrediction, head: Paragraph
     for span in spans:
         best_span[span.label] = max(best_span[span.label], span.confidence)
     confidence = np.maximum(paragraph_confidence, best_span) if settings.span_first else paragraph_confidence
+    evidence = sentence_probs if sentence_probs is not None else _token_peaks(prediction, bounds)
     techniques = []
     for label in np.flatnonzero(confidence >= settings.floor):
-        sentence = bounds[int(sentence_probs[:, label].argmax())] if sentence_probs is not None else (0, len(text))
+        sentence = bounds[int(evidence[:, label].argmax())]
         techniques.append(TechniqueCandidate(int(label), float(raw[label]), float(confidence[label]), sentence))
     return sorted(techniques, key=lambda t: -t.confidence), spans
+
+
+def _token_peaks(prediction: ParagraphPrediction, bounds: Sequence[tuple[int, int]]) -> np.ndarray:
+    """``(sentences, labels)``: each sentence's highest token probability, to point at evidence cheaply."""
+    tokens = prediction.tokens
+    rows = []
+    for start, end in bounds:
+        inside = (tokens.starts < end) & (tokens.ends > start)
+        rows.append(prediction.token_probs[inside].max(0) if inside.any() else np.zeros(prediction.token_probs.shape[1]))
+    return np.stack(rows)
 
 
 def span_candidates(text: str, prediction: ParagraphPrediction, settings: DecodeSettings) -> list[SpanCandidate]:
@@ -211,7 +222,7 @@ def snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def merge_adjacent(text: str, pieces: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Join pieces of one technique separated only by spaces, commas or dashes, or by one short word."""
+    """Join pieces of one technique separated only by spaces, commas or dashes, or by one short word alone."""
     merged: list[tuple[int, int]] = []
     for start, end in sorted(pieces):
         if end <= start:
@@ -224,10 +235,11 @@ def merge_adjacent(text: str, pieces: Sequence[tuple[int, int]]) -> list[tuple[i
 
 
 def _is_glue(gap: str) -> bool:
+    """Spaces and commas or dashes alone ("reckless, suicidal"), or one short word alone ("plans of war")."""
     if len(gap) > 6 or any(c in ".!?;\n" for c in gap):
         return False
     words = re.findall(r"\w+", gap)
-    return not words or (len(words) == 1 and len(words[0]) <= 3)
+    return not words or (len(words) == 1 and len(words[0]) <= 3 and not gap.replace(words[0], "").strip())
 
 
 def is_phrase(text: str) -> bool:
