@@ -9,8 +9,8 @@ article's lines joined into paragraphs of 3-6 sentences. For each: paragraph mic
 (the official subtask-3 metric) and macro-F1, article-level micro-F1 (the union of an
 article's labels), and technique-aware span precision/recall/F1 with partial-overlap
 credit; frames micro-F1 (subtask 2) and genre macro-F1 (subtask 1) on the lines view.
-``--variants`` also scores decoding variants of each bundle (sentence scores off,
-spans gated by the paragraph label) from the same network scores.
+``--variants`` also scores decoding variants of each bundle (sentence scores and
+span-first labels each switched) from the same network scores.
 """
 
 from __future__ import annotations
@@ -68,11 +68,15 @@ def article_tasks(analyzer: Analyzer, root: Path, language: str) -> dict[str, fl
 
 
 def variants(analyzer: Analyzer, name: str) -> dict[str, Analyzer]:
+    """The bundle as it is, then with sentence scores and span-first labels each switched the other way."""
     decoding = analyzer.decoding
+    sentences = "without" if decoding.sentence_scores else "with"
+    labels = "spans gated by the paragraph label" if decoding.span_first else "span-first labels"
     return {
         name: analyzer,
-        f"{name} · no sentence scores": analyzer.with_decoding(replace(decoding, sentence_scores=False)),
-        f"{name} · spans gated by paragraph label": analyzer.with_decoding(replace(decoding, span_first=False)),
+        f"{name} · {sentences} sentence scores": analyzer.with_decoding(
+            replace(decoding, sentence_scores=not decoding.sentence_scores)),
+        f"{name} · {labels}": analyzer.with_decoding(replace(decoding, span_first=not decoding.span_first)),
     }
 
 
