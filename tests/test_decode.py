@@ -9,7 +9,14 @@ from unspin.analysis import Analysis, ParagraphAnalysis, Span, TechniqueScore
 from unspin.article import Article
 from unspin.formats.semeval import LabelledSpan
 from unspin.model.decode import (
-    Curve, DecodeSettings, ParagraphHead, decode_paragraph, is_phrase, merge_adjacent, sentence_bounds, snap_to_words,
+    Curve,
+    DecodeSettings,
+    ParagraphHead,
+    decode_paragraph,
+    is_phrase,
+    merge_adjacent,
+    sentence_bounds,
+    snap_to_words,
 )
 from unspin.model.inference import ParagraphPrediction
 from unspin.model.windows import TokenizedText

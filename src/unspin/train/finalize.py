@@ -103,7 +103,7 @@ def _cross_fitted(analyzer: Analyzer, views: list[View]) -> list[list[Analysis]]
     """Each half of ``views`` decoded with curves and thresholds fitted on the other half."""
     decoded: list[list[Analysis | None]] = [[None] * len(v.gold) for v in views]
     for fold in (True, False):
-        other = [w for w in (_subset(v, lambda g: _fold(g.article.id) != fold) for v in views) if w.gold]
+        other = [w for w in (_subset(v, lambda g, fold=fold: _fold(g.article.id) != fold) for v in views) if w.gold]
         decoding, chosen = fit_decoding(analyzer, other)
         fitted = analyzer.with_decoding(decoding).with_thresholds(**chosen)
         for row, view in enumerate(views):
@@ -277,7 +277,7 @@ def predict_texts(net: PersuasionNet, tokenizer: Tokenizer, texts: list[str], co
     return aggregate(tokenized, inputs, outputs)
 
 
-def _meta(config: TrainConfig, thresholds: dict, metrics: dict, paragraphs: Sequence[ParagraphExample],  # noqa: ANN001
+def _meta(config: TrainConfig, thresholds: dict, metrics: dict, paragraphs: Sequence[ParagraphExample],
           articles: Sequence, seconds: float) -> dict:
     per_language: dict[str, dict[str, int]] = {}
     for p in paragraphs:
