@@ -15,7 +15,7 @@ from .errors import InputError, UnspinError
 from .model.bundle import Bundle, load_bundle
 from .model.heads import article_embedding, article_features
 from .model.decode import DecodeSettings, ParagraphHead, SpanCandidate, TechniqueCandidate, decode_paragraph
-from .model.inference import ParagraphPrediction, aggregate, run_windows, window_inputs
+from .model.inference import ParagraphPrediction, aggregate, pooled_lower_states, run_windows, window_inputs
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "unspin-e5-small"
 MAX_ARTICLE_CHARS = 2_000_000
@@ -95,6 +95,33 @@ class Analyzer:
         """The network's scores for every paragraph of every article (the costly step of :meth:`analyze_many`)."""
         predictions = iter(self._predict([p.text for a in articles for p in a.paragraphs]))
         return [[next(predictions) for _ in a.paragraphs] for a in articles]
+
+    def embed(self, articles: Sequence[Sequence[str]]) -> np.ndarray:
+        """One unit-length embedding per article, given each article's paragraph texts.
+
+        The same vector an analysis carries (:func:`unspin.model.heads.article_embedding`),
+        from the frozen lower layers only, so about half the cost of :meth:`analyze_many`.
+        """
+        tokenizer, settings = self.bundle.tokenizer, self.bundle.settings
+        texts = [paragraph for paragraphs in articles for paragraph in paragraphs]
+        tokenized = tokenizer.tokenize(texts)
+        inputs = window_inputs(tokenized, settings["max_tokens"], settings["stride"], tokenizer.bos_id, tokenizer.eos_id)
+        pooled = pooled_lower_states(self.bundle.net, inputs, tokenizer.pad_id, batch_tokens=self.batch_tokens,
+                                     bf16=self.bf16)
+        by_paragraph = np.zeros((len(texts), pooled.shape[1]), np.float32)
+        windows = np.zeros(len(texts), np.float32)
+        for window, vector in zip(inputs, pooled):
+            by_paragraph[window.paragraph] += vector
+            windows[window.paragraph] += 1
+        by_paragraph /= np.maximum(windows, 1)[:, None]  # the mean over a paragraph's windows
+        weights = np.array([max(len(t.ids), 1) for t in tokenized], np.float32)[:, None]
+        vectors, first = [], 0
+        for paragraphs in articles:
+            last = first + len(paragraphs)
+            vector = (by_paragraph[first:last] * weights[first:last]).sum(0)
+            vectors.append(vector / max(float(np.linalg.norm(vector)), 1e-12))
+            first = last
+        return np.stack(vectors).astype(np.float32)
 
     def with_thresholds(self, technique: float | None = None, span: float | None = None) -> Analyzer:
         """The same model with other confidence thresholds (``None`` keeps the current one)."""

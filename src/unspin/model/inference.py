@@ -161,3 +161,22 @@ def decode_spans(prediction: ParagraphPrediction, thresholds: np.ndarray) -> lis
             score = float(probs[first:last, label].mean())
             spans.append((int(tokens.starts[first]), int(tokens.ends[last - 1]), int(label), score))
     return sorted(spans)
+
+
+@torch.inference_mode()
+def pooled_lower_states(net: PersuasionNet, inputs: Sequence[WindowInput], pad_id: int, *, batch_tokens: int,
+                        bf16: bool) -> np.ndarray:
+    """Each window's mean state after the frozen lower layers (special tokens included, as in the network).
+
+    About half the cost of a full pass: the article embedding needs nothing above them.
+    """
+    lengths = [len(w.input_ids) for w in inputs]
+    pooled = np.zeros((len(inputs), net.encoder.hidden_size), np.float32)
+    for batch in length_batches(lengths, batch_tokens):
+        ids, mask = pad([inputs[i].input_ids for i in batch], pad_id)
+        with autocast(bf16):
+            states = net.lower(ids, mask)
+            weights = mask.unsqueeze(-1).to(states.dtype)
+            means = (states * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+        pooled[batch] = means.float().numpy()
+    return pooled

@@ -357,13 +357,11 @@ def embed_missing(store: Store, analyzer: Analyzer, *, filters: CorpusFilter = E
     """Give an embedding to each article of the slice stored without one; returns how many.
 
     This runs the model (its lower, frozen encoder layers only: about half the cost of an
-    analysis; see :mod:`._encode`), so it is slow on a CPU. Use an analyzer of the model
+    analysis; see :meth:`unspin.Analyzer.embed`), so it is slow on a CPU. Use an analyzer of the model
     that made the analyses, or of one with the same base encoder, or the new vectors will
     not be comparable with the stored ones. Each batch of ``batch_size`` articles is
     committed on its own, so an interrupted run keeps what it did.
     """
-    from ._encode import article_embeddings  # loads torch, only here
-
     if batch_size < 1:
         raise InputError(f"batch_size must be 1 or more (got {batch_size})")
     model_id = store.model_id(filters.model)
@@ -376,7 +374,7 @@ def embed_missing(store: Store, analyzer: Analyzer, *, filters: CorpusFilter = E
         batch = missing[first:first + batch_size]
         with store.connect() as connection:
             paragraphs = _paragraph_texts(connection, batch)
-        vectors = article_embeddings(analyzer, [paragraphs[i] for i in batch])
+        vectors = analyzer.embed([paragraphs[i] for i in batch])
         with store.connect() as connection, connection.begin():
             connection.execute(e.insert(), [{"article_id": i, "vector": v.astype(np.float16).tobytes()}
                                             for i, v in zip(batch, vectors)])
