@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -21,6 +21,16 @@ DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "unspin-e5-
 MAX_ARTICLE_CHARS = 2_000_000
 
 OnError = Literal["raise", "skip"]
+
+
+class AnalyzerLike(Protocol):
+    """What batch runs need of an analyzer: :class:`Analyzer`, or the server's queue in front of one."""
+
+    bundle: Bundle  # its tokenizer sizes the batches
+
+    def analyze(self, article: Article) -> Analysis: ...
+
+    def analyze_many(self, articles: Sequence[Article]) -> list[Analysis]: ...
 
 
 def default_model_path() -> Path:
@@ -88,8 +98,8 @@ class Analyzer:
 
     def analyze_many(self, articles: Iterable[Article | str]) -> list[Analysis]:
         """Analyse articles together, batching their paragraphs for speed."""
-        articles = [_as_article(a) for a in articles]
-        return [self.decode(a, p) for a, p in zip(articles, self.predict(articles))]
+        parsed = [_as_article(a) for a in articles]
+        return [self.decode(a, p) for a, p in zip(parsed, self.predict(parsed))]
 
     def predict(self, articles: Sequence[Article]) -> list[list[ParagraphPrediction]]:
         """The network's scores for every paragraph of every article (the costly step of :meth:`analyze_many`)."""

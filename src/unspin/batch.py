@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from .analysis import Analysis
-    from .analyze import Analyzer
+    from .analyze import AnalyzerLike
 
 __all__ = [
     "BatchStats",
@@ -385,7 +385,7 @@ class _Prefetch:
         self._stop.set()
 
 
-def run_batch(documents: Iterable[Document], analyzer: Analyzer, writer: ResultWriter, *,
+def run_batch(documents: Iterable[Document], analyzer: AnalyzerLike, writer: ResultWriter, *,
               errors: ErrorLog | None = None, done: set[str] | None = None,
               batch_size: int = DEFAULT_BATCH_SIZE, progress: ProgressReporter | None = None) -> BatchStats:
     """Analyse ``documents`` and write each analysis; failures go to ``errors``, the run goes on.
@@ -394,7 +394,7 @@ def run_batch(documents: Iterable[Document], analyzer: Analyzer, writer: ResultW
     ----------
     documents : iterable of Document
         Read in a background thread, so that reading overlaps inference.
-    analyzer : Analyzer
+    analyzer : AnalyzerLike
     writer : ResultWriter
         Gets each analysis as soon as its batch is analysed.
     errors : ErrorLog, optional
@@ -415,7 +415,7 @@ def run_batch(documents: Iterable[Document], analyzer: Analyzer, writer: ResultW
 
 
 class _BatchRun:
-    def __init__(self, analyzer: Analyzer, writer: ResultWriter, errors: ErrorLog, done: set[str],
+    def __init__(self, analyzer: AnalyzerLike, writer: ResultWriter, errors: ErrorLog, done: set[str],
                  batch_size: int, progress: ProgressReporter) -> None:
         self.analyzer = analyzer
         self.writer = writer

@@ -158,7 +158,7 @@ class _Stopped(BaseException):
 
 
 class _QueuedAnalyzer:
-    """What :func:`run_batch` needs of an Analyzer, with inference done by the server's queue."""
+    """An :class:`~unspin.analyze.AnalyzerLike` whose inference is done by the server's queue."""
 
     def __init__(self, inference: InferenceQueue, threshold: float | None,
                  select: Callable[[Analysis], Analysis]) -> None:
@@ -314,7 +314,7 @@ class JobWorker:
         errors = _JobErrors(self.store.errors_path(job_id), input_path, state.get("name") or "upload")
         progress = _JobProgress(self.store, state, self._stop)
         try:
-            return run_batch(read_documents([str(input_path)], options=read_options), analyzer,  # type: ignore[arg-type]
+            return run_batch(read_documents([str(input_path)], options=read_options), analyzer,
                              writer, errors=errors, done=done, progress=progress)
         finally:
             writer.close()
