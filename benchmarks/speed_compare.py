@@ -1,6 +1,6 @@
 """Two or more bundles side by side on this machine: the same speed runs, interleaved.
 
-    python benchmarks/speed_compare.py --model runs/v1-bundle --model models/unspin-e5-small [--rounds 3]
+    python benchmarks/speed_compare.py --model runs/v1-bundle --model src/unspin/models/unspin-e5-small [--rounds 3]
 
 Each round runs ``benchmarks/speed.py`` once per bundle, in a fresh process (so peak RSS
 is the bundle's own), alternating, so that load on this shared machine hits both alike.

@@ -17,7 +17,7 @@ from .model.heads import article_embedding, article_features
 from .model.decode import DecodeSettings, ParagraphHead, SpanCandidate, TechniqueCandidate, decode_paragraph
 from .model.inference import ParagraphPrediction, aggregate, pooled_lower_states, run_windows, window_inputs
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "unspin-e5-small"
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "unspin-e5-small"  # package data
 MAX_ARTICLE_CHARS = 2_000_000
 
 OnError = Literal["raise", "skip"]
@@ -34,7 +34,7 @@ class AnalyzerLike(Protocol):
 
 
 def default_model_path() -> Path:
-    """``$UNSPIN_MODEL`` if set, else the bundle shipped in the repository's models/ folder."""
+    """``$UNSPIN_MODEL`` if set, else the bundle shipped inside the package (so a plain wheel install finds it)."""
     return Path(os.environ.get("UNSPIN_MODEL") or DEFAULT_MODEL_DIR)
 
 
@@ -56,7 +56,7 @@ class Analyzer:
 
     Examples
     --------
-    >>> analyzer = Analyzer.from_bundle("models/unspin-e5-small")  # doctest: +SKIP
+    >>> analyzer = Analyzer.from_bundle("src/unspin/models/unspin-e5-small")  # doctest: +SKIP
     >>> analysis = analyzer("date 2022-03-11 They will never give up!")  # doctest: +SKIP
     """
 
