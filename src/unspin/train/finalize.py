@@ -179,29 +179,32 @@ def fit_decoding(analyzer: Analyzer, views: list[View]) -> tuple[DecodeSettings,
 
 
 def _technique_curve(decoded: list[tuple[View, list[Analysis]]]) -> Curve:
-    raw, outcome = [], []
-    for view, analyses in decoded:
-        if view.name != "lines":
-            continue
-        for gold, analysis in zip(view.gold, analyses):
-            for paragraph in analysis.paragraphs:
-                labels = set(gold.labels.get(paragraph.number, ()))
-                for t in (*paragraph.techniques, *paragraph.candidate_techniques):
-                    raw.append(t.confidence)
-                    outcome.append(float(t.technique in labels))
-    return calibrate.isotonic_curve(np.array(raw), np.array(outcome))
+    return calibrate.isotonic_curve(*_outcomes([(v, a) for v, a in decoded if v.name == "lines"], "techniques"))
 
 
 def _span_curve(decoded: list[tuple[View, list[Analysis]]]) -> Curve:
     """Raw span score against the share of the span that gold spans of its technique cover."""
-    raw, credit = [], []
+    return calibrate.isotonic_curve(*_outcomes(decoded, "spans"))
+
+
+def _outcomes(decoded: Sequence[tuple[View, list[Analysis]]], kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """Every candidate's confidence and what happened: a gold paragraph label (techniques), or the
+    share of the span inside gold spans of its technique (spans)."""
+    confidence: list[float] = []
+    outcome: list[float] = []
     for view, analyses in decoded:
         for gold, analysis in zip(view.gold, analyses):
             for paragraph in analysis.paragraphs:
-                for span in (*paragraph.spans, *paragraph.candidate_spans):
-                    raw.append(span.confidence)
-                    credit.append(_covered(span, gold.spans) / (span.end - span.start))
-    return calibrate.isotonic_curve(np.array(raw), np.array(credit))
+                if kind == "techniques":
+                    labels = set(gold.labels.get(paragraph.number, ()))
+                    for t in (*paragraph.techniques, *paragraph.candidate_techniques):
+                        confidence.append(t.confidence)
+                        outcome.append(float(t.technique in labels))
+                else:
+                    for s in (*paragraph.spans, *paragraph.candidate_spans):
+                        confidence.append(s.confidence)
+                        outcome.append(_covered(s, gold.spans) / (s.end - s.start))
+    return np.array(confidence), np.array(outcome)
 
 
 def _covered(span: Span, gold: Sequence[LabelledSpan]) -> int:
@@ -246,22 +249,9 @@ def view_report(views: list[View], decoded: list[list[Analysis]]) -> dict:
 
 def technique_reliability(views: list[View], decoded: list[list[Analysis]]) -> dict:
     """Reliability of paragraph technique confidences and of span confidences on the lines view."""
-    technique: tuple[list[float], list[float]] = ([], [])
-    span: tuple[list[float], list[float]] = ([], [])
-    for view, analyses in zip(views, decoded):
-        if view.name != "lines":
-            continue
-        for gold, analysis in zip(view.gold, analyses):
-            for paragraph in analysis.paragraphs:
-                labels = set(gold.labels.get(paragraph.number, ()))
-                for t in (*paragraph.techniques, *paragraph.candidate_techniques):
-                    technique[0].append(t.confidence)
-                    technique[1].append(float(t.technique in labels))
-                for s in (*paragraph.spans, *paragraph.candidate_spans):
-                    span[0].append(s.confidence)
-                    span[1].append(_covered(s, gold.spans) / (s.end - s.start))
-    return {name: calibrate.reliability(np.array(c), np.array(o)) for name, (c, o) in
-            (("techniques", technique), ("spans", span)) if c}
+    lines = [(v, a) for v, a in zip(views, decoded) if v.name == "lines"]
+    tables = {kind: _outcomes(lines, kind) for kind in ("techniques", "spans")}
+    return {kind: calibrate.reliability(c, o) for kind, (c, o) in tables.items() if len(c)}
 
 
 def decoding_meta(settings: DecodeSettings) -> dict:
