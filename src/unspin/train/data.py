@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -13,6 +14,8 @@ from ..errors import InputError
 from ..formats import semeval
 from ..language import SEMEVAL_LANGUAGES
 from ..split import is_calibration, is_validation
+
+T = TypeVar("T")
 
 TRAIN_LANGUAGES = ("en", "fr", "ge", "it", "po", "ru")
 
@@ -107,17 +110,20 @@ def join_paragraphs(paragraphs: Sequence[ParagraphExample], rng: np.random.Gener
     paragraphs of several; the joined view trains and measures the model on those.
     The input must list each article's paragraphs in order.
     """
-    joined: list[ParagraphExample] = []
     by_article: dict[str, list[ParagraphExample]] = {}
     for p in paragraphs:
         by_article.setdefault(p.article_id, []).append(p)
-    for group in by_article.values():
-        position = 0
-        while position < len(group):
-            size = int(rng.integers(sizes[0], sizes[1] + 1))
-            joined.append(_join(group[position : position + size]))
-            position += size
-    return joined
+    return [_join(run) for lines in by_article.values() for run in consecutive_runs(lines, rng, sizes)]
+
+
+def consecutive_runs(items: Sequence[T], rng: np.random.Generator, sizes: tuple[int, int]) -> list[Sequence[T]]:
+    """Cut ``items`` into consecutive runs of a random length in ``sizes`` (inclusive); the last may be shorter."""
+    runs, position = [], 0
+    while position < len(items):
+        size = int(rng.integers(sizes[0], sizes[1] + 1))
+        runs.append(items[position : position + size])
+        position += size
+    return runs
 
 
 def _join(parts: Sequence[ParagraphExample]) -> ParagraphExample:

@@ -23,7 +23,7 @@ from ..evaluate import score_spans, score_techniques
 from ..formats import semeval
 from ..formats.semeval import LabelledSpan
 from ..language import SEMEVAL_LANGUAGES
-from .data import language_dir
+from .data import consecutive_runs, language_dir
 
 JOIN_SEED = 2023
 
@@ -62,11 +62,7 @@ def joined_view(gold: Sequence[GoldArticle], seed: int = JOIN_SEED, sizes: tuple
 
 def _joined(gold: GoldArticle, rng: np.random.Generator, sizes: tuple[int, int]) -> GoldArticle:
     old = gold.article.paragraphs
-    groups, position = [], 0
-    while position < len(old):
-        size = int(rng.integers(sizes[0], sizes[1] + 1))
-        groups.append(old[position : position + size])
-        position += size
+    groups = consecutive_runs(old, rng, sizes)
     text, paragraphs, labels, moved = "", [], {}, []  # moved: (old start, old end, shift)
     for number, group in enumerate(groups, start=1):
         start = len(text) + (2 if text else 0)
