@@ -246,3 +246,44 @@ def test_a_killed_batch_resumes_without_redoing_work(
     assert sorted(Path(e["name"]).name for e in errors) == sorted(BROKEN)
     assert all(e["reason"] and "\n" not in e["reason"] for e in errors)
     assert "Traceback" not in captured.err
+
+
+# ---------------------------------------------------------------------------- --store across a kill
+
+
+def write_records(path: Path, texts: list[str]) -> None:
+    path.write_text("".join(json.dumps({"id": f"r{i}", "text": t}) + "\n" for i, t in enumerate(texts)),
+                    encoding="utf-8")
+
+
+def stored_hashes(db: Path) -> list[str]:
+    import sqlalchemy as sa
+
+    from unspin.store import Store
+    from unspin.store import tables as t
+
+    with Store(db) as store, store.connect() as connection:
+        return list(connection.scalars(sa.select(t.articles.c.content_hash)))
+
+
+def test_resuming_with_store_adds_what_the_jsonl_has_and_the_store_lost(model_path: Path, tmp_path: Path) -> None:
+    """A kill leaves the JSONL ahead of the store (it commits in batches); the rerun must close the gap."""
+    from unspin.store import Store
+
+    records, out, db = tmp_path / "batch.jsonl", tmp_path / "out.jsonl", tmp_path / "c.db"
+    texts = [generated_article(i) for i in range(6)]
+    write_records(records, texts[:4])
+    assert main(["analyze", str(records), "--model", str(model_path), "-o", str(out)]) == 0
+    committed = tmp_path / "committed.jsonl"  # the kill state: the store holds the first batch only
+    committed.write_text("".join(out.read_text(encoding="utf-8").splitlines(keepends=True)[:2]), encoding="utf-8")
+    with Store(db) as store:
+        store.import_jsonl(committed)
+    assert len(stored_hashes(db)) == 2
+    write_records(records, texts)
+
+    assert main(["analyze", str(records), "--model", str(model_path), "-o", str(out), "--store", "--db", str(db)]) == 0
+
+    jsonl_hashes = [json.loads(line)["article"]["content_hash"] for line in out.read_text(encoding="utf-8").splitlines()]
+    hashes = stored_hashes(db)
+    assert len(jsonl_hashes) == 6
+    assert sorted(hashes) == sorted(jsonl_hashes) == sorted(set(hashes)), "every analysis stored, none twice"

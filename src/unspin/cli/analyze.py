@@ -123,8 +123,11 @@ def analyze(
     analyzer = _load_analyzer(model, threshold)
     configure_threads(threads)
     done = _resume(resume, fmt, output)
+    corpus = _open_store(db) if store else None
+    if corpus is not None and done:
+        _add_missing_to_store(corpus, output)  # type: ignore[arg-type]
     writer = _writer(fmt, output, append=done is not None, embeddings=embeddings,
-                     store=_open_store(db) if store else None, store_only=store and batch and output is None)
+                     store=corpus, store_only=store and batch and output is None)
     progress = _progress(batch, inputs, feeds, options)
     error_log = ErrorLog(errors_path, echo=_error_echo(progress, batch))
     try:
@@ -164,6 +167,14 @@ def _open_store(db: str | None) -> Store:
     store = Store(db)
     _echo(f"storing analyses in {store.url}")
     return store
+
+
+def _add_missing_to_store(store: Store, output: Path) -> None:
+    """Store what a killed run wrote to ``output`` but had not committed yet: the store commits in
+    batches, the JSONL per document, and resuming skips whatever the JSONL holds."""
+    stats = store.import_jsonl(output, on_error=lambda where, reason: None)  # resuming ignores such lines too
+    if stats.added:
+        _echo(f"added {stats.added:,} analyses from {output} that were missing in the store")
 
 
 def _documents(inputs: list[str], feeds: list[str], options: ReadOptions, batch: bool) -> Iterable[Document]:

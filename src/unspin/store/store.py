@@ -90,7 +90,8 @@ class StoreWriter:
     """A result writer (see :class:`unspin.formats.outputs.ResultWriter`) that adds analyses to a store in batches.
 
     A batch is committed when full and on :meth:`close`, so a killed run loses at most
-    ``batch_size`` analyses here, as in the JSONL output beside it.
+    ``batch_size`` analyses here; ``unspin analyze`` resuming a JSONL output adds those
+    from the JSONL.
     """
 
     def __init__(self, store: Store, batch_size: int = 64) -> None:
