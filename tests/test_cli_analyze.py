@@ -409,3 +409,55 @@ def test_html_report_for_a_batch_writes_pages_and_an_index(model_path: Path, tmp
     index = (out / "index.html").read_text(encoding="utf-8")
     assert all(name in index for name in pages if name != "index.html")
     assert main(["analyze", str(folder), "--model", str(model_path), "--format", "html"]) == 2
+
+
+# ---------------------------------------------------------------------------- outputs never overwrite inputs
+
+
+def records_file(tmp_path: Path) -> Path:
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": "The ministers met on Tuesday."}) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("args", "link"), [
+    (["-o", "{in}", "--no-resume"], None),
+    (["-o", "{in}"], None),
+    (["--format", "csv", "-o", "{in}"], None),
+    (["-o", "{dir}/out.jsonl", "--errors", "{in}"], None),
+    (["-o", "{dir}/out.csv"], "out.spans.csv"),
+    (["-o", "{dir}/link.jsonl"], "link.jsonl"),
+    (["-o", "{dir}/copy.jsonl", "--no-resume"], "hard:copy.jsonl"),
+    (["-o", "{dir}/out.jsonl", "--store", "--db", "{in}"], None),
+])
+def test_an_output_naming_an_input_is_refused_before_anything_is_written(
+    args: list[str], link: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = records_file(tmp_path)
+    before = source.read_bytes()
+    if link and link.startswith("hard:"):
+        (tmp_path / link[5:]).hardlink_to(source)
+    elif link:
+        (tmp_path / link).symlink_to(source)
+    filled = [a.format(**{"in": source, "dir": tmp_path}) for a in args]
+    assert analyze(source, *filled) == 2
+    err = capsys.readouterr().err
+    assert_one_line_error(err)
+    assert f"is the input {source}" in err
+    assert source.read_bytes() == before
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_an_input_in_a_directory_is_protected_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a.txt").write_text("The ministers met on Tuesday.", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("They lie.", encoding="utf-8")
+    (tmp_path / "alias.jsonl").hardlink_to(tmp_path / "b.txt")
+    assert analyze(tmp_path, "-o", tmp_path / "alias.jsonl") == 2
+    assert "is the input" in capsys.readouterr().err
+    assert (tmp_path / "b.txt").read_text(encoding="utf-8") == "They lie."
+
+
+def test_two_outputs_naming_one_file_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = records_file(tmp_path)
+    assert analyze(source, "-o", tmp_path / "out.jsonl", "--errors", tmp_path / "out.jsonl") == 2
+    assert "both name" in capsys.readouterr().err

@@ -40,3 +40,11 @@ def test_technique_rows_follow_the_official_line_numbers(model_path: Path, artic
 def test_empty_directory_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["predict", "--task", "genre", str(tmp_path), "-o", str(tmp_path / "p.txt")]) == 1
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_output_over_an_article_is_refused(article_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    article = article_dir / "article101.txt"
+    before = article.read_bytes()
+    assert main(["predict", "--task", "genre", str(article_dir), "-o", str(article)]) == 2
+    assert f"is the input {article}" in capsys.readouterr().err
+    assert article.read_bytes() == before

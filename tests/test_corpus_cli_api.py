@@ -88,6 +88,25 @@ def test_import_export_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert run(capsys, "import", tmp_path / "missing.jsonl", "--db", db)[0] == 1
 
 
+@pytest.mark.parametrize("args", [
+    ["export", "--db", "{db}", "-o", "{db}", "--format", "jsonl"],
+    ["export", "--db", "{db}", "-o", "{dir}/link.csv"],
+    ["report", "--db", "{db}", "-o", "{db}"],
+    ["import", "{db}", "--db", "{dir}/link.spans.csv"],
+])
+def test_outputs_never_overwrite_the_database(args: list[str], tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "corpus.db"
+    with Store(db) as store:
+        store.add(synthetic_analyses(3, sources=1))
+    (tmp_path / "link.spans.csv").symlink_to(db)  # the span table of link.csv
+    before = db.read_bytes()
+    code, _, err = run(capsys, *(a.format(db=db, dir=tmp_path) for a in args))
+    assert code == 2
+    assert "is the input" in err and "Traceback" not in err
+    assert db.read_bytes() == before
+
+
 def test_analyze_store_writes_while_analysing(tmp_path: Path, model_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "articles"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -27,3 +30,30 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 def warn(message: str) -> None:
     err_console.print(f"[yellow]warning:[/] {escape(message)}", soft_wrap=True)
 
+
+
+def refuse_overwriting_inputs(outputs: Mapping[str, Path | None], inputs: Iterable[Path]) -> None:
+    """Exit 2, before anything is written, when an output option names an input file or another output.
+
+    Files are compared by device and inode, so symlinks and hard links count; ``inputs``
+    is only iterated when some output exists already.
+    """
+    named = [(option, path) for option, path in outputs.items() if path is not None]
+    for i, (option, path) in enumerate(named):
+        for other_option, other in named[:i]:
+            if path.resolve() == other.resolve() or _same_file(path, other):
+                raise fail(f"{option} and {other_option} both name {path}: give them different files", code=2)
+    existing = [(option, path) for option, path in named if path.exists()]
+    if not existing:
+        return
+    for source in inputs:
+        for option, path in existing:
+            if _same_file(path, source):
+                raise fail(f"{option} {path} is the input {source}: write to another file", code=2)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return False

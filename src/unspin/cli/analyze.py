@@ -25,12 +25,12 @@ from ..batch import (
 from ..cluster.plan import DEFAULT_PARTITION_ROWS
 from ..errors import UnspinError
 from ..formats.inputs import (
-    DEFAULT_GLOBS, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Document, ReadOptions, count_documents, is_batch,
-    parse_field_overrides, read_documents,
+    DEFAULT_GLOBS, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Document, ReadOptions, count_documents, input_files,
+    is_batch, parse_field_overrides, read_documents,
 )
 from ..formats.outputs import ResultWriter, TeeWriter, open_writer, spans_path
 from ..formats.registry import INPUT_FORMAT_CHOICES, OUTPUT_FORMATS, output_format_of
-from ._util import app, err_console, fail, out_console, warn
+from ._util import app, err_console, fail, out_console, refuse_overwriting_inputs, warn
 
 if TYPE_CHECKING:
     from ..analyze import Analyzer
@@ -119,6 +119,8 @@ def analyze(
     fmt = _output_format(format, output, batch)
     errors_path = errors or (errors_path_for(output) if output is not None and batch else None)
     options = replace(options, exclude=_own_files(fmt, output, errors_path))
+    refuse_overwriting_inputs(_written_files(fmt, output, errors_path, _database_file(db) if store else None),
+                              input_files(inputs, options))
     documents = _documents(inputs, feeds, options, batch)
     analyzer = _load_analyzer(model, threshold)
     configure_threads(threads)
@@ -212,10 +214,23 @@ def _default_format(output: Path | None, batch: bool) -> OutputFormat:
 
 def _own_files(fmt: OutputFormat, output: Path | None, errors_path: Path | None) -> frozenset[Path]:
     """This run's output files, never to be read back as input from a directory."""
-    files = [p for p in (output, errors_path) if p is not None]
+    files = _written_files(fmt, output, errors_path, None).values()
+    return frozenset(p.resolve() for p in files if p is not None)
+
+
+def _written_files(fmt: OutputFormat, output: Path | None, errors_path: Path | None,
+                   db_file: Path | None) -> dict[str, Path | None]:
+    """The files this run writes, by the option naming them."""
+    files = {"--output": output, "--errors": errors_path, "--db": db_file}
     if output is not None and fmt in _TABLE_FORMATS:
-        files.append(spans_path(output))
-    return frozenset(p.resolve() for p in files)
+        files["the span table"] = spans_path(output)
+    return files
+
+
+def _database_file(db: str | None) -> Path | None:
+    from ..store.db import database_file  # noqa: PLC0415  (SQLAlchemy loads only when a store is used)
+
+    return database_file(db)
 
 
 def _load_analyzer(model: Path | None, threshold: float | None) -> Analyzer:

@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 
 from ..formats.registry import output_format_of
-from ._util import app, err_console, out_console
+from ._util import app, err_console, out_console, refuse_overwriting_inputs
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -93,6 +93,14 @@ def _store(db: str | None) -> Store:
     return Store(db)
 
 
+def _database_file(db: str | None) -> list[Path]:
+    """The SQLite file of ``--db`` (none for a server database), to keep outputs off it."""
+    from ..store.db import database_file
+
+    path = database_file(db)
+    return [path] if path is not None else []
+
+
 def _show(rows: Sequence[BaseModel], columns: list[str], as_json: bool, title: str) -> None:
     """A table of ``columns`` on the terminal, or every field as JSON."""
     if as_json:
@@ -137,6 +145,8 @@ def import_(
     batch_size: Annotated[int, typer.Option(min=1, help="Analyses per transaction.")] = 200,
 ) -> None:
     """Load earlier results; analyses already stored (same text, same model) are skipped, bad lines reported."""
+    for path in _database_file(db):
+        refuse_overwriting_inputs({"--db": path}, results)
     failures: list[str] = []
 
     def report(where: str, reason: str) -> None:
@@ -165,6 +175,7 @@ def export(
     from ..store.articles import iter_analyses
 
     fmt = format or _export_format(output)
+    refuse_overwriting_inputs(_written_by_export(fmt, output), _database_file(db))
     filters = _filter(source, language, technique, date_from, date_to, model)
     with _store(db) as store:
         writer = open_writer(fmt.value, output, embedding=True)
@@ -176,6 +187,12 @@ def export(
         finally:
             writer.close()
     _say(f"wrote {count:,} analyses to {output}")
+
+
+def _written_by_export(fmt: ExportFormat, output: Path) -> dict[str, Path | None]:
+    from ..formats.outputs import spans_path
+
+    return {"--output": output, "the span table": spans_path(output) if fmt is not ExportFormat.jsonl else None}
 
 
 def _export_format(output: Path) -> ExportFormat:
@@ -207,6 +224,7 @@ def report(
     date_from: DateFrom = None, date_to: DateTo = None, model: Model = None,
 ) -> None:
     """Write the corpus dashboard as one self-contained HTML file (works offline)."""
+    refuse_overwriting_inputs({"--output": output}, _database_file(db))
     filters = _filter(source, language, technique, date_from, date_to, model)
     with _store(db) as store:
         write_dashboard(store, filters, output, period=period.value)

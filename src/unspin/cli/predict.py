@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..formats import semeval
-from ._util import app, err_console
+from ._util import app, err_console, refuse_overwriting_inputs
 
 
 class Task(str, Enum):
@@ -28,6 +28,7 @@ def predict(
     """Write predictions in the official format, ready for `unspin evaluate` or the official scorer."""
     from ..analyze import Analyzer
 
+    refuse_overwriting_inputs({"--output": output}, semeval.article_paths(articles))
     documents = semeval.read_articles(articles)
     analyzer = Analyzer.from_bundle(model)
     analyses = analyzer.analyze_many(documents) if len(documents) < 8 else list(analyzer.pipe(documents))

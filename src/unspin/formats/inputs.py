@@ -92,6 +92,7 @@ __all__ = [
     "count_documents",
     "count_records",
     "format_of",
+    "input_files",
     "is_batch",
     "is_url",
     "parse_field_overrides",
@@ -119,6 +120,15 @@ def is_batch(inputs: Iterable[str], feeds: Iterable[str], options: ReadOptions) 
         return options.input_format in STREAM_FORMATS
     path = Path(raw)
     return path.is_dir() or format_of(path, options) in STREAM_FORMATS
+
+
+def input_files(inputs: Iterable[str], options: ReadOptions) -> Iterator[Path]:
+    """The local files :func:`read_documents` reads: the files named, and those found in directories."""
+    for raw in inputs:
+        if raw == "-" or is_url(raw):
+            continue
+        path = Path(raw)
+        yield from _directory_files(path, options) if path.is_dir() else [path]
 
 
 # ---------------------------------------------------------------------------- entry point

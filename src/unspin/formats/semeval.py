@@ -27,6 +27,7 @@ from .decode import read_text
 __all__ = [
     "LabelledSpan",
     "TemplateRow",
+    "article_paths",
     "fix_span_end",
     "read_article",
     "read_articles",
@@ -113,8 +114,12 @@ def read_articles(directory: str | Path, language: str | None = None) -> list[Ar
     InputError
         ``directory`` is not a directory, holds no article file, or a file is unreadable.
     """
-    paths = _files_by_id(Path(directory), _ARTICLE_FILE, "article<ID>.txt")
-    return [read_article(path, language) for path in paths]
+    return [read_article(path, language) for path in article_paths(directory)]
+
+
+def article_paths(directory: str | Path) -> list[Path]:
+    """The ``article<ID>.txt`` files of ``directory``, sorted by numeric id (raises as :func:`read_articles`)."""
+    return _files_by_id(Path(directory), _ARTICLE_FILE, "article<ID>.txt")
 
 
 def _id_from_name(path: Path) -> str:

@@ -22,6 +22,18 @@ def default_database() -> str:
     return os.environ.get("UNSPIN_DB") or str(Path(platformdirs.user_data_dir("unspin")) / "corpus.db")
 
 
+def database_file(target: str | Path | None = None) -> Path | None:
+    """The file of a SQLite database (``target`` as :func:`database_url` takes it); None for a server."""
+    target = str(target or default_database())
+    if "://" not in target:
+        return Path(target).expanduser()
+    try:
+        url = make_url(target)
+    except ArgumentError:
+        return None  # database_url reports it when the store opens
+    return Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
+
+
 def database_url(target: str | Path | None = None) -> sa.URL:
     """A SQLAlchemy URL for a file path, a ``sqlite:///`` URL or a ``postgresql://`` URL."""
     target = str(target or default_database())
