@@ -461,3 +461,18 @@ def test_two_outputs_naming_one_file_are_refused(tmp_path: Path, capsys: pytest.
     source = records_file(tmp_path)
     assert analyze(source, "-o", tmp_path / "out.jsonl", "--errors", tmp_path / "out.jsonl") == 2
     assert "both name" in capsys.readouterr().err
+
+
+def test_hostile_jsonl_records_are_reported_and_the_rest_analysed(
+    model_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from _hostile_records import hostile_lines
+
+    source, out = tmp_path / "batch.jsonl", tmp_path / "out.jsonl"
+    source.write_text("\n".join(hostile_lines()) + "\n", encoding="utf-8")
+    for run in ("first", "rerun"):
+        assert analyze(source, "--model", model_path, "-o", out) == 1, run
+        assert "Traceback" not in capsys.readouterr().err
+        assert [d["article"]["id"] for d in read_jsonl(out)] == ["g0", "g1", "g2"], run
+        errors = read_jsonl(tmp_path / "out.errors.jsonl")
+        assert [e["name"] for e in errors] == [f"{source}:2", f"{source}:4"], run

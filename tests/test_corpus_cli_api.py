@@ -107,6 +107,19 @@ def test_outputs_never_overwrite_the_database(args: list[str], tmp_path: Path,
     assert db.read_bytes() == before
 
 
+def test_import_reports_hostile_lines_and_stores_the_rest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from _hostile_records import DEEP_ARRAY, HUGE_INTEGER
+
+    good = [json.dumps(a.to_dict()) for a in synthetic_analyses(2, sources=1)]
+    results = tmp_path / "results.jsonl"
+    results.write_text("\n".join([good[0], f'{{"id": {HUGE_INTEGER}}}', DEEP_ARRAY, good[1]]) + "\n", encoding="utf-8")
+    code, _, err = run(capsys, "import", results, "--db", tmp_path / "corpus.db")
+    assert code == 1
+    assert "Traceback" not in err
+    assert f"skipped {results}:2: " in err and f"skipped {results}:3: " in err
+    assert "2 added" in err
+
+
 def test_analyze_store_writes_while_analysing(tmp_path: Path, model_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "articles"

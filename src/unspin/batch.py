@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .errors import UnspinError
+from .errors import InputError, UnspinError
 from .formats.inputs import Document
 from .formats.outputs import ResultWriter
+from .formats.records import parse_json_line
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -130,8 +131,8 @@ def _content_hash(line: bytes) -> str | None:
     if found:
         return found.group(1).decode("ascii")
     try:
-        content_hash = json.loads(line)["article"]["content_hash"]
-    except (ValueError, KeyError, TypeError):
+        content_hash = parse_json_line(line)["article"]["content_hash"]
+    except (InputError, KeyError, TypeError):
         return None
     return content_hash if isinstance(content_hash, str) else None
 

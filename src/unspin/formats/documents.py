@@ -173,11 +173,17 @@ def read_lines(name: str, source: Source, options: ReadOptions, fetcher: Fetcher
 
 
 def document(name: str, make: Callable[..., Article], *args: Any) -> Document:
-    """The document ``make(*args)`` builds, or the reason it could not."""
+    """The document ``make(*args)`` builds, or the reason it could not.
+
+    Besides :class:`InputError`, any ValueError or RecursionError that hostile input
+    provokes fails this document only, never the stream.
+    """
     try:
         return Document(name, article=make(*args))
     except InputError as exc:
         return Document(name, reason=reason(exc, name))
+    except (ValueError, RecursionError) as exc:
+        return Document(name, reason=f"cannot read ({type(exc).__name__}: {exc})")
 
 
 def reason(exc: Exception, name: str) -> str:

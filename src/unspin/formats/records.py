@@ -38,7 +38,7 @@ from .registry import INPUT_FORMATS, InputFormat
 if TYPE_CHECKING:
     from .web import Fetcher
 
-__all__ = ["article_from_record", "count_records", "read_csv", "read_jsonl", "read_parquet"]
+__all__ = ["article_from_record", "count_records", "parse_json_line", "read_csv", "read_jsonl", "read_parquet"]
 
 _PARQUET_BATCH_ROWS = 256
 _COUNT_CHUNK_BYTES = 1 << 20
@@ -144,13 +144,37 @@ def _jsonl_documents(name: str, lines: IO[str], encoding: str, options: ReadOpti
         yield document(f"{name}:{number}", _jsonl_article, line, encoding, options)
 
 
+def parse_json_line(line: str | bytes) -> Any:
+    """One JSON Lines record; whatever the decoder raises on a hostile line becomes :class:`InputError`.
+
+    Besides malformed JSON, Python's decoder raises ValueError for an integer of over 4,300
+    digits (by default) and RecursionError for arrays or objects nested thousands deep.
+
+    Examples
+    --------
+    >>> parse_json_line('{"id": ' + "1" * 5000 + '}')
+    Traceback (most recent call last):
+    ...
+    unspin.errors.InputError: not valid JSON (a number with too many digits); each line must be one JSON object
+    """
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise _not_json(f"{exc.msg}, column {exc.colno}") from exc
+    except RecursionError as exc:
+        raise _not_json("nested too deeply") from exc
+    except ValueError as exc:  # too many digits, or bytes that are not UTF-8
+        raise _not_json("a number with too many digits" if "digits" in str(exc) else str(exc).split(":")[0]) from exc
+
+
+def _not_json(problem: str) -> InputError:
+    return InputError(f"not valid JSON ({problem}); each line must be one JSON object")
+
+
 def _jsonl_article(line: str, encoding: str, options: ReadOptions) -> Article:
     _check_record_size(line, options.max_bytes)
     check_decoded(line, encoding)
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON ({exc.msg}, column {exc.colno}); each line must be one JSON object") from exc
+    record = parse_json_line(line)
     if not isinstance(record, dict):
         raise InputError(f"expected a JSON object, got a {type(record).__name__}")
     return with_encoding(article_from_record(record, options.fields), encoding)

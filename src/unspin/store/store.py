@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Self
@@ -11,6 +10,7 @@ import sqlalchemy as sa
 
 from ..analysis import Analysis
 from ..errors import InputError, StoreError, UnspinError, where
+from ..formats.records import parse_json_line
 from . import tables as t
 from .db import create_engine
 from .ingest import DEFAULT_BATCH_SIZE, ImportStats, add_analyses
@@ -124,8 +124,8 @@ def _read_analyses(path: Path, on_error: Callable[[str, str], None] | None) -> I
             if not raw.strip():
                 continue
             try:
-                yield Analysis.from_dict(json.loads(raw))
-            except (ValueError, KeyError, TypeError, AttributeError, UnspinError) as exc:
+                yield Analysis.from_dict(parse_json_line(raw))
+            except (ValueError, KeyError, TypeError, AttributeError, RecursionError, UnspinError) as exc:
                 reason = f"not an unspin analysis: {type(exc).__name__}: {exc}"[:300]
                 if on_error is None:
                     raise InputError(f"{where(path, number)}{reason}") from exc
