@@ -476,3 +476,20 @@ def test_hostile_jsonl_records_are_reported_and_the_rest_analysed(
         assert [d["article"]["id"] for d in read_jsonl(out)] == ["g0", "g1", "g2"], run
         errors = read_jsonl(tmp_path / "out.errors.jsonl")
         assert [e["name"] for e in errors] == [f"{source}:2", f"{source}:4"], run
+
+
+@pytest.mark.parametrize("raw", [False, True])
+def test_csv_output_neutralises_formulas_unless_raw(raw: bool, model_path: Path, tmp_path: Path) -> None:
+    import csv
+
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.csv"
+    record = {"id": "=HYPERLINK(\"http://evil.example\")", "title": "+cmd", "source": "@x",
+              "text": "-1 is the number. The ministers met on Tuesday."}
+    source.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    assert analyze(source, "--model", model_path, "-o", out, *(["--raw-csv"] if raw else [])) == 0
+    with out.open(encoding="utf-8-sig", newline="") as f:
+        (row,) = list(csv.DictReader(f))
+    cells = [row[key] for key in ("id", "title", "source")]
+    assert cells == ([record[k] for k in ("id", "title", "source")] if raw else
+                     ["'" + record[k] for k in ("id", "title", "source")])
+    assert float(row["genre_probability"]) > 0, "numbers stay numbers"

@@ -13,8 +13,8 @@ import pytest
 from unspin import Analysis, Article, InputError
 from unspin.analysis import LabelScore, ParagraphAnalysis, Span, TechniqueScore
 from unspin.formats.outputs import (
-    ARTICLE_COLUMNS, SPAN_COLUMNS, CsvWriter, JsonWriter, ParquetWriter, article_row, open_writer, span_rows,
-    spans_path,
+    ARTICLE_COLUMNS, SPAN_COLUMNS, CsvWriter, JsonWriter, ParquetWriter, article_row, csv_safe, open_writer,
+    span_rows, spans_path,
 )
 from unspin.taxonomy import TECHNIQUE_LABELS
 
@@ -127,3 +127,69 @@ def test_jsonl_appends_when_resuming(tmp_path: Path) -> None:
         writer.write(analysis_of())
         writer.close()
     assert len(out.read_text(encoding="utf-8").splitlines()) == 2
+
+
+# ---------------------------------------------------------------------------- CSV formula injection
+
+
+FORMULA_TEXT = "=HYPERLINK(\"http://evil.example\",\"open\") is what the page said.\n\n-2 degrees tonight."
+
+
+def formula_analysis() -> Analysis:
+    """Text cells a spreadsheet would run: the id, the source, a title and span texts starting with = and -."""
+    article = Article.from_text(FORMULA_TEXT, id="=1+1", source="@SUM(A1)", title="\tTab title")
+    spans = [(p.number, Span(p.start, p.start + 10, "Loaded_Language", 0.8, p.text[:10])) for p in article.paragraphs]
+    paragraphs = tuple(ParagraphAnalysis(p.number, p.start, p.end, (TechniqueScore("Loaded_Language", 0.9),),
+                                         tuple(s for n, s in spans if n == p.number)) for p in article.paragraphs)
+    return Analysis(article, "opinion", {"opinion": 0.7, "reporting": 0.2, "satire": 0.1}, (), {}, paragraphs,
+                    {"name": "test", "version": "0"})
+
+
+def read_tables(out: Path) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    tables = []
+    for path in (out, spans_path(out)):
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            tables.append(list(csv.DictReader(f)))
+    return tables[0], tables[1]
+
+
+def test_csv_text_cells_that_would_run_as_formulas_are_neutralised(tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    writer = CsvWriter(out)
+    writer.write(formula_analysis())
+    writer.close()
+    (article,), spans = read_tables(out)
+    assert (article["id"], article["source"], article["title"]) == ("'=1+1", "'@SUM(A1)", "'\tTab title")
+    assert [s["text"] for s in spans] == ["'=HYPERLINK", "'-2 degrees"]
+    assert [s["article_id"] for s in spans] == ["'=1+1"] * 2
+    assert (article["genre_probability"], spans[0]["confidence"], spans[0]["start"]) == ("0.7", "0.8", "0")
+
+
+@pytest.mark.parametrize(("value", "written"), [
+    ("=cmd", "'=cmd"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+    ("a=b", "a=b"), ("", ""), (None, None), (-0.5, -0.5), (-3, -3),
+])
+def test_csv_safe_changes_only_text_cells(value: object, written: object) -> None:
+    assert csv_safe(value) == written
+
+
+def test_raw_csv_writes_cells_as_they_are(tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    writer = open_writer("csv", out, raw_csv=True)
+    writer.write(formula_analysis())
+    writer.close()
+    (article,), spans = read_tables(out)
+    assert (article["id"], spans[0]["text"]) == ("=1+1", "=HYPERLINK")
+
+
+@pytest.mark.parametrize("raw", [False, True])
+def test_corpus_export_neutralises_csv_unless_raw(raw: bool, tmp_path: Path) -> None:
+    from unspin.cli import main
+    from unspin.store import Store
+
+    db, out = tmp_path / "corpus.db", tmp_path / "export.csv"
+    with Store(db) as store:
+        store.add([formula_analysis()])
+    assert main(["corpus", "export", "--db", str(db), "-o", str(out), *(["--raw-csv"] if raw else [])]) == 0
+    (article,), spans = read_tables(out)
+    assert (article["id"], spans[1]["text"]) == (("=1+1", "-2 degrees") if raw else ("'=1+1", "'-2 degrees"))

@@ -53,7 +53,11 @@ def analyze(
     model: Annotated[Path | None, typer.Option(help="Model bundle directory (default: the shipped model).")] = None,
     format: Annotated[OutputFormat | None, typer.Option(
         "--format", "-f", help="text (terminal view), json, jsonl, csv, parquet or html (a self-contained report; a folder of pages for a batch). Default: from the --output "
-        "suffix; without --output, text for one document and jsonl for a batch.", show_default=False)] = None,
+        "suffix; without --output, text for one document and jsonl for a batch. CSV text cells starting with "
+        "= + - @ get a leading ' so spreadsheets do not run them as formulas (see --raw-csv).",
+        show_default=False)] = None,
+    raw_csv: Annotated[bool, typer.Option(
+        "--raw-csv", help="Write CSV text cells as they are, formula characters included.")] = False,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write results here instead of stdout (csv/parquet: the article table; "
         "the span table goes beside it as NAME.spans.csv/.parquet).")] = None,
@@ -128,7 +132,7 @@ def analyze(
     corpus = _open_store(db) if store else None
     if corpus is not None and done:
         _add_missing_to_store(corpus, output)  # type: ignore[arg-type]
-    writer = _writer(fmt, output, append=done is not None, embeddings=embeddings,
+    writer = _writer(fmt, output, append=done is not None, embeddings=embeddings, raw_csv=raw_csv,
                      store=corpus, store_only=store and batch and output is None)
     progress = _progress(batch, inputs, feeds, options)
     error_log = ErrorLog(errors_path, echo=_error_echo(progress, batch))
@@ -149,18 +153,19 @@ def analyze(
         raise typer.Exit(1)
 
 
-def _writer(fmt: OutputFormat, output: Path | None, *, append: bool, embeddings: bool, store: Store | None,
-            store_only: bool) -> ResultWriter:
+def _writer(fmt: OutputFormat, output: Path | None, *, append: bool, embeddings: bool, raw_csv: bool,
+            store: Store | None, store_only: bool) -> ResultWriter:
     """The output writer, the store's, or both."""
     if store is None:
-        return open_writer(fmt.value, output, append=append, console=out_console, embedding=embeddings)
+        return open_writer(fmt.value, output, append=append, console=out_console, embedding=embeddings,
+                           raw_csv=raw_csv)
     from ..store.store import StoreWriter  # noqa: PLC0415
 
     store_writer = StoreWriter(store)
     if store_only:
         return store_writer
-    return TeeWriter(open_writer(fmt.value, output, append=append, console=out_console, embedding=embeddings),
-                     store_writer)
+    return TeeWriter(open_writer(fmt.value, output, append=append, console=out_console, embedding=embeddings,
+                                 raw_csv=raw_csv), store_writer)
 
 
 def _open_store(db: str | None) -> Store:
@@ -228,7 +233,7 @@ def _written_files(fmt: OutputFormat, output: Path | None, errors_path: Path | N
 
 
 def _database_file(db: str | None) -> Path | None:
-    from ..store.db import database_file  # noqa: PLC0415  (SQLAlchemy loads only when a store is used)
+    from ..store.db import database_file  # SQLAlchemy loads only when a store is used
 
     return database_file(db)
 

@@ -165,8 +165,11 @@ def import_(
 def export(
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
     format: Annotated[ExportFormat | None, typer.Option(
-        "--format", "-f", help="jsonl (analyses), csv or parquet (article and span tables); default from the suffix.",
+        "--format", "-f", help="jsonl (analyses), csv or parquet (article and span tables); default from the suffix. "
+        "CSV text cells starting with = + - @ get a leading ' so spreadsheets do not run them as formulas.",
         show_default=False)] = None,
+    raw_csv: Annotated[bool, typer.Option(
+        "--raw-csv", help="Write CSV text cells as they are, formula characters included.")] = False,
     db: Db = None, source: Sources = None, language: Languages = None, technique: Techniques = None,
     date_from: DateFrom = None, date_to: DateTo = None, model: Model = None,
 ) -> None:
@@ -178,7 +181,7 @@ def export(
     refuse_overwriting_inputs(_written_by_export(fmt, output), _database_file(db))
     filters = _filter(source, language, technique, date_from, date_to, model)
     with _store(db) as store:
-        writer = open_writer(fmt.value, output, embedding=True)
+        writer = open_writer(fmt.value, output, embedding=True, raw_csv=raw_csv)
         count = 0
         try:
             for analysis in iter_analyses(store, filters):

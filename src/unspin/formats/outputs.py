@@ -4,7 +4,10 @@
 json       one pretty JSON document per analysis (meant for a single article)
 jsonl      one JSON document per line, flushed after each: the batch format, resumable
 csv        two tables for spreadsheets: ``out.csv`` with one row per article and
-           ``out.spans.csv`` with one row per span (UTF-8 with a BOM, so Excel reads it)
+           ``out.spans.csv`` with one row per span (UTF-8 with a BOM, so Excel reads it);
+           a text cell starting with = + - @, a tab or a carriage return gets a leading
+           ``'`` so that a spreadsheet shows it rather than running it as a formula
+           (``raw_csv=True``, ``--raw-csv``, writes it as it is)
 parquet    the same two tables as ``out.parquet`` and ``out.spans.parquet``, typed,
            for pandas, polars and DuckDB
 text       the terminal view (:func:`unspin.render.terminal.render_terminal`)
@@ -37,6 +40,7 @@ __all__ = [
     "OutputFormat",
     "ResultWriter",
     "article_row",
+    "csv_safe",
     "open_writer",
     "span_rows",
     "spans_path",
@@ -57,6 +61,7 @@ SPAN_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
     ("technique", "str"), ("category", "str"), ("confidence", "float"), ("text", "str"),
 )
 _FRAME_SEPARATOR = ";"
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula (OWASP)
 
 
 class ResultWriter(Protocol):
@@ -96,17 +101,30 @@ def span_rows(document: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def csv_safe(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula, behind a ``'`` (the OWASP advice); other values unchanged.
+
+    Examples
+    --------
+    >>> csv_safe("=SUM(A1:A9)"), csv_safe("-5 degrees"), csv_safe(-0.5), csv_safe("Brussels")
+    ("'=SUM(A1:A9)", "'-5 degrees", -0.5, 'Brussels')
+    """
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_STARTS) else value
+
+
 def spans_path(path: Path) -> Path:
     """The span table beside an article table: ``out.csv`` -> ``out.spans.csv``."""
     return path.with_name(f"{path.stem}.spans{path.suffix}")
 
 
 def open_writer(fmt: OutputFormat, output: Path | None = None, *, append: bool = False,
-                stdout: IO[str] | None = None, console: Console | None = None, embedding: bool = False) -> ResultWriter:
+                stdout: IO[str] | None = None, console: Console | None = None, embedding: bool = False,
+                raw_csv: bool = False) -> ResultWriter:
     """A writer of ``fmt`` to ``output`` (or ``stdout``; ``console`` for the terminal view).
 
     ``append`` continues an existing JSONL file, as a resumed run does; ``embedding``
-    adds each article's embedding to JSON output.
+    adds each article's embedding to JSON output; ``raw_csv`` leaves CSV text cells that
+    a spreadsheet would run as formulas as they are (see :func:`csv_safe`).
 
     Raises
     ------
@@ -119,12 +137,12 @@ def open_writer(fmt: OutputFormat, output: Path | None = None, *, append: bool =
     if entry.tables and output is None:
         raise InputError(f"--format {fmt} writes two files; give the article table's name with --output")
     writer: ResultWriter = entry.open(output, append=append, stdout=stdout or sys.stdout, console=console,
-                                      embedding=embedding)
+                                      embedding=embedding, raw_csv=raw_csv)
     return writer
 
 
 # The writers of the output formats (unspin.formats.registry), each taking
-# (output, *, append, stdout, console, embedding) and using what it needs.
+# (output, *, append, stdout, console, embedding, raw_csv) and using what it needs.
 
 
 def open_terminal(output: Path | None, *, stdout: IO[str], console: Console | None, **_: Any) -> ResultWriter:
@@ -143,8 +161,8 @@ def open_jsonl(output: Path | None, *, append: bool, stdout: IO[str], embedding:
     return _json_writer(output, append=append, stdout=stdout, embedding=embedding, indent=None)
 
 
-def open_csv(output: Path, **_: Any) -> ResultWriter:
-    return CsvWriter(output)
+def open_csv(output: Path, *, raw_csv: bool = False, **_: Any) -> ResultWriter:
+    return CsvWriter(output, raw=raw_csv)
 
 
 def open_parquet(output: Path, **_: Any) -> ResultWriter:
@@ -200,9 +218,13 @@ class TeeWriter:
 
 
 class CsvWriter:
-    """The article and span tables as CSV, a row each as soon as an analysis is written."""
+    """The article and span tables as CSV, a row each as soon as an analysis is written.
 
-    def __init__(self, path: Path) -> None:
+    Text cells pass through :func:`csv_safe` unless ``raw``.
+    """
+
+    def __init__(self, path: Path, *, raw: bool = False) -> None:
+        self.raw = raw
         self._files = [_open(p, "w", encoding="utf-8-sig", newline="") for p in (path, spans_path(path))]
         self._articles, self._spans = (
             csv.DictWriter(f, fieldnames=[name for name, _ in columns])
@@ -213,10 +235,13 @@ class CsvWriter:
 
     def write(self, analysis: Analysis) -> None:
         document = analysis.to_dict()
-        self._spans.writerows(span_rows(document))
-        self._articles.writerow(article_row(document))
+        self._spans.writerows(self._safe(row) for row in span_rows(document))
+        self._articles.writerow(self._safe(article_row(document)))
         for file in self._files:
             file.flush()
+
+    def _safe(self, row: dict[str, Any]) -> dict[str, Any]:
+        return row if self.raw else {key: csv_safe(value) for key, value in row.items()}
 
     def close(self) -> None:
         for file in self._files:

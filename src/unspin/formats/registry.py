@@ -118,7 +118,7 @@ class OutputFormatEntry:
     media_types : tuple of str
         Media types, the usual one first.
     open : callable
-        ``(output, *, append, stdout, console, embedding)`` to a
+        ``(output, *, append, stdout, console, embedding, raw_csv)`` to a
         :class:`~unspin.formats.outputs.ResultWriter`; see
         :func:`~unspin.formats.outputs.open_writer`.
     tables : bool
