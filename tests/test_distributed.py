@@ -251,6 +251,25 @@ def test_local_n_starts_a_cluster_for_the_run(tmp_path: Path, model_path: Path,
     assert result_ids(tmp_path / "out") == ["x0"]
 
 
+def test_a_local_cluster_listens_on_loopback_only() -> None:
+    """The dashboard and the workers take no authentication: local:N must not bind 0.0.0.0."""
+    import psutil
+
+    from unspin.cluster import connect
+
+    def listening(process: psutil.Process) -> set:
+        return {c.laddr for c in process.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN}
+
+    with connect("local:1") as client:
+        assert client.dashboard_link.startswith("http://127.0.0.1:")
+        assert client.scheduler.address.startswith("tcp://127.0.0.1:")
+        ports = {int(client.dashboard_link.split(":")[2].split("/")[0]), int(client.scheduler.address.split(":")[2])}
+        scheduler = {a for a in listening(psutil.Process()) if a.port in ports}  # this process: the scheduler's
+        workers = {a for p in psutil.Process().children(recursive=True) for a in listening(p)}
+    assert {a.port for a in scheduler} == ports and workers
+    assert {a.ip for a in scheduler | workers} == {"127.0.0.1"}
+
+
 def test_shards_and_results_behind_fsspec_urls(shards: Path, model_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     """memory:// stands for s3:// and the like; it is per process, hence a cluster of threads here."""

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["JobResult", "connect", "local_workers", "run_job"]
 
 _LOCAL = re.compile(r"local:(\d+)")
+_LOOPBACK = "127.0.0.1"  # the dashboard and the workers take no authentication: nobody else may reach them
 _SHOWN_FAILURES = 50
 
 
@@ -59,7 +60,8 @@ def local_workers(address: str) -> int | None:
 def connect(address: str) -> Iterator[Client]:
     """A client of the scheduler at ``address``, or of a new cluster of N worker processes for ``local:N``.
 
-    Local workers run one task at a time each. Waiting for a scheduler is bounded by Dask's
+    Local workers run one task at a time each; the local scheduler, workers and dashboard
+    listen on loopback only. Waiting for a scheduler is bounded by Dask's
     ``distributed.comm.timeouts.connect`` (30 s by default).
 
     Raises
@@ -71,8 +73,9 @@ def connect(address: str) -> Iterator[Client]:
 
     workers = local_workers(address)
     if workers is not None:
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host=_LOOPBACK,
+                               dashboard_address=f"{_LOOPBACK}:8787", silence_logs=logging.ERROR)
+        with cluster, Client(cluster) as client:
             yield client
         return
     try:
