@@ -493,3 +493,21 @@ def test_csv_output_neutralises_formulas_unless_raw(raw: bool, model_path: Path,
     assert cells == ([record[k] for k in ("id", "title", "source")] if raw else
                      ["'" + record[k] for k in ("id", "title", "source")])
     assert float(row["genre_probability"]) > 0, "numbers stay numbers"
+
+
+@pytest.mark.parametrize(("field", "value"), [("technique", "abc"), ("span", -0.5), ("frame", None)])
+def test_a_tampered_bundle_threshold_names_the_file_and_field(
+    field: str, value: object, model_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(model_path, bundle)
+    meta = json.loads((bundle / "meta.json").read_text(encoding="utf-8"))
+    meta["thresholds"][field] = value
+    (bundle / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    assert analyze(EXAMPLE, "--model", bundle) == 1
+    err = capsys.readouterr().err
+    assert_one_line_error(err)
+    assert f"{bundle / 'meta.json'}: thresholds.{field} is {value!r}, expected a number from 0 to 1" in err
+    assert "internal error" not in err

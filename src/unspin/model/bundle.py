@@ -31,6 +31,9 @@ from .windows import Tokenizer
 FORMAT_VERSION = 1
 NETWORK_FILE = "network.safetensors"
 HEADS_FILE = "heads.safetensors"
+# The numbers of meta.json that decide labels, as (section, key, required), each between 0 and 1.
+_PROBABILITIES = (("thresholds", "technique", True), ("thresholds", "span", True), ("thresholds", "frame", True),
+                  ("decoding", "segment", False), ("decoding", "floor", False), ("genre", "min_confidence", False))
 
 
 @dataclass
@@ -123,9 +126,25 @@ def _read_meta(path: Path) -> dict[str, Any]:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise BundleError(f"{meta_path}: unreadable ({exc})") from exc
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise BundleError(f"{path}: bundle format {meta.get('format_version')!r}, this unspin reads {FORMAT_VERSION}")
+    if not isinstance(meta, dict) or meta.get("format_version") != FORMAT_VERSION:
+        found = meta.get("format_version") if isinstance(meta, dict) else None
+        raise BundleError(f"{path}: bundle format {found!r}, this unspin reads {FORMAT_VERSION}")
+    _check_probabilities(meta, meta_path)
     return meta
+
+
+def _check_probabilities(meta: dict[str, Any], meta_path: Path) -> None:
+    """Thresholds that are no probability would fail every article later, as an internal error."""
+    for section, key, required in _PROBABILITIES:
+        values = meta.get(section)
+        if not isinstance(values, dict) or key not in values:
+            if required:
+                raise BundleError(f"{meta_path}: {section}.{key} is missing; retrain or restore the bundle")
+            continue
+        value = values[key]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise BundleError(f"{meta_path}: {section}.{key} is {value!r}, expected a number from 0 to 1; "
+                              "retrain or restore the bundle")
 
 
 def model_card(meta: dict[str, Any]) -> str:
