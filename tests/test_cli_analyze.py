@@ -511,3 +511,13 @@ def test_a_tampered_bundle_threshold_names_the_file_and_field(
     assert_one_line_error(err)
     assert f"{bundle / 'meta.json'}: thresholds.{field} is {value!r}, expected a number from 0 to 1" in err
     assert "internal error" not in err
+
+
+def test_an_unwritable_errors_file_is_named_as_such(model_path: Path, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    source, errors = tmp_path / "in.jsonl", tmp_path / "missing-dir" / "errors.jsonl"
+    source.write_text('{"id": "a", "text": "The ministers met."}\nnot json\n', encoding="utf-8")
+    assert analyze(source, "--model", model_path, "-o", tmp_path / "out.jsonl", "--errors", errors) == 1
+    err = capsys.readouterr().err
+    assert f"cannot write the errors file {errors}: No such file or directory" in err
+    assert "cannot write the results" not in err and "Traceback" not in err

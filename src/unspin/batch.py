@@ -19,6 +19,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -181,15 +182,25 @@ class ErrorLog:
         self.count = 0
         self._file: Any = None
         if path is not None and path.exists():
-            path.unlink()
+            with self._reporting_write_errors():
+                path.unlink()
 
     def add(self, name: str, reason: str) -> None:
         self.count += 1
         if self.path is not None:
-            self._file = self._file or self.path.open("w", encoding="utf-8")
-            self._file.write(json.dumps({"name": name, "reason": reason}, ensure_ascii=False) + "\n")
-            self._file.flush()
+            with self._reporting_write_errors():
+                self._file = self._file or self.path.open("w", encoding="utf-8")
+                self._file.write(json.dumps({"name": name, "reason": reason}, ensure_ascii=False) + "\n")
+                self._file.flush()
         self._echo(f"{name}: {reason}")
+
+    @contextmanager
+    def _reporting_write_errors(self) -> Iterator[None]:
+        """An OSError names this file, not the results (which the caller would blame)."""
+        try:
+            yield
+        except OSError as exc:
+            raise UnspinError(f"cannot write the errors file {self.path}: {exc.strerror or exc}") from exc
 
     def _echo(self, message: str) -> None:
         if self.echo is None or self.count > self.echo_limit:
