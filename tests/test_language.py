@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from unspin.language import SEMEVAL_LANGUAGES, detect_language
@@ -49,3 +54,16 @@ def test_every_semeval_language_is_covered() -> None:
 @pytest.mark.parametrize("text", ["", "   \n", "42 - 17", "ok", "\ufeff!!"])
 def test_too_little_text_has_no_language(text: str) -> None:
     assert detect_language(text) is None
+
+
+def test_no_usable_cache_or_temporary_directory_is_needed(tmp_path: Path) -> None:
+    """A read-only cache and a full temporary directory: the model is decompressed in memory."""
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory", encoding="utf-8")
+    script = ("import tempfile; tempfile.tempdir = " + repr(str(blocked / "tmp")) + "\n"  # as a full disk would
+              "from unspin.language import detect_language\n"
+              "print(detect_language('Le gouvernement a annoncé mardi de nouvelles sanctions.'))")
+    env = {**os.environ, "UNSPIN_CACHE_DIR": str(blocked / "cache")}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "fr"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import threading
 from array import array
@@ -50,19 +51,27 @@ def _load_identifier() -> LanguageIdentifier:
     """The identifier ``py3langid.classify`` uses, read from an uncompressed copy of its model.
 
     Decompressing the 68 MB model from its LZMA file took about half a second on every start.
+    Without a usable cache it is decompressed in memory: py3langid's own loader goes through
+    a temporary file, and a full or unwritable temporary directory would fail every article.
     """
     import numpy as np
     import py3langid
     from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
-    uncompressed = _uncompressed_model(MODEL_DIR / MODEL_FILE, py3langid.__version__)
-    if uncompressed is None:
-        return LanguageIdentifier.from_model_file(MODEL_FILE)
+    source = MODEL_DIR / MODEL_FILE
+    uncompressed = _uncompressed_model(source, py3langid.__version__) or io.BytesIO(_decompressed(source))
     with np.load(uncompressed, allow_pickle=False) as data:  # the arrays py3langid.modelio.load_model reads
         return LanguageIdentifier(
             data["ptc"], data["pc"], data["classes"].tolist(), _stdlib_array(data["nextmove"]),
             data["out_feat"].tolist(), tk_row=_stdlib_array(data["nextmove_row"]),
         )
+
+
+def _decompressed(source: Path) -> bytes:
+    import lzma
+
+    with lzma.open(source) as compressed:
+        return compressed.read()
 
 
 def _uncompressed_model(source: Path, version: str) -> Path | None:
