@@ -70,3 +70,35 @@ def test_missing_or_corrupt_bundle(tmp_path: Path) -> None:
     (copy / "meta.json").write_text(json.dumps(meta))
     with pytest.raises(BundleError, match="format"):
         load_bundle(copy)
+
+
+_BUILD_AND_CHECK = """
+from safetensors.numpy import load_file
+from unspin.model.e5 import e5_small_dir
+from unspin.model.windows import Tokenizer
+
+encoder = e5_small_dir()
+Tokenizer(encoder / "tokenizer.json")
+print(len(load_file(str(encoder / "model.safetensors"))))
+"""
+
+
+def test_processes_building_the_encoder_cache_at_once_both_get_a_complete_one(tmp_path: Path) -> None:
+    """The cache starts with a half-written encoder, as an old killed build left it; two processes start together."""
+    import os
+    import subprocess
+    import sys
+
+    half_built = tmp_path / e5_small_dir().name
+    half_built.mkdir()
+    shutil.copy(e5_small_dir() / "config.json", half_built)  # and nothing else
+    env = {**os.environ, "UNSPIN_CACHE_DIR": str(tmp_path), "OMP_NUM_THREADS": "1"}
+    processes = [subprocess.Popen([sys.executable, "-c", _BUILD_AND_CHECK], env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=600) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], [err[-2000:] for _, err in outputs]
+    assert len({out for out, _ in outputs}) == 1
+    built = {p.name: p.read_bytes() for p in half_built.iterdir() if p.is_file()}
+    assert built.keys() == {p.name for p in e5_small_dir().iterdir() if p.is_file()}
+    assert built["model.safetensors"] == (e5_small_dir() / "model.safetensors").read_bytes()
+    assert [p.name for p in tmp_path.iterdir() if ".tmp" in p.name] == [], "no temporary build left behind"

@@ -38,18 +38,43 @@ def cache_root() -> Path:
 
 
 def e5_small_dir() -> Path:
-    """Return the directory of the rebuilt encoder, building it on first use (about 10 s)."""
+    """Return the directory of the rebuilt encoder, building it on first use (about 10 s).
+
+    Processes starting together build it once: one holds a lock file beside it while it
+    builds into a temporary directory and renames that into place; the others wait, then
+    use the finished copy. A killed build leaves no half-written encoder behind.
+    """
     target = cache_root() / f"multilingual-e5-small-q4-v{_CONVERTER_VERSION}"
-    if all((target / name).is_file() for name in ("model.safetensors", "tokenizer.json", Q4_EMBEDDINGS_FILE)):
+    if _complete(target):
         return target
+    from filelock import FileLock
+
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(target.with_name(target.name + ".lock")):
+            if not _complete(target):  # not built by the process that held the lock before
+                _build(target)
+    except OSError as exc:
+        raise BundleError(f"cannot build the encoder in {target.parent}: {exc.strerror or exc}; "
+                          "set UNSPIN_CACHE_DIR to a writable directory") from exc
+    return target
+
+
+def _complete(target: Path) -> bool:
+    return all((target / name).is_file() for name in ("model.safetensors", "tokenizer.json", Q4_EMBEDDINGS_FILE))
+
+
+def _build(target: Path) -> None:
+    """Convert into a temporary directory, then rename it over whatever incomplete copy is there."""
     source = _source_path()
     tmp = target.with_name(target.name + f".tmp{os.getpid()}")
-    _convert(source.read_bytes(), tmp)
-    if target.exists():  # another process finished first
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        _convert(source.read_bytes(), tmp)
+        shutil.rmtree(target, ignore_errors=True)
+        tmp.rename(target)
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    else:
-        tmp.replace(target)
-    return target
 
 
 def _source_path() -> Path:
