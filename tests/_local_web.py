@@ -47,6 +47,7 @@ class Route:
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
     send_length: bool = True
+    trickle: float = 0.0  # seconds between the bytes of the answer, headers included (a slow-loris upstream)
 
 
 class LocalWeb:
@@ -86,6 +87,9 @@ class LocalWeb:
                 route = web.routes.get(self.path, Route(b"not found", status=404, content_type="text/plain"))
                 time.sleep(route.delay)
                 try:
+                    if route.trickle:
+                        self._trickle(route)
+                        return
                     self.send_response(route.status)
                     self.send_header("Content-Type", route.content_type)
                     if route.send_length:
@@ -96,6 +100,14 @@ class LocalWeb:
                     self.wfile.write(route.body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test)
+
+            def _trickle(self, route: Route) -> None:
+                head = (f"HTTP/1.1 {route.status} OK\r\nContent-Type: {route.content_type}\r\n"
+                        f"Content-Length: {len(route.body)}\r\n\r\n").encode("ascii")
+                for byte in head + route.body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(route.trickle)
 
             def log_message(self, *args: object) -> None:
                 pass

@@ -6,11 +6,13 @@ No model is needed. URLs and feeds are served by a local server on 127.0.0.1 (te
 from __future__ import annotations
 
 import codecs
+import gzip
 import datetime as dt
 import io
 import json
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -363,7 +365,7 @@ def test_plain_text_urls_are_read_as_text(web: LocalWeb) -> None:
         ({"body": "gone", "status": 404}, {}, "HTTP 404 Not Found"),
         ({"body": "oops", "status": 500}, {}, "HTTP 500 Internal Server Error"),
         ({"body": article_page(), "delay": 1.5}, {"timeout": 0.3},
-         "no answer within 0.3 s; try later or raise --timeout"),
+         "no complete answer within 0.3 s; try later or raise --timeout"),
         ({"body": article_page()}, {"max_bytes": 500}, "over the 0.488 KiB limit; raise --max-size"),
         ({"body": article_page(), "send_length": False}, {"max_bytes": 500},
          "over the 0.488 KiB limit; raise --max-size"),
@@ -378,6 +380,39 @@ def test_url_failures_are_failed_documents(route: dict, options: dict, reason: s
     assert not document.ok and document.name == url
     assert reason in document.reason, document.reason  # type: ignore[operator]
     assert_one_line(document.reason)
+
+
+@pytest.mark.parametrize(("trickle", "timeout"), [(0.05, 1.0), (0.005, 1.5)], ids=["headers", "body"])
+def test_one_deadline_bounds_a_whole_download(trickle: float, timeout: float, web: LocalWeb) -> None:
+    """A server sending a byte at a time never times a read out; the fetch still ends on time."""
+    url = web.add("/slow", article_page(), trickle=trickle)  # 0.8 KB + headers: over 4 s either way
+    started = time.monotonic()
+    [document] = read(url, timeout=timeout)
+    assert document.reason == f"no complete answer within {timeout:g} s; try later or raise --timeout"
+    assert time.monotonic() - started < timeout + 1.5
+
+
+def test_a_gzipped_page_is_read(web: LocalWeb) -> None:
+    url = web.add("/gz", gzip.compress(article_page().encode()), headers={"Content-Encoding": "gzip"})
+    [document] = read(url)
+    assert document.article and "unprecedented sanctions" in document.article.text
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "gzip, gzip", "deflate, gzip", "br"])
+def test_a_decompression_bomb_is_refused_without_inflating_it(encoding: str, web: LocalWeb) -> None:
+    """128 MiB of zeros in 128 KB: the cap bounds what is decoded, whatever the layers say."""
+    zeros = gzip.compress(bytes(128 << 20), compresslevel=9)
+    body = gzip.compress(zeros) if encoding == "gzip, gzip" else zeros
+    url = web.add("/bomb", body, headers={"Content-Encoding": encoding})
+    tracemalloc.start()
+    try:
+        [document] = read(url, max_bytes=1 << 20)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    expected = "over the 1 MiB limit" if encoding == "gzip" else "unspin reads gzip, deflate or none"
+    assert expected in document.reason, document.reason  # type: ignore[operator]
+    assert peak < 16 << 20, f"{peak / 2**20:.0f} MiB held while reading a 1 MiB-capped page"
 
 
 def test_a_redirect_loop_is_cut_short(web: LocalWeb) -> None:

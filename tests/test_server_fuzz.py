@@ -63,3 +63,37 @@ def keep_fetches_on_this_machine(case: Any) -> None:
 def test_no_input_causes_a_server_error(case: Any, fuzz_server: LiveServer) -> None:
     keep_fetches_on_this_machine(case)
     case.call_and_validate(base_url=fuzz_server.url, checks=[not_a_server_error], timeout=60)
+
+
+EXTREME_DATES = ("0001-01-01", "9999-12-31", "9999-12-01", "1000-01-01", "9000-12-31")
+EXTREME_INTEGERS = ("9223372036854775808", "99999999999999999999999", "-1", "0")
+
+
+def _get_operations() -> list[tuple[str, list[dict[str, Any]]]]:
+    return [(path, item["get"].get("parameters", [])) for path, item in SPEC["paths"].items() if "get" in item]
+
+
+def test_extreme_dates_and_integers_are_client_errors(fuzz_server: LiveServer) -> None:
+    """Dates at the ends of the calendar and integers past 64 bits, in every GET route that takes them."""
+    import httpx
+
+    asked = 0
+    with httpx.Client(base_url=fuzz_server.url, timeout=60) as http:
+        for path, parameters in _get_operations():
+            integer_paths = [p["name"] for p in parameters if p["in"] == "path" and p["schema"].get("type") == "integer"]
+            filled = path
+            for p in parameters:
+                if p["in"] == "path" and p["name"] not in integer_paths:
+                    filled = filled.replace("{" + p["name"] + "}", "0" * 32)
+            for name in integer_paths:
+                for value in EXTREME_INTEGERS:
+                    response = http.get(filled.replace("{" + name + "}", value))
+                    assert response.status_code < 500, (path, value, response.text)
+                    asked += 1
+            dates = [p["name"] for p in parameters if p["in"] == "query" and "date" in p["name"]]
+            for value in EXTREME_DATES:
+                for query in [{name: value} for name in dates] + ([dict.fromkeys(dates, value)] if dates else []):
+                    response = http.get(filled, params=query)
+                    assert response.status_code < 500, (path, query, response.text)
+                    asked += 1
+    assert asked > 20

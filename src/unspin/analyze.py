@@ -133,6 +133,14 @@ class Analyzer:
             first = last
         return np.stack(vectors).astype(np.float32)
 
+    def cost(self, article: Article) -> int:
+        """The model tokens analysing ``article`` takes: its paragraphs' tokens and two markers each.
+
+        What the server's compute budget counts (time grows with it, roughly linearly).
+        """
+        counts = self.bundle.tokenizer.count([p.text for p in article.paragraphs])
+        return sum(counts) + 2 * len(counts)
+
     def with_thresholds(self, technique: float | None = None, span: float | None = None) -> Analyzer:
         """The same model with other confidence thresholds (``None`` keeps the current one)."""
         copy = _copy(self)

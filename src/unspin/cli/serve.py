@@ -38,6 +38,12 @@ def serve(
     cors_origin: Annotated[list[str] | None, typer.Option(
         metavar="ORIGIN", help="An origin allowed to call the API from a browser, e.g. https://newsroom.example "
         "(repeatable; default: none).", show_default=False)] = None,
+    allowed_host: Annotated[list[str] | None, typer.Option(
+        metavar="HOST", help="A host name the server answers to, e.g. unspin.newsroom.example (repeatable; "
+        "default: the --host address and localhost, or any name beyond loopback).", show_default=False)] = None,
+    trusted_proxy: Annotated[list[str] | None, typer.Option(
+        metavar="ADDRESS", help="A reverse proxy whose X-Forwarded-For is believed (repeatable; default: none).",
+        show_default=False)] = None,
     allow_private_urls: Annotated[bool, typer.Option(
         "--allow-private-urls", help="Let the server fetch URLs on loopback and private addresses "
         "(for local testing only).")] = False,
@@ -59,7 +65,8 @@ def serve(
     given: dict[str, Any] = {
         "host": host, "port": port, "workers": workers, "model": model, "api_keys": api_keys, "data_dir": data_dir,
         "max_body_mb": max_body_mb, "rate_limit": rate_limit, "cors_origins": cors_origin, "threads": threads,
-        "allow_private_urls": allow_private_urls or None, "db": db,
+        "allow_private_urls": allow_private_urls or None, "db": db, "allowed_hosts": allowed_host,
+        "trusted_proxies": trusted_proxy,
     }
     settings = _settings(Settings, {k: v for k, v in given.items() if v is not None})
     _check(settings)
@@ -69,6 +76,7 @@ def serve(
                       f"(API reference at /docs; the model loads in the background, /readyz says when it is ready)")
     uvicorn.run("unspin.server.app:app_from_environment", factory=True, host=settings.host, port=settings.port,
                 workers=settings.workers, log_level=log_level, server_header=False,
+                proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=settings.trusted_proxies or None,
                 h11_max_incomplete_event_size=MAX_REQUEST_HEAD)
 
 

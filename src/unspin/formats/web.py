@@ -8,9 +8,12 @@ HTML pages go through main-text extraction (trafilatura); ``text/plain`` is read
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
-import time
+import socket
+import threading
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
@@ -51,7 +54,6 @@ MAX_REDIRECTS = 5
 MIN_MAIN_TEXT_WORDS = 15  # below this an HTML page's "main text" is menus or a JavaScript notice
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<\?xml[^>]*>\s*<html)", re.IGNORECASE)
-_CHUNK_BYTES = 1 << 16
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _USER_AGENT = "unspin (article analysis; +https://pypi.org/project/unspin/)"
 
@@ -134,7 +136,7 @@ class Fetched:
 
 
 class Fetcher:
-    """Fetch http(s) URLs with one client: a time limit, a size cap and few redirects.
+    """Fetch http(s) URLs with one client: a deadline, a cap on decoded bytes and few redirects.
 
     The client is created on the first fetch, so reading local files never imports httpx.
     """
@@ -156,50 +158,129 @@ class Fetcher:
 
         if urlsplit(url).scheme.lower() not in ("http", "https"):
             raise InputError("only http and https URLs can be read")
+        deadline = _Deadline(self.options.timeout)
         try:
-            return self._download(url)
-        except httpx.TimeoutException as exc:
-            raise InputError(f"no answer within {self.options.timeout:g} s; try later or raise --timeout") from exc
+            with deadline:
+                return self._download(url, deadline)
         except httpx.TooManyRedirects as exc:
             raise InputError(f"more than {MAX_REDIRECTS} redirects") from exc
         except httpx.UnsupportedProtocol as exc:
             raise InputError("redirected to a URL that is not http or https") from exc
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            if deadline.expired or isinstance(exc, httpx.TimeoutException):
+                raise InputError(f"no complete answer within {self.options.timeout:g} s; "
+                                 "try later or raise --timeout") from exc
             raise InputError(f"cannot fetch: {exc or type(exc).__name__}") from exc
 
-    def _download(self, url: str) -> Fetched:
-        deadline = time.monotonic() + self.options.timeout
-        with self._http().stream("GET", url) as response:
+    def _download(self, url: str, deadline: _Deadline) -> Fetched:
+        with self._http().stream("GET", url, extensions={"trace": deadline.trace}) as response:
             if response.status_code >= 400:
                 raise InputError(f"HTTP {response.status_code} {response.reason_phrase}")
             declared = _content_length(response.headers.get("content-length"))
             if declared > self.options.max_bytes:
                 raise InputError(f"the page is {size(declared)}, over the {size(self.options.max_bytes)} limit; "
                                  "raise --max-size")
-            content = self._body(response, deadline)
+            content = _decoded_body(response, self.options.max_bytes)
             media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
             return Fetched(str(response.url), content, media_type, response.charset_encoding)
-
-    def _body(self, response: httpx.Response, deadline: float) -> bytes:
-        body = bytearray()
-        for chunk in response.iter_bytes(_CHUNK_BYTES):
-            body += chunk
-            if len(body) > self.options.max_bytes:
-                raise InputError(f"the page is over the {size(self.options.max_bytes)} limit; raise --max-size")
-            if time.monotonic() > deadline:
-                raise InputError(f"the download took over {self.options.timeout:g} s; try later or raise --timeout")
-        return bytes(body)
 
     def _http(self) -> httpx.Client:
         if self._client is None:
             import httpx
 
+            # No kept-alive connections: the deadline shuts the sockets it saw opened.
+            limits = httpx.Limits(max_keepalive_connections=0)
             self._client = httpx.Client(
                 follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=self.options.timeout,
-                headers={"User-Agent": _USER_AGENT},
-                transport=None if self.options.allow_private_addresses else _public_only_transport(),
+                headers={"User-Agent": _USER_AGENT, "Accept-Encoding": ", ".join(_DECODERS)}, limits=limits,
+                transport=None if self.options.allow_private_addresses else _public_only_transport(limits),
             )
         return self._client
+
+
+class _Deadline:
+    """One time limit for a whole download, redirects and headers included.
+
+    httpx's timeouts bound each read, so a server trickling a byte at a time would hold a
+    fetch for ever. The connections a download opens are seen through httpcore's ``trace``
+    request extension; when time is up they are shut, which ends the blocked read.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            sock = info["return_value"].get_extra_info("socket")
+            with self._lock:
+                self._sockets.append(sock)
+                expired = self.expired
+            if expired:
+                _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+
+def _shut(sock: socket.socket | None) -> None:
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+# Content codings read, one layer at a time as bytes arrive (wbits: gzip header, zlib header).
+_DECODERS = {"gzip": 31, "deflate": 15}
+
+
+def _decoded_body(response: httpx.Response, max_bytes: int) -> bytes:
+    """The body, decoded and capped as it arrives: at no moment more than ``max_bytes`` is held.
+
+    httpx would decode every chunk through every announced layer before a cap could be
+    checked (a few KB of gzip in gzip inflates to GBs), so the raw bytes are read and
+    decoded here, one layer at most.
+    """
+    codings = [c.strip().lower() for c in response.headers.get("content-encoding", "").split(",") if c.strip()]
+    codings = [c for c in codings if c != "identity"]
+    if len(codings) > 1 or (codings and codings[0] not in _DECODERS):
+        raise InputError(f"the page is sent with content encoding {', '.join(codings)[:60]}; "
+                         f"unspin reads {', '.join(_DECODERS)} or none")
+    inflate = zlib.decompressobj(_DECODERS[codings[0]]) if codings else None
+    body = bytearray()
+    over = f"the page is over the {size(max_bytes)} limit; raise --max-size"
+    for raw in response.iter_raw():
+        if inflate is None:
+            body += raw
+        else:
+            body += _inflate(inflate, raw, max_bytes + 1 - len(body))
+        if len(body) > max_bytes:
+            raise InputError(over)
+    if inflate is not None and not inflate.eof and body:
+        raise InputError("the page's compressed body breaks off")
+    return bytes(body)
+
+
+def _inflate(inflate: Any, raw: bytes, room: int) -> bytes:
+    """Decompress ``raw`` but never more than ``room`` bytes (one past the cap is enough to refuse)."""
+    try:
+        out = inflate.decompress(raw, room)
+    except zlib.error as exc:
+        raise InputError(f"the page's compressed body is damaged ({exc})") from exc
+    return out
 
 
 def _content_length(header: str | None) -> int:
@@ -210,7 +291,7 @@ def _content_length(header: str | None) -> int:
 # ---------------------------------------------------------------------------- the public-address guard
 
 
-def _public_only_transport() -> httpx.HTTPTransport:
+def _public_only_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
     """A transport whose every connection, redirects included, goes to a checked public address.
 
     It is httpx's own transport with :meth:`~httpx.HTTPTransport.handle_request` overridden
@@ -234,7 +315,7 @@ def _public_only_transport() -> httpx.HTTPTransport:
                                    stream=request.stream, extensions={**request.extensions, "sni_hostname": host})
             return super().handle_request(pinned)
 
-    return PublicOnlyTransport(limits=httpx.Limits(max_keepalive_connections=0))
+    return PublicOnlyTransport(limits=limits)
 
 
 def public_address(host: str, port: int) -> str:

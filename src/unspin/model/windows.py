@@ -41,6 +41,10 @@ class Tokenizer:
         self.eos_id = self._tokenizer.token_to_id("</s>")
         self.pad_id = self._tokenizer.token_to_id("<pad>")
 
+    def count(self, texts: list[str]) -> list[int]:
+        """Tokens per text (no offsets: cheaper than :meth:`tokenize`)."""
+        return [len(e.ids) for e in self._tokenizer.encode_batch(texts, add_special_tokens=False)]
+
     def tokenize(self, texts: list[str]) -> list[TokenizedText]:
         encodings = self._tokenizer.encode_batch(texts, add_special_tokens=False)
         return [_with_visible_offsets(text, e.ids, e.offsets) for text, e in zip(texts, encodings)]

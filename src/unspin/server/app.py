@@ -21,7 +21,12 @@ from .._version import __version__
 from .problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from .routers import analyses, analyze, corpus, docs, health, jobs, reference
 from .runtime import Runtime
-from .security import BodyLimitMiddleware, SecurityHeadersMiddleware, check_exposure
+from .security import (
+    BodyLimitMiddleware,
+    RequestOriginMiddleware,
+    SecurityHeadersMiddleware,
+    check_exposure,
+)
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -103,7 +108,7 @@ def _include_ui(app: FastAPI) -> None:
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
-    """Added innermost first: security headers on everything, CORS headers on 413s too."""
+    """Added innermost first: security headers on everything, CORS headers on 413s and refusals too."""
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
@@ -111,6 +116,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
             allow_headers=["Authorization", "X-API-Key", "Content-Type"],
             expose_headers=["Content-Location", "X-Analysis-Id", "Location", "Retry-After", "X-Job-Status"],
         )
+    app.add_middleware(RequestOriginMiddleware, allowed_hosts=settings.hosts, cors_origins=settings.cors_origins)
     app.add_middleware(SecurityHeadersMiddleware)
 
 

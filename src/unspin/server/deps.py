@@ -41,31 +41,56 @@ def get_inference(runtime: RuntimeDep) -> InferenceQueue:
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling: ``owner`` is the id of their API key (``None`` on a server without keys)."""
+    """Who is calling: ``owner`` is the id of their API key (``None`` on a server without keys).
+
+    ``identity`` is what limits count against: the key, else the client's address.
+    """
 
     owner: str | None
+    identity: str = "address:?"
 
 
 def get_caller(request: Request, runtime: RuntimeDep,
                key: Annotated[str | None, Security(api_key_header)] = None,
                credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None) -> Caller:
-    """Check the API key (when the server has keys) and the caller's rate limit."""
+    """Check the API key (when the server has keys) and the caller's rate limit.
+
+    A missing or wrong key counts against the client address's limit first, so keys
+    cannot be guessed at full speed.
+    """
+    address = f"address:{request.client.host if request.client else '?'}"
     owner = None
     if runtime.keys is not None:
         supplied = key or (credentials.credentials if credentials else None)
-        if not supplied:
-            raise HTTPException(401, detail="this server needs an API key: send it as 'Authorization: Bearer KEY' "
-                                            "or 'X-API-Key: KEY'", headers={"WWW-Authenticate": "Bearer"})
-        owner = runtime.keys.identify(supplied)
+        owner = runtime.keys.identify(supplied) if supplied else None
         if owner is None:
-            raise HTTPException(401, detail="the API key is not valid; ask the server's operator for one",
-                                headers={"WWW-Authenticate": "Bearer"})
-    identity = f"key:{owner}" if owner else f"address:{request.client.host if request.client else '?'}"
+            _throttle(runtime, address)
+            detail = ("the API key is not valid; ask the server's operator for one" if supplied else
+                      "this server needs an API key: send it as 'Authorization: Bearer KEY' or 'X-API-Key: KEY'")
+            raise HTTPException(401, detail=detail, headers={"WWW-Authenticate": "Bearer"})
+    identity = f"key:{owner}" if owner else address
+    _throttle(runtime, identity)
+    return Caller(owner, identity)
+
+
+def _throttle(runtime: Runtime, identity: str) -> None:
     wait = runtime.limiter.acquire(identity)
     if wait:
         raise HTTPException(429, detail=f"rate limit of {runtime.limiter.per_minute} requests a minute reached; "
                                         f"retry in {retry_after(wait)} s", headers={"Retry-After": retry_after(wait)})
-    return Caller(owner)
+
+
+def charge(runtime: Runtime, caller: Caller, tokens: int) -> None:
+    """Take an analysis's model tokens from the caller's budget: 413 over the per-request cap, 429 over the minute's."""
+    settings = runtime.settings
+    if tokens > settings.max_request_tokens:
+        raise HTTPException(413, detail=f"the article is {tokens:,} model tokens, over the {settings.max_request_tokens:,} "
+                                        "one request may take; split it, or send it as a batch job")
+    wait = runtime.budget.acquire(caller.identity, tokens)
+    if wait:
+        raise HTTPException(429, detail=f"compute budget of {settings.tokens_per_minute:,} model tokens a minute "
+                                        f"used up; retry in {retry_after(wait)} s",
+                            headers={"Retry-After": retry_after(wait)})
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -2,7 +2,8 @@
 
 Requests queue up while a batch runs and are analysed together next (with the same
 technique threshold); a single pasted article goes first, before the next batch of a
-job. Callers get a :class:`concurrent.futures.Future` of their analyses.
+job, and a short one before a long one, so a 40-word request never waits behind a
+book-length one. Callers get a :class:`concurrent.futures.Future` of their analyses.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ if TYPE_CHECKING:
 INTERACTIVE = 0
 BACKGROUND = 1
 MAX_BATCH_ARTICLES = 16
+LONG_REQUEST_TOKENS = 4096  # about 3,000 words: a long article
 logger = logging.getLogger("unspin.server")
 
 
 @dataclass(order=True)
 class _Request:
     priority: int
+    long: bool
     number: int
     threshold: float | None = field(compare=False)
     articles: Sequence[Article] = field(compare=False)
@@ -52,9 +55,11 @@ class InferenceQueue:
         self._thread.start()
 
     def submit(self, articles: Sequence[Article], *, threshold: float | None = None,
-               priority: int = INTERACTIVE) -> Future[list[Analysis]]:
+               priority: int = INTERACTIVE, cost: int = 0) -> Future[list[Analysis]]:
+        """Queue articles; ``cost`` (model tokens, :meth:`Analyzer.cost`) puts long requests after short ones."""
         future: Future[list[Analysis]] = Future()
-        self._queue.put(_Request(priority, next(self._numbers), threshold, list(articles), future))
+        request = _Request(priority, cost > LONG_REQUEST_TOKENS, next(self._numbers), threshold, list(articles), future)
+        self._queue.put(request)
         return future
 
     def close(self, timeout: float = 10.0) -> None:
@@ -99,12 +104,13 @@ class InferenceQueue:
         return pending
 
     def _group(self, pending: list[_Request]) -> tuple[list[_Request], list[_Request]]:
-        """The first request, and those after it of the same priority and threshold that fit one batch."""
+        """The first request, and those after it of the same priority, length and threshold that fit one batch."""
         first = pending[0]
         group, rest, size = [first], [], len(first.articles)
         for request in pending[1:]:
             fits = size + len(request.articles) <= self.max_batch
-            if fits and request.priority == first.priority and request.threshold == first.threshold:
+            same = (request.priority, request.long, request.threshold) == (first.priority, first.long, first.threshold)
+            if fits and same:
                 group.append(request)
                 size += len(request.articles)
             else:

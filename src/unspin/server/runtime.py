@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -37,7 +38,11 @@ class Runtime:
         self.keys = KeyRing.from_file(settings.api_keys) if settings.api_keys else None
         self.limiter = RateLimiter(settings.rate_limit)
         self.analyses = AnalysisStore(settings.data_dir)
-        self.jobs = JobStore(settings.data_dir)
+        self.jobs = JobStore(settings.data_dir, quota_bytes=int(settings.job_quota_mb * 2**20))
+        self.budget = RateLimiter(settings.tokens_per_minute)  # model tokens, for single analyses
+        # URL fetches for single analyses run here, not on the request thread pool, so
+        # slow upstreams can hold at most these threads, never the server's other routes.
+        self.fetch_pool = ThreadPoolExecutor(settings.max_fetches, thread_name_prefix="unspin-fetch")
         self.read_options = ReadOptions(
             max_bytes=settings.max_body_bytes, timeout=settings.fetch_timeout,
             allow_private_addresses=settings.allow_private_urls,
@@ -66,6 +71,7 @@ class Runtime:
         threading.Thread(target=self._load, name="unspin-model-loader", daemon=True).start()
 
     def stop(self) -> None:
+        self.fetch_pool.shutdown(wait=False, cancel_futures=True)
         if self._corpus is not None:
             self._corpus.close()
         if self.worker is not None:
@@ -82,7 +88,10 @@ class Runtime:
             logger.error("cannot load the model: %s", exc)
             return
         inference = InferenceQueue(self.analyzer)
-        self.worker = JobWorker(self.jobs, inference, self.read_options, select_categories)
+        settings = self.settings
+        self.worker = JobWorker(
+            self.jobs, inference, self.read_options, select_categories, max_running=settings.job_workers,
+            retention=lambda jobs: jobs.prune(max_age_days=settings.job_retention_days, max_jobs=settings.max_jobs))
         self.worker.start()
         self.inference = inference  # last: from here on the server is ready
         logger.info("model %s %s loaded; ready", *self.analyzer.model_info.values())

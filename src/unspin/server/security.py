@@ -5,6 +5,8 @@
 - :class:`RateLimiter` is a token bucket per caller, in memory (per worker process).
 - :class:`BodyLimitMiddleware` answers 413 to bodies over the cap, announced or streamed.
 - :class:`SecurityHeadersMiddleware` puts a Content-Security-Policy on every response.
+- :class:`RequestOriginMiddleware` answers only to allowed ``Host`` names (against DNS
+  rebinding) and refuses state-changing requests from other sites (against CSRF).
 """
 
 from __future__ import annotations
@@ -117,7 +119,10 @@ class _Bucket:
 
 
 class RateLimiter:
-    """A token bucket per caller: ``per_minute`` requests a minute, in bursts of up to ``per_minute``."""
+    """A token bucket per caller: ``per_minute`` units a minute, in bursts of up to ``per_minute``.
+
+    A unit is a request for the request rate limit, a model token for the compute budget.
+    """
 
     def __init__(self, per_minute: int, *, max_callers: int = 10_000) -> None:
         self.per_minute = per_minute
@@ -125,10 +130,11 @@ class RateLimiter:
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
 
-    def acquire(self, caller: str) -> float:
-        """0 when the request may go ahead, else the seconds until it may."""
+    def acquire(self, caller: str, cost: float = 1.0) -> float:
+        """0 when the request may go ahead (and its cost is taken), else the seconds until it may."""
         if self.per_minute <= 0:
             return 0.0
+        cost = min(cost, float(self.per_minute))  # a request over a full bucket goes when the bucket is full
         rate = self.per_minute / 60.0
         now = time.monotonic()
         with self._lock:
@@ -138,10 +144,10 @@ class RateLimiter:
                 bucket = self._buckets[caller] = _Bucket(float(self.per_minute), now)
             bucket.tokens = min(float(self.per_minute), bucket.tokens + (now - bucket.updated) * rate)
             bucket.updated = now
-            if bucket.tokens >= 1.0:
-                bucket.tokens -= 1.0
+            if bucket.tokens >= cost:
+                bucket.tokens -= cost
                 return 0.0
-            return (1.0 - bucket.tokens) / rate
+            return (cost - bucket.tokens) / rate
 
     def _forget_idle(self, now: float) -> None:
         """Full buckets carry no information; drop them when there are too many callers."""
@@ -242,3 +248,70 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def default_allowed_hosts(host: str) -> list[str]:
+    """The bind address and the loopback names; any name when listening beyond loopback (keys guard it)."""
+    if not is_loopback(host):
+        return ["*"]
+    return sorted({host.strip("[]").lower(), "localhost", "127.0.0.1", "::1"})
+
+
+class RequestOriginMiddleware:
+    """Refuse requests a hostile web page could make a browser send.
+
+    - A ``Host`` header outside ``allowed_hosts`` gets 400: a page on a rebound DNS name
+      would otherwise read the API of a server on loopback as its own origin.
+    - A POST (or any non-read method) whose ``Origin`` is another site, or which a browser
+      marks ``Sec-Fetch-Site: cross-site``, gets 403, unless that origin is one of the CORS
+      origins. Clients that are not browsers send neither header and are not affected.
+    """
+
+    def __init__(self, app: Any, allowed_hosts: Iterable[str], cors_origins: Iterable[str] = ()) -> None:
+        self.app = app
+        self.allowed_hosts = {h.lower().strip("[]") for h in allowed_hosts}
+        self.cors_origins = {o.rstrip("/").lower() for o in cors_origins}
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+        host = headers.get("host", "")
+        refusal = self._refusal(scope["method"], host, headers)
+        if refusal is None:
+            await self.app(scope, receive, send)
+            return
+        from .problems import problem_response
+
+        await problem_response(*refusal)(scope, receive, send)
+
+    def _refusal(self, method: str, host: str, headers: dict[str, str]) -> tuple[int, str] | None:
+        if "*" not in self.allowed_hosts and _host_name(host) not in self.allowed_hosts:
+            return 400, "this server does not answer to that host name; use the address it listens on"
+        if method in SAFE_METHODS:
+            return None
+        origin = headers.get("origin", "").rstrip("/").lower()
+        if origin and origin != "null" and origin in self.cors_origins:
+            return None
+        cross_site = headers.get("sec-fetch-site", "") == "cross-site"
+        if cross_site or (origin and _origin_host(origin) != host.lower()):
+            return 403, "refused: the request comes from another site's page"
+        return None
+
+
+def _host_name(host: str) -> str:
+    """``example.org`` from ``example.org:8000``, ``::1`` from ``[::1]:8000``."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def _origin_host(origin: str) -> str:
+    """The host (with port) an ``Origin`` names; ``null`` and malformed origins name none."""
+    scheme, _, rest = origin.partition("://")
+    return rest if scheme in ("http", "https") else ""

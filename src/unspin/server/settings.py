@@ -43,11 +43,34 @@ class Settings(BaseSettings):
     db: str | None = Field(default=None, description="Corpus database: a SQLite file or postgresql:// URL; "
                                                     "default corpus.db in the user's data directory.")
     threads: int | None = Field(default=None, ge=1, description="Torch threads; default OMP_NUM_THREADS or one per core.")
+    allowed_hosts: list[str] | None = Field(default=None, description=(
+        "Host names the server answers to (against DNS rebinding); default the bind address and localhost, "
+        "or any name when listening beyond loopback, where API keys guard it."))
+    trusted_proxies: list[str] = Field(default_factory=list, description=(
+        "Addresses of reverse proxies whose X-Forwarded-For is believed; none by default, so a client "
+        "cannot choose the address its rate limit is counted under."))
+    max_fetches: int = Field(default=8, ge=1, description="URLs fetched at once for single analyses; "
+                                                          "more wait their turn without holding other requests.")
+    job_workers: int = Field(default=2, ge=1, description="Jobs run at once, so one slow job does not hold the others.")
+    job_retention_days: float = Field(default=30.0, gt=0, description="Finished jobs are deleted after this many days.")
+    max_jobs: int = Field(default=1000, ge=1, description="Finished jobs kept; older ones beyond it are deleted.")
+    job_quota_mb: float = Field(default=2048.0, gt=0, description="Disk space one API key's jobs may hold (MiB).")
+    max_request_tokens: int = Field(default=100_000, ge=1, description=(
+        "Model tokens one article may have (about 0.75 words each); longer ones get 413."))
+    tokens_per_minute: int = Field(default=1_000_000, ge=0, description=(
+        "Model tokens a minute per API key (per client address without keys) for single analyses; "
+        "over it, 429. 0 turns the budget off."))
 
     @field_validator("rate_limit", mode="before")
     @classmethod
     def _per_minute(cls, value: object) -> object:
         return parse_rate_limit(value) if isinstance(value, str) else value
+
+    @property
+    def hosts(self) -> list[str]:
+        from .security import default_allowed_hosts
+
+        return self.allowed_hosts if self.allowed_hosts is not None else default_allowed_hosts(self.host)
 
     @property
     def max_body_bytes(self) -> int:

@@ -16,15 +16,13 @@ HttpOnly, SameSite=Strict cookie and checked like the API's header on every requ
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import tempfile
-from collections.abc import Callable, Coroutine, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from functools import cache
 from http import HTTPStatus
 from importlib import resources
-from itertools import islice
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -48,6 +46,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
 from ..analysis import Analysis
+from ..analyze import MAX_ARTICLE_CHARS
 from ..article import Article
 from ..corpus.views import build_dashboard
 from ..errors import InputError, UnspinError
@@ -63,16 +62,30 @@ from ..render.html import (
 from ..store.articles import get_analysis, list_articles
 from ..taxonomy import GENRES, technique
 from .deps import Caller, RuntimeDep, get_caller, get_inference
-from .inference import ShuttingDown
-from .jobs import ACTIVE, JOB_FORMATS, complete_lines_end, read_prefix
+from .jobs import (
+    ACTIVE,
+    JOB_FORMATS,
+    JobUrls,
+    QuotaExceeded,
+    complete_lines,
+    complete_lines_end,
+    display_name,
+    public_job,
+    read_prefix,
+    upload_format,
+)
 from .problems import status_of
-from .routers.analyze import AnalyzeRequest, article_of
+from .routers.analyze import AnalyzeRequest, analyse_article, read_article
 from .routers.corpus import FilterDep
-from .routers.jobs import JobUrls, _display_name, _upload_format, public_job
 from .runtime import Runtime
 
 KEY_COOKIE = "unspin_key"
 RESULTS_LISTED = 100
+JOBS_LISTED = 200
+MAX_RESULT_NUMBER = 10**9
+# A pasted article may hold the documented MAX_ARTICLE_CHARS in any script (up to 4 bytes
+# each); longer ones reach the length check, which answers with the text kept in the form.
+MAX_FORM_FIELD_BYTES = 4 * MAX_ARTICLE_CHARS + (1 << 16)
 CORPUS_ARTICLES_LISTED = 25
 _ARTICLE_FORMATS = ("text", "html")  # what the home page reads one article from
 _HTML_SUFFIXES = INPUT_FORMATS["html"].suffixes
@@ -218,31 +231,27 @@ def _home(request: Request, runtime: Runtime, *, error: str | None = None, value
 
 
 @pages.post("/analyze")
-async def analyze_form(request: Request, runtime: RuntimeDep) -> Response:
+async def analyze_form(request: Request, runtime: RuntimeDep, caller: UiCaller) -> Response:
     """Analyse the pasted text, the uploaded file or the URL of the home page's forms; redirect to the result."""
-    async with request.form(max_files=1, max_fields=10) as form:
+    async with request.form(max_files=1, max_fields=10, max_part_size=MAX_FORM_FIELD_BYTES) as form:
         values = {name: value for name, value in form.items() if isinstance(value, str)}
         try:
-            article = await _article_of_form(form, values, runtime.read_options)
-            inference = get_inference(runtime)
-            [analysis] = await asyncio.wrap_future(inference.submit([article]))
+            article = await _article_of_form(form, values, runtime)
+            analysis = await analyse_article(runtime, caller, get_inference(runtime), article)
         except (InputError, ValidationError) as exc:
             return _home(request, runtime, error=_message(exc), values=values, status=422)
-        except HTTPException as exc:  # the model is not loaded yet
+        except HTTPException as exc:  # the model is not loaded yet, over budget, or shutting down
             return _home(request, runtime, error=str(exc.detail), values=values, status=exc.status_code,
                          headers=exc.headers)
-        except ShuttingDown:
-            return _home(request, runtime, error="the server is shutting down; try again in a moment",
-                         values=values, status=503)
     analysis_id = await run_in_threadpool(runtime.analyses.save, analysis.to_dict())
     return RedirectResponse(f"{_root(request)}/a/{analysis_id}", status_code=303)
 
 
-async def _article_of_form(form: FormData, values: dict[str, str], options: ReadOptions) -> Article:
+async def _article_of_form(form: FormData, values: dict[str, str], runtime: Runtime) -> Article:
     upload = form.get("file")
     if isinstance(upload, UploadFile) and upload.filename:
         data = await upload.read()
-        return await run_in_threadpool(_uploaded_article, upload.filename, data, options)
+        return await run_in_threadpool(_uploaded_article, upload.filename, data, runtime.read_options)
     if values.get("url", "").strip():
         request = AnalyzeRequest(url=values["url"].strip())
     elif "text" in values:
@@ -251,12 +260,12 @@ async def _article_of_form(form: FormData, values: dict[str, str], options: Read
         request = AnalyzeRequest.model_validate({"text": values["text"].replace("\r\n", "\n"), **given})
     else:
         raise InputError("paste an article, choose a file, or give a URL")
-    return await run_in_threadpool(article_of, request, options)
+    return await read_article(runtime, request)
 
 
 def _uploaded_article(filename: str, data: bytes, options: ReadOptions) -> Article:
     """One article from an uploaded file, read like a file of its kind; saved under a fixed name, never its own."""
-    name = _display_name(filename) or "upload"
+    name = display_name(filename) or "upload"
     suffix = PurePosixPath(name).suffix.lower()
     if suffix in _BATCH_SUFFIXES:
         raise InputError(f"{name} holds a batch of articles: start a job with it on the Jobs page")
@@ -345,7 +354,8 @@ def jobs_page(request: Request, runtime: RuntimeDep, caller: UiCaller) -> HTMLRe
 
 def _jobs(request: Request, runtime: Runtime, caller: Caller, *, error: str | None = None, urls: str = "",
           status: int = 200) -> HTMLResponse:
-    jobs = [_job_view(s) for s in reversed(runtime.jobs.all()) if s.get("owner") == caller.owner]
+    states, _ = runtime.jobs.page(caller.owner, limit=JOBS_LISTED)
+    jobs = [_job_view(s) for s in states]
     formats = [(name, INPUT_FORMATS[name].title) for name in JOB_FORMATS]
     return _render(request, "jobs.html.j2", {"section": "jobs", "jobs": jobs, "error": error, "urls": urls,
                                              "accept": accept(*JOB_FORMATS), "formats": formats}, status=status)
@@ -359,6 +369,8 @@ async def create_job(request: Request, runtime: RuntimeDep, caller: UiCaller) ->
         urls = urls if isinstance(urls, str) else ""
         try:
             state = await _create_job(form, urls, runtime, caller)
+        except QuotaExceeded as exc:
+            return _jobs(request, runtime, caller, error=str(exc), urls=urls, status=413)
         except (InputError, ValidationError) as exc:
             return _jobs(request, runtime, caller, error=_message(exc), urls=urls, status=422)
     if runtime.worker is not None:
@@ -375,8 +387,8 @@ async def _create_job(form: FormData, urls: str, runtime: Runtime, caller: Calle
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise InputError("choose a JSONL, CSV or TSV file, or paste URLs, one a line")
     declared = form.get("format")
-    name = _display_name(upload.filename)
-    fmt = _upload_format(declared if isinstance(declared, str) and declared else "auto", name,
+    name = display_name(upload.filename)
+    fmt = upload_format(declared if isinstance(declared, str) and declared else "auto", name,
                          upload.content_type, await upload.read(64))
     await upload.seek(0)
     return await run_in_threadpool(lambda: runtime.jobs.create(upload.file, fmt, name=name, owner=caller.owner))
@@ -394,8 +406,8 @@ def _url_list(text: str) -> JobUrls:
         raise InputError(f"not an http(s) URL: {', '.join(wrong[:3])}{' …' if len(wrong) > 3 else ''}") from exc
 
 
-def _job_state(runtime: Runtime, job_id: str) -> dict[str, Any]:
-    state = runtime.jobs.get(job_id)
+def _job_state(runtime: Runtime, caller: Caller, job_id: str) -> dict[str, Any]:
+    state = runtime.jobs.owned(job_id, caller.owner)
     if state is None:
         raise HTTPException(404, detail="no job at this address: check the link, it may be cut short")
     return state
@@ -416,28 +428,28 @@ def _job_view(state: dict[str, Any]) -> dict[str, Any]:
 
 
 @pages.get("/jobs/{job_id}")
-def job_page(job_id: str, request: Request, runtime: RuntimeDep) -> HTMLResponse:
+def job_page(job_id: str, request: Request, runtime: RuntimeDep, caller: UiCaller) -> HTMLResponse:
     """A job's progress (live with ``ui.js``), its downloads, and its first results, each with a page."""
-    job = _job_view(_job_state(runtime, job_id))
+    job = _job_view(_job_state(runtime, caller, job_id))
     rows, more = ([], False) if job["active"] else _result_rows(runtime.jobs.results_path(job["id"]))
     return _render(request, "job.html.j2", {"section": "jobs", "job": job, "results": rows, "more": more})
 
 
 @pages.get("/jobs/{job_id}/status")
-def job_status(job_id: str, runtime: RuntimeDep) -> JSONResponse:
+def job_status(job_id: str, runtime: RuntimeDep, caller: UiCaller) -> JSONResponse:
     """What ``ui.js`` polls while a job runs."""
-    return JSONResponse(_job_view(_job_state(runtime, job_id)), headers={"Cache-Control": "no-store"})
+    return JSONResponse(_job_view(_job_state(runtime, caller, job_id)), headers={"Cache-Control": "no-store"})
 
 
 @pages.get("/jobs/{job_id}/results.jsonl")
-def job_results(job_id: str, runtime: RuntimeDep) -> StreamingResponse:
-    state = _job_state(runtime, job_id)
+def job_results(job_id: str, runtime: RuntimeDep, caller: UiCaller) -> StreamingResponse:
+    state = _job_state(runtime, caller, job_id)
     return _download(runtime.jobs.results_path(state["id"]), f"unspin-job-{state['id']}-results.jsonl")
 
 
 @pages.get("/jobs/{job_id}/errors.jsonl")
-def job_errors(job_id: str, runtime: RuntimeDep) -> StreamingResponse:
-    state = _job_state(runtime, job_id)
+def job_errors(job_id: str, runtime: RuntimeDep, caller: UiCaller) -> StreamingResponse:
+    state = _job_state(runtime, caller, job_id)
     return _download(runtime.jobs.errors_path(state["id"]), f"unspin-job-{state['id']}-errors.jsonl")
 
 
@@ -447,37 +459,23 @@ def _download(path: Path, filename: str) -> StreamingResponse:
 
 
 @pages.get("/jobs/{job_id}/results/{number}")
-def job_result_page(job_id: str, number: int, request: Request, runtime: RuntimeDep) -> HTMLResponse:
+def job_result_page(job_id: str, number: int, request: Request, runtime: RuntimeDep,
+                    caller: UiCaller) -> HTMLResponse:
     """The report of one result of a job (numbered from 1, in the order of the results file)."""
-    state = _job_state(runtime, job_id)
-    line = _result_line(runtime.jobs.results_path(state["id"]), number)
+    state = _job_state(runtime, caller, job_id)
+    if not 1 <= number <= MAX_RESULT_NUMBER:
+        raise HTTPException(422, detail=f"result numbers go from 1 to at most {MAX_RESULT_NUMBER:,}")
+    line = runtime.jobs.result_line(state["id"], number)
     if line is None:
         raise HTTPException(404, detail=f"the job has no result {number} (yet)")
     job_link = f"{_root(request)}/jobs/{state['id']}"
     return _report_page(request, Analysis.from_dict(json.loads(line)), links=[("Back to the job", job_link)])
 
 
-def _complete_lines(path: Path) -> Iterator[bytes]:
-    """The lines of a results file that are written to the end (a line being appended is left out)."""
-    if not path.is_file():
-        return
-    with path.open("rb") as stream:
-        for line in stream:
-            if not line.endswith(b"\n"):
-                return
-            yield line
-
-
-def _result_line(path: Path, number: int) -> bytes | None:
-    if number < 1:
-        return None
-    return next(islice(_complete_lines(path), number - 1, number), None)
-
-
 def _result_rows(path: Path) -> tuple[list[dict[str, Any]], bool]:
     """The first results of a job as table rows, and whether there are more."""
     rows: list[dict[str, Any]] = []
-    for number, line in enumerate(_complete_lines(path), start=1):
+    for number, line in enumerate(complete_lines(path), start=1):
         if number > RESULTS_LISTED:
             return rows, True
         document = json.loads(line)

@@ -10,6 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from ..errors import InputError
 
 
+# Period arithmetic (weeks, months, the day after) must stay within what dates can hold.
+FIRST_DAY, LAST_DAY = dt.date(1000, 1, 1), dt.date(9000, 12, 31)
+
+
 class CorpusFilter(BaseModel):
     """A slice of the corpus; empty lists mean "all". Values that match nothing give empty results."""
 
@@ -29,6 +33,13 @@ class CorpusFilter(BaseModel):
         # PostgreSQL refuses NUL in text parameters; no stored value can hold one anyway.
         if any("\x00" in v for v in ([value] if isinstance(value, str) else value or [])):
             raise ValueError("filter values cannot contain NUL characters")
+        return value
+
+    @field_validator("date_from", "date_to")
+    @classmethod
+    def _plausible(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and not FIRST_DAY <= value <= LAST_DAY:
+            raise ValueError(f"dates go from {FIRST_DAY} to {LAST_DAY}")
         return value
 
     @model_validator(mode="after")

@@ -7,23 +7,24 @@ import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ...analysis import Analysis
 from ...analyze import MAX_ARTICLE_CHARS
 from ...article import Article
 from ...errors import InputError
 from ...formats.inputs import ReadOptions, is_url, read_documents
 from ...schema import AnalysisDocument
-from ..deps import InferenceDep, RuntimeDep, get_caller
-from ..inference import ShuttingDown
+from ..deps import Caller, CallerDep, InferenceDep, RuntimeDep, charge
+from ..inference import InferenceQueue, ShuttingDown
 from ..problems import problem_responses
-from ..runtime import select_categories
+from ..runtime import Runtime, select_categories
 from ._options import Categories, Threshold, category_keys
 
-router = APIRouter(prefix="/v1", tags=["analyze"], dependencies=[Depends(get_caller)])
+router = APIRouter(prefix="/v1", tags=["analyze"])
 
 EXAMPLE_TEXT = ("date 2022-03-11 The West has launched an unprecedented sanctions pressure.\n\n"
                 "But all the statements only confirm that we will not give up!")
@@ -72,6 +73,28 @@ def article_of(request: AnalyzeRequest, options: ReadOptions) -> Article:
     return documents[0].unwrap().with_metadata(**request.metadata())
 
 
+async def read_article(runtime: Runtime, request: AnalyzeRequest) -> Article:
+    """The request's article; URLs are fetched on the fetch pool, so slow pages hold no request thread."""
+    if request.url is not None:
+        return await asyncio.wrap_future(runtime.fetch_pool.submit(article_of, request, runtime.read_options))
+    return await run_in_threadpool(article_of, request, runtime.read_options)
+
+
+async def analyse_article(runtime: Runtime, caller: Caller, inference: InferenceQueue, article: Article, *,
+                          threshold: float | None = None) -> Analysis:
+    """Charge the article's model tokens to the caller, then analyse it on the queue.
+
+    Raises HTTPException 413 or 429 (the compute budget) or 503 (shutting down).
+    """
+    tokens = await run_in_threadpool(inference.analyzer.cost, article)
+    charge(runtime, caller, tokens)
+    try:
+        [analysis] = await asyncio.wrap_future(inference.submit([article], threshold=threshold, cost=tokens))
+    except ShuttingDown as exc:
+        raise HTTPException(503, detail="the server is shutting down; retry shortly") from exc
+    return analysis
+
+
 @router.post(
     "/analyze", response_model=AnalysisDocument, summary="Analyse one article",
     responses={200: {"description": "The analysis, in the published schema. When stored, `Content-Location` "
@@ -83,7 +106,7 @@ def article_of(request: AnalyzeRequest, options: ReadOptions) -> Article:
                **problem_responses(401, 413, 422, 429, 503)},
 )
 async def analyze(
-    body: AnalyzeRequest, runtime: RuntimeDep, inference: InferenceDep,
+    body: AnalyzeRequest, runtime: RuntimeDep, inference: InferenceDep, caller: CallerDep,
     threshold: Threshold = None, categories: Categories = None,
     store: Annotated[bool, Query(description="Keep the analysis on the server for its permalink.")] = True,
 ) -> JSONResponse:
@@ -92,11 +115,8 @@ async def analyze(
     Send `{"text": ...}` (with optional `title`, `date`, `source`, `language`, `id`) or
     `{"url": ...}`. The analysis is stored for a permalink unless `store=false`.
     """
-    article = await run_in_threadpool(article_of, body, runtime.read_options)
-    try:
-        [analysis] = await asyncio.wrap_future(inference.submit([article], threshold=threshold))
-    except ShuttingDown as exc:
-        raise HTTPException(503, detail="the server is shutting down; retry shortly") from exc
+    article = await read_article(runtime, body)
+    analysis = await analyse_article(runtime, caller, inference, article, threshold=threshold)
     document = select_categories(analysis, category_keys(categories)).to_dict()
     headers = {}
     if store:
