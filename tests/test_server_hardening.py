@@ -313,3 +313,17 @@ def _answers(url: str) -> bool:
         return httpx.get(url, timeout=2).status_code == 200
     except httpx.TransportError:
         return False
+
+
+def test_a_rotating_x_forwarded_for_does_not_escape_the_rate_limit(model_path: Path, tmp_path: Path) -> None:
+    """Without --trusted-proxy the header is ignored: the limit counts the real client address."""
+    from _live_server import LiveServer
+
+    server = LiveServer("--model", str(model_path), "--rate-limit", "5/min", data_dir=tmp_path / "data",
+                        log_path=tmp_path / "server.log").start(ready=False)  # the limit needs no model
+    try:
+        statuses = [httpx.get(f"{server.url}/v1/jobs", headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code
+                    for n in range(8)]
+    finally:
+        server.stop()
+    assert statuses[:5] == [200] * 5 and set(statuses[5:]) == {429}, statuses
