@@ -23,7 +23,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def model_path() -> Path:
     """The bundle the tests analyse with; skips the test where none is built yet."""
-    from unspin.analyze import default_model_path
+    from unspin.config import default_model_path
 
     path = default_model_path()
     if not (path / "meta.json").is_file():

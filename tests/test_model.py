@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from unspin import BundleError
-from unspin.analyze import default_model_path
+from unspin.config import default_model_path
 from unspin.model.bundle import load_bundle
 from unspin.model.e5 import e5_small_dir
 from unspin.model.encoder import Encoder

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 import unspin
-from unspin.analyze import default_model_path
+from unspin.config import default_model_path
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE_FILES = {"meta.json", "network.safetensors", "heads.safetensors", "README.md"}

