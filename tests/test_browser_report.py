@@ -162,7 +162,7 @@ def test_confidence_slider_hides_low_confidence_spans(open_report: Callable[...,
 
     page.keyboard.press("Home")
     slider.focus()
-    for _ in range(70):
+    for _ in range(140):  # 0.5% steps
         page.keyboard.press("ArrowRight")
     assert slider.input_value() == "0.7"
     assert page.locator("#shown-spans").inner_text() == "Showing 7 of 12 spans"

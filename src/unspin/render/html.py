@@ -219,10 +219,21 @@ def article_context(analysis: Analysis) -> dict[str, Any]:
     }
 
 
+SLIDER_STEPS = 200  # 0.5% steps: the shipped span threshold (0.125) is one of them
+
+
 def _slider_start(threshold: float) -> dict[str, str]:
-    """The slider's first value: the span threshold, floored to the slider's 0.01 steps."""
-    start = math.floor(threshold * 100 + 1e-9) / 100
-    return {"threshold": f"{start:g}", "threshold_percent": f"{start:.0%}"}
+    """The slider's first value: the span threshold, floored to the slider's steps.
+
+    A threshold between steps would show, at first, candidates the model did not report.
+    """
+    start = math.floor(threshold * SLIDER_STEPS + 1e-9) / SLIDER_STEPS
+    return {"threshold": f"{start:g}", "threshold_percent": _percent(start), "step": f"{1 / SLIDER_STEPS:g}"}
+
+
+def _percent(value: float) -> str:
+    """``12.5%``, ``13%``: as the report's script writes it."""
+    return f"{round(value * 1000) / 10:g}%"
 
 
 def render_index(analyses: Sequence[Analysis], links: Sequence[str]) -> str:

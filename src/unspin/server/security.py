@@ -265,9 +265,10 @@ class RequestOriginMiddleware:
 
     - A ``Host`` header outside ``allowed_hosts`` gets 400: a page on a rebound DNS name
       would otherwise read the API of a server on loopback as its own origin.
-    - A POST (or any non-read method) whose ``Origin`` is another site, or which a browser
-      marks ``Sec-Fetch-Site: cross-site``, gets 403, unless that origin is one of the CORS
-      origins. Clients that are not browsers send neither header and are not affected.
+    - A POST (or any non-read method) that a browser marks as coming from another origin
+      (``Sec-Fetch-Site`` other than ``same-origin``; ``Origin`` for browsers without it)
+      gets 403, unless its origin is one of the CORS origins. Clients that are not
+      browsers send neither header and are not affected.
     """
 
     def __init__(self, app: Any, allowed_hosts: Iterable[str], cors_origins: Iterable[str] = ()) -> None:
@@ -295,12 +296,17 @@ class RequestOriginMiddleware:
         if method in SAFE_METHODS:
             return None
         origin = headers.get("origin", "").rstrip("/").lower()
-        if origin and origin != "null" and origin in self.cors_origins:
+        if origin in self.cors_origins:
             return None
-        cross_site = headers.get("sec-fetch-site", "") == "cross-site"
-        if cross_site or (origin and _origin_host(origin) != host.lower()):
-            return 403, "refused: the request comes from another site's page"
-        return None
+        # Browsers say where a request comes from in Sec-Fetch-Site; the pages' no-referrer
+        # policy makes their own form posts say "Origin: null", so Origin alone decides only
+        # for browsers without Sec-Fetch-Site.
+        fetch_site = headers.get("sec-fetch-site")
+        if fetch_site is not None:
+            foreign = fetch_site not in ("same-origin", "none")
+        else:
+            foreign = bool(origin) and origin != "null" and _origin_host(origin) != host.lower()
+        return (403, "refused: the request comes from another site's page") if foreign else None
 
 
 def _host_name(host: str) -> str:

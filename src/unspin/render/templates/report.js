@@ -21,7 +21,7 @@
   }
 
   function percent(value) {
-    return Math.round(value * 100) + "%";
+    return Math.round(value * 1000) / 10 + "%";
   }
 
   // A mark is highlighted while one of its spans passes the filters; it then takes the

@@ -1,0 +1,147 @@
+"""The machinery every page shares: errors as pages, the caller from the sign-in cookie, rendering."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Mapping
+from functools import cache
+from http import HTTPStatus
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import (
+    HTMLResponse,
+    RedirectResponse,
+    Response,
+)
+from fastapi.routing import APIRoute
+from jinja2 import ChoiceLoader, Environment, PackageLoader
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..._version import __version__
+from ...analysis import Analysis
+from ...errors import InputError, UnspinError
+from ...render.html import (
+    article_context,
+    report_environment,
+)
+from ..deps import Caller, RuntimeDep, get_caller
+from ..problems import status_of
+from ..runtime import Runtime
+
+KEY_COOKIE = "unspin_key"
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+class PageRoute(APIRoute):
+    """A route for people: errors become pages (a missing key leads to sign-in), not problem+json."""
+
+    def get_route_handler(self) -> Handler:
+        handler = super().get_route_handler()
+
+        async def page_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except StarletteHTTPException as exc:
+                if exc.status_code == 401:
+                    return sign_in_redirect(request)
+                detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).description
+                return error_page(request, exc.status_code, detail, exc.headers)
+            except RequestValidationError:
+                return error_page(request, 404, "there is no page at this address")
+            except UnspinError as exc:
+                return error_page(request, status_of(exc), str(exc))
+
+        return page_handler
+
+
+def ui_caller(request: Request, runtime: RuntimeDep) -> Caller:
+    """The API's check (API key and rate limit), with the key from the sign-in cookie."""
+    return get_caller(request, runtime, key=request.cookies.get(KEY_COOKIE))
+
+
+UiCaller = Annotated[Caller, Depends(ui_caller)]
+
+
+
+
+def open_router() -> APIRouter:
+    """Pages anyone may see (assets, signing in)."""
+    return APIRouter(include_in_schema=False, route_class=PageRoute)
+
+
+def pages_router() -> APIRouter:
+    """Pages for callers with a valid key (anyone on a server without keys)."""
+    return APIRouter(include_in_schema=False, route_class=PageRoute, dependencies=[Depends(ui_caller)])
+
+
+# ---------------------------------------------------------------------------- rendering
+
+
+@cache
+def templates() -> Environment:
+    """The report's environment (autoescape, filters), finding the UI's templates first."""
+    report = report_environment()
+    assert report.loader is not None
+    return report.overlay(loader=ChoiceLoader([PackageLoader("unspin.server", "ui_templates"), report.loader]))
+
+
+def root_of(request: Request) -> str:
+    return str(request.scope.get("root_path", "")).rstrip("/")
+
+
+def render(request: Request, template: str, context: dict[str, Any], *, status: int = 200,
+            headers: Mapping[str, str] | None = None) -> HTMLResponse:
+    runtime: Runtime = request.app.state.runtime
+    defaults = {"root": root_of(request), "version": __version__, "csp": None, "section": None,
+                "signed_in": runtime.keys is not None and KEY_COOKIE in request.cookies}
+    page = templates().get_template(template).render({**defaults, **context})
+    return HTMLResponse(page, status_code=status, headers=headers)
+
+
+def error_page(request: Request, status: int, detail: str, headers: Mapping[str, str] | None = None) -> HTMLResponse:
+    return render(request, "error.html.j2", {"status": status, "phrase": HTTPStatus(status).phrase,
+                                              "detail": detail}, status=status, headers=headers)
+
+
+def report_page(request: Request, analysis: Analysis, *, links: list[tuple[str, str]],
+                 permalink: str | None = None) -> HTMLResponse:
+    return render(request, "analysis.html.j2",
+                   {**article_context(analysis), "permalink": permalink, "links": links})
+
+
+def sign_in_redirect(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    next_path = target if request.method == "GET" else "/"
+    response = RedirectResponse(f"{root_of(request)}/signin?{urlencode({'next': next_path})}", status_code=303)
+    response.delete_cookie(KEY_COOKIE, path=cookie_path(request))
+    return response
+
+
+def local_path(target: str | None) -> str:
+    """``target`` when it is a path on this site, else ``/``: a sign-in never sends people elsewhere."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    return target
+
+
+def cookie_path(request: Request) -> str:
+    return root_of(request) or "/"
+
+
+
+def attachment(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+def message_of(error: InputError | ValidationError) -> str:
+    if isinstance(error, InputError):
+        return str(error)
+    problems = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"])
+        problems.append(f"{where}: {item['msg']}" if where else str(item["msg"]))
+    return "; ".join(problems)

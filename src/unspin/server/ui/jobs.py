@@ -1,0 +1,201 @@
+"""Batch jobs: the list and upload form, a job's live progress, downloads and result pages."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from pydantic import ValidationError
+from starlette.datastructures import FormData, UploadFile
+
+from ...analysis import Analysis
+from ...errors import InputError
+from ...formats.registry import INPUT_FORMATS, accept
+from ...taxonomy import GENRES, technique
+from ..deps import Caller, RuntimeDep
+from ..jobs import (
+    ACTIVE,
+    JOB_FORMATS,
+    JobUrls,
+    QuotaExceeded,
+    complete_lines,
+    complete_lines_end,
+    display_name,
+    public_job,
+    read_prefix,
+    upload_format,
+)
+from ..runtime import Runtime
+from .common import (
+    UiCaller,
+    attachment,
+    message_of,
+    pages_router,
+    render,
+    report_page,
+    root_of,
+)
+
+RESULTS_LISTED = 100
+JOBS_LISTED = 200
+MAX_RESULT_NUMBER = 10**9
+NDJSON = "application/x-ndjson"
+
+router = pages_router()
+
+
+@router.get("/jobs")
+def jobs_page(request: Request, runtime: RuntimeDep, caller: UiCaller) -> HTMLResponse:
+    return _jobs(request, runtime, caller)
+
+
+def _jobs(request: Request, runtime: Runtime, caller: Caller, *, error: str | None = None, urls: str = "",
+          status: int = 200) -> HTMLResponse:
+    states, _ = runtime.jobs.page(caller.owner, limit=JOBS_LISTED)
+    jobs = [_job_view(s) for s in states]
+    formats = [(name, INPUT_FORMATS[name].title) for name in JOB_FORMATS]
+    return render(request, "jobs.html.j2", {"section": "jobs", "jobs": jobs, "error": error, "urls": urls,
+                                             "accept": accept(*JOB_FORMATS), "formats": formats}, status=status)
+
+
+@router.post("/jobs")
+async def create_job(request: Request, runtime: RuntimeDep, caller: UiCaller) -> Response:
+    """Queue a batch from the jobs page: an uploaded JSONL/CSV/TSV file or pasted URLs; redirect to its page."""
+    async with request.form(max_files=1, max_fields=4) as form:
+        urls = form.get("urls")
+        urls = urls if isinstance(urls, str) else ""
+        try:
+            state = await _create_job(form, urls, runtime, caller)
+        except QuotaExceeded as exc:
+            return _jobs(request, runtime, caller, error=str(exc), urls=urls, status=413)
+        except (InputError, ValidationError) as exc:
+            return _jobs(request, runtime, caller, error=message_of(exc), urls=urls, status=422)
+    if runtime.worker is not None:
+        runtime.worker.wake()
+    return RedirectResponse(f"{root_of(request)}/jobs/{state['id']}", status_code=303)
+
+
+async def _create_job(form: FormData, urls: str, runtime: Runtime, caller: Caller) -> dict[str, Any]:
+    upload = form.get("file")
+    if urls.strip():
+        listed = _url_list(urls)
+        data = io.BytesIO("".join(f"{url}\n" for url in listed.urls).encode("utf-8"))
+        return await run_in_threadpool(lambda: runtime.jobs.create(data, "urls", owner=caller.owner))
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise InputError("choose a JSONL, CSV or TSV file, or paste URLs, one a line")
+    declared = form.get("format")
+    name = display_name(upload.filename)
+    fmt = upload_format(declared if isinstance(declared, str) and declared else "auto", name,
+                         upload.content_type, await upload.read(64))
+    await upload.seek(0)
+    return await run_in_threadpool(lambda: runtime.jobs.create(upload.file, fmt, name=name, owner=caller.owner))
+
+
+def _url_list(text: str) -> JobUrls:
+    """The pasted addresses, one a line (blank lines and ``#`` comments skipped), checked as the API checks them."""
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    try:
+        return JobUrls(urls=lines)
+    except ValidationError as exc:
+        wrong = [str(e["input"])[:100] for e in exc.errors() if e["type"] == "string_pattern_mismatch"]
+        if not wrong:
+            raise
+        raise InputError(f"not an http(s) URL: {', '.join(wrong[:3])}{' …' if len(wrong) > 3 else ''}") from exc
+
+
+def _job_state(runtime: Runtime, caller: Caller, job_id: str) -> dict[str, Any]:
+    state = runtime.jobs.owned(job_id, caller.owner)
+    if state is None:
+        raise HTTPException(404, detail="no job at this address: check the link, it may be cut short")
+    return state
+
+
+def _job_view(state: dict[str, Any]) -> dict[str, Any]:
+    """The API's view of a job, with the few words a page (and ``ui.js``) shows for it."""
+    job = public_job(state)
+    total = f" of {job['total']}" if job["total"] is not None else ""
+    return {
+        **job,
+        "title": job["name"] or f"Job {job['id'][:8]}",
+        "active": job["status"] in ACTIVE,
+        "percent": f"{job['progress']:.0%}" if job["progress"] is not None else "",
+        "counts": f"{job['done']}{total} documents handled: {job['analysed']} analysed, "
+                  f"{job['failed']} failed, {job['duplicates']} duplicates",
+    }
+
+
+@router.get("/jobs/{job_id}")
+def job_page(job_id: str, request: Request, runtime: RuntimeDep, caller: UiCaller) -> HTMLResponse:
+    """A job's progress (live with ``ui.js``), its downloads, and its first results, each with a page."""
+    job = _job_view(_job_state(runtime, caller, job_id))
+    rows, more = ([], False) if job["active"] else _result_rows(runtime.jobs.results_path(job["id"]))
+    return render(request, "job.html.j2", {"section": "jobs", "job": job, "results": rows, "more": more})
+
+
+@router.get("/jobs/{job_id}/status")
+def job_status(job_id: str, runtime: RuntimeDep, caller: UiCaller) -> JSONResponse:
+    """What ``ui.js`` polls while a job runs."""
+    return JSONResponse(_job_view(_job_state(runtime, caller, job_id)), headers={"Cache-Control": "no-store"})
+
+
+@router.get("/jobs/{job_id}/results.jsonl")
+def job_results(job_id: str, runtime: RuntimeDep, caller: UiCaller) -> StreamingResponse:
+    state = _job_state(runtime, caller, job_id)
+    return _download(runtime.jobs.results_path(state["id"]), f"unspin-job-{state['id']}-results.jsonl")
+
+
+@router.get("/jobs/{job_id}/errors.jsonl")
+def job_errors(job_id: str, runtime: RuntimeDep, caller: UiCaller) -> StreamingResponse:
+    state = _job_state(runtime, caller, job_id)
+    return _download(runtime.jobs.errors_path(state["id"]), f"unspin-job-{state['id']}-errors.jsonl")
+
+
+def _download(path: Path, filename: str) -> StreamingResponse:
+    return StreamingResponse(read_prefix(path, complete_lines_end(path)), media_type=NDJSON,
+                             headers=attachment(filename))
+
+
+@router.get("/jobs/{job_id}/results/{number}")
+def job_result_page(job_id: str, number: int, request: Request, runtime: RuntimeDep,
+                    caller: UiCaller) -> HTMLResponse:
+    """The report of one result of a job (numbered from 1, in the order of the results file)."""
+    state = _job_state(runtime, caller, job_id)
+    if not 1 <= number <= MAX_RESULT_NUMBER:
+        raise HTTPException(422, detail=f"result numbers go from 1 to at most {MAX_RESULT_NUMBER:,}")
+    line = runtime.jobs.result_line(state["id"], number)
+    if line is None:
+        raise HTTPException(404, detail=f"the job has no result {number} (yet)")
+    job_link = f"{root_of(request)}/jobs/{state['id']}"
+    return report_page(request, Analysis.from_dict(json.loads(line)), links=[("Back to the job", job_link)])
+
+
+def _result_rows(path: Path) -> tuple[list[dict[str, Any]], bool]:
+    """The first results of a job as table rows, and whether there are more."""
+    rows: list[dict[str, Any]] = []
+    for number, line in enumerate(complete_lines(path), start=1):
+        if number > RESULTS_LISTED:
+            return rows, True
+        document = json.loads(line)
+        article, summary = document["article"], document["summary"]
+        ranked = sorted(summary["techniques"].items(), key=lambda kv: -kv[1])[:3]
+        genre = document["genre"]["label"]
+        rows.append({
+            "number": number,
+            "title": article.get("title") or article.get("id") or f"Document {number}",
+            "genre": GENRES[genre].name if genre in GENRES else genre,
+            "spans": summary["spans"],
+            "techniques": [technique(label).name for label, _ in ranked],
+        })
+    return rows, False
+
