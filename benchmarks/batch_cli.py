@@ -31,7 +31,6 @@ from pathlib import Path
 import torch
 
 from speed import ROOT, load_articles  # benchmarks/speed.py
-
 from unspin.analyze import Analyzer, default_model_path
 from unspin.formats.inputs import read_documents
 
@@ -50,14 +49,27 @@ def in_process(analyzer: Analyzer, folder: Path) -> dict:
     for _ in analyzer.pipe(articles, batch_size=8):
         pass
     seconds = time.perf_counter() - started
-    return {"articles": len(articles), "seconds": round(seconds, 2),
-            "articles_per_s": round(len(articles) / seconds, 2)}
+    return {
+        "articles": len(articles),
+        "seconds": round(seconds, 2),
+        "articles_per_s": round(len(articles) / seconds, 2),
+    }
 
 
 def run_cli(model: Path, inputs: list[str], output: Path) -> tuple[float, str]:
     """Run ``unspin analyze``; return its wall time and stderr."""
-    command = [sys.executable, "-m", "unspin", "analyze", *inputs, "--model", str(model), "-o", str(output),
-               "--no-resume"]
+    command = [
+        sys.executable,
+        "-m",
+        "unspin",
+        "analyze",
+        *inputs,
+        "--model",
+        str(model),
+        "-o",
+        str(output),
+        "--no-resume",
+    ]
     started = time.perf_counter()
     finished = subprocess.run(command, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
@@ -72,8 +84,12 @@ def cli(model: Path, inputs: list[str], output: Path) -> dict:
     if reported is None:
         raise SystemExit(f"no summary line in the CLI's stderr: {stderr.strip()[-500:]}")
     articles = int(reported.group(1).replace(",", ""))
-    return {"articles": articles, "wall_s": round(seconds, 2), "run_articles_per_s": float(reported.group(2)),
-            "end_to_end_articles_per_s": round(articles / seconds, 2)}
+    return {
+        "articles": articles,
+        "wall_s": round(seconds, 2),
+        "run_articles_per_s": float(reported.group(2)),
+        "end_to_end_articles_per_s": round(articles / seconds, 2),
+    }
 
 
 def main() -> None:
@@ -95,7 +111,10 @@ def main() -> None:
         batch = cli(model, [str(folder)], Path(tmp) / "out.jsonl")
         startup_s, _ = run_cli(model, [str(next(folder.iterdir()))], Path(tmp) / "one.jsonl")
     report = {
-        "threads": threads, "in_process": pipe, "cli": batch, "cli_startup_s": round(startup_s, 2),
+        "threads": threads,
+        "in_process": pipe,
+        "cli": batch,
+        "cli_startup_s": round(startup_s, 2),
         "io_overhead": f"{1 - batch['run_articles_per_s'] / pipe['articles_per_s']:.0%}",
     }
     print(json.dumps(report, indent=1))

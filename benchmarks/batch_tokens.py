@@ -16,7 +16,6 @@ from pathlib import Path
 import torch
 
 from speed import ROOT, load_articles, n_tokens  # benchmarks/speed.py
-
 from unspin.analyze import Analyzer
 
 
@@ -37,7 +36,9 @@ def main() -> None:
         analyzer.batch_tokens = size
         started = time.perf_counter()
         list(analyzer.pipe(articles, batch_size=16))
-        results.append({"batch_tokens": size, "articles_per_s": round(len(articles) / (time.perf_counter() - started), 2)})
+        results.append(
+            {"batch_tokens": size, "articles_per_s": round(len(articles) / (time.perf_counter() - started), 2)}
+        )
     print(json.dumps({"articles": len(articles), "results": results}, indent=1))
 
 

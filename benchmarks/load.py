@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from speed import ROOT, load_articles  # benchmarks/speed.py
 
+from speed import ROOT, load_articles  # benchmarks/speed.py
 from unspin.analyze import default_model_path
 
 READY_TIMEOUT = 300.0
@@ -43,8 +43,22 @@ def free_port() -> int:
 
 def start_server(model: Path, data_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    command = [sys.executable, "-m", "unspin", "serve", "--port", str(port), "--model", str(model),
-               "--data-dir", str(data_dir), "--rate-limit", "off", "--log-level", "warning"]
+    command = [
+        sys.executable,
+        "-m",
+        "unspin",
+        "serve",
+        "--port",
+        str(port),
+        "--model",
+        str(model),
+        "--data-dir",
+        str(data_dir),
+        "--rate-limit",
+        "off",
+        "--log-level",
+        "warning",
+    ]
     process = subprocess.Popen(command, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + READY_TIMEOUT
@@ -68,8 +82,16 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-async def client_loop(http: httpx.AsyncClient, bodies: list[dict[str, Any]], start: int, stride: int,
-                      deadline: float, budget: list[int], latencies: list[float], errors: Counter[str]) -> None:
+async def client_loop(
+    http: httpx.AsyncClient,
+    bodies: list[dict[str, Any]],
+    start: int,
+    stride: int,
+    deadline: float,
+    budget: list[int],
+    latencies: list[float],
+    errors: Counter[str],
+) -> None:
     index = start
     while time.monotonic() < deadline and budget[0] > 0:
         budget[0] -= 1
@@ -87,8 +109,9 @@ async def client_loop(http: httpx.AsyncClient, bodies: list[dict[str, Any]], sta
             errors[f"HTTP {response.status_code}"] += 1
 
 
-async def run_load(url: str, bodies: list[dict[str, Any]], clients: int, seconds: float, max_requests: int,
-                   warmup_requests: int) -> dict[str, Any]:
+async def run_load(
+    url: str, bodies: list[dict[str, Any]], clients: int, seconds: float, max_requests: int, warmup_requests: int
+) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as http:
         for body in bodies[:warmup_requests]:
@@ -97,16 +120,30 @@ async def run_load(url: str, bodies: list[dict[str, Any]], clients: int, seconds
         errors: Counter[str] = Counter()
         budget = [max_requests]
         started = time.monotonic()
-        await asyncio.gather(*(client_loop(http, bodies, i, clients, started + seconds, budget, latencies, errors)
-                               for i in range(clients)))
+        await asyncio.gather(
+            *(
+                client_loop(http, bodies, i, clients, started + seconds, budget, latencies, errors)
+                for i in range(clients)
+            )
+        )
         elapsed = time.monotonic() - started
     answered = len(latencies)
     return {
-        "clients": clients, "seconds": round(elapsed, 2), "requests": answered + sum(errors.values()),
-        "requests_per_s": round(answered / elapsed, 2), "errors": sum(errors.values()), "errors_by_kind": dict(errors),
-        "latency_s": {name: None if value is None else round(value, 3) for name, value in (
-            ("p50", percentile(latencies, 50)), ("p95", percentile(latencies, 95)),
-            ("p99", percentile(latencies, 99)), ("max", max(latencies, default=None)))},
+        "clients": clients,
+        "seconds": round(elapsed, 2),
+        "requests": answered + sum(errors.values()),
+        "requests_per_s": round(answered / elapsed, 2),
+        "errors": sum(errors.values()),
+        "errors_by_kind": dict(errors),
+        "latency_s": {
+            name: None if value is None else round(value, 3)
+            for name, value in (
+                ("p50", percentile(latencies, 50)),
+                ("p95", percentile(latencies, 95)),
+                ("p99", percentile(latencies, 99)),
+                ("max", max(latencies, default=None)),
+            )
+        },
     }
 
 
@@ -121,7 +158,11 @@ def in_process(model: Path, articles: list[Any]) -> dict[str, Any]:
     for _ in analyzer.pipe(articles, batch_size=16):
         pass
     seconds = time.perf_counter() - started
-    return {"articles": len(articles), "seconds": round(seconds, 2), "articles_per_s": round(len(articles) / seconds, 2)}
+    return {
+        "articles": len(articles),
+        "seconds": round(seconds, 2),
+        "articles_per_s": round(len(articles) / seconds, 2),
+    }
 
 
 def main() -> None:
@@ -145,11 +186,15 @@ def main() -> None:
         finally:
             process.terminate()
             process.wait(60)
-    result.update({
-        "articles": len(bodies), "mean_article_chars": round(sum(len(b["text"]) for b in bodies) / len(bodies)),
-        "model": str(args.model), "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
-        "command": " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
-    })
+    result.update(
+        {
+            "articles": len(bodies),
+            "mean_article_chars": round(sum(len(b["text"]) for b in bodies) / len(bodies)),
+            "model": str(args.model),
+            "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+            "command": " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
+        }
+    )
     if not args.no_in_process:
         result["in_process"] = in_process(args.model, articles)
         result["throughput_vs_in_process"] = round(result["requests_per_s"] / result["in_process"]["articles_per_s"], 3)

@@ -44,27 +44,33 @@ def technique_views(analyzers: dict[str, Analyzer], data: Path, language: str) -
         for view, articles in views.items():
             if (key, view) not in predictions:
                 predictions[key, view] = analyzer.predict([g.article for g in articles])
-            analyses = [analyzer.decode(g.article, p) for g, p in zip(articles, predictions[key, view])]
+            analyses = [analyzer.decode(g.article, p) for g, p in zip(articles, predictions[key, view], strict=False)]
             results.setdefault(name, {})[view] = score_view(articles, analyses).as_dict()
     return results
 
 
 def article_tasks(analyzer: Analyzer, root: Path, language: str) -> dict[str, float | int]:
     """Frames micro-F1 and genre macro-F1 (with the share of genres shown as uncertain)."""
+
     def validation(folder: str) -> list:
         return [a for a in semeval.read_articles(root / folder, SEMEVAL_LANGUAGES[language]) if is_validation(a.id)]
 
     frame_gold = semeval.read_frame_labels(root / "train-labels-subtask-2.txt")
     frame_articles = [a for a in validation("train-articles-subtask-2") if a.id in frame_gold]
-    frames = score_frames({a.id: frame_gold[a.id] for a in frame_articles},
-                          {x.article.id: [f.label for f in x.frames] for x in analyzer.pipe(frame_articles)})
+    frames = score_frames(
+        {a.id: frame_gold[a.id] for a in frame_articles},
+        {x.article.id: [f.label for f in x.frames] for x in analyzer.pipe(frame_articles)},
+    )
     genre_gold = semeval.read_genre_labels(root / "train-labels-subtask-1.txt")
     genre_articles = [a for a in validation("train-articles-subtask-1") if a.id in genre_gold]
     genres = list(analyzer.pipe(genre_articles))
     genre = score_genre({a.id: genre_gold[a.id] for a in genre_articles}, {x.article.id: x.genre for x in genres})
-    return {"frames_micro_f1": round(frames.micro_f1, 4), "genre_articles": len(genres),
-            "genre_macro_f1": round(genre.macro_f1, 4),
-            "genre_uncertain": round(float(np.mean([x.genre_uncertain for x in genres])), 4) if genres else 0.0}
+    return {
+        "frames_micro_f1": round(frames.micro_f1, 4),
+        "genre_articles": len(genres),
+        "genre_macro_f1": round(genre.macro_f1, 4),
+        "genre_uncertain": round(float(np.mean([x.genre_uncertain for x in genres])), 4) if genres else 0.0,
+    }
 
 
 def variants(analyzer: Analyzer, name: str) -> dict[str, Analyzer]:
@@ -75,26 +81,36 @@ def variants(analyzer: Analyzer, name: str) -> dict[str, Analyzer]:
     return {
         name: analyzer,
         f"{name} · {sentences} sentence scores": analyzer.with_decoding(
-            replace(decoding, sentence_scores=not decoding.sentence_scores)),
+            replace(decoding, sentence_scores=not decoding.sentence_scores)
+        ),
         f"{name} · {labels}": analyzer.with_decoding(replace(decoding, span_first=not decoding.span_first)),
     }
 
 
 def markdown(results: dict[str, dict[str, dict]]) -> str:
-    rows = ["| model | lang | view | paragraphs | paragraph micro-F1 | paragraph macro-F1 | article micro-F1 "
-            "| spans P / R / F1 | frames micro-F1 | genre macro-F1 (uncertain) |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| model | lang | view | paragraphs | paragraph micro-F1 | paragraph macro-F1 | article micro-F1 "
+        "| spans P / R / F1 | frames micro-F1 | genre macro-F1 (uncertain) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for model, languages in results.items():
         for language, r in languages.items():
             for view, v in r["views"].items():
                 article = r.get("article_tasks") if view == "lines" else None
-                tail = (f"{article['frames_micro_f1']:.3f} | {article['genre_macro_f1']:.3f} ({article['genre_uncertain']:.0%})"
-                        if article else "– | –")
-                rows.append(f"| {model} | {language} | {view} | {v['paragraphs']} | {v['paragraph_micro_f1']:.3f} | "
-                            f"{v['paragraph_macro_f1']:.3f} | {v['article_micro_f1']:.3f} | {v['span_precision']:.3f} / "
-                            f"{v['span_recall']:.3f} / {v['span_f1']:.3f} | {tail} |")
+                tail = (
+                    f"{article['frames_micro_f1']:.3f} | {article['genre_macro_f1']:.3f} ({article['genre_uncertain']:.0%})"
+                    if article
+                    else "– | –"
+                )
+                rows.append(
+                    f"| {model} | {language} | {view} | {v['paragraphs']} | {v['paragraph_micro_f1']:.3f} | "
+                    f"{v['paragraph_macro_f1']:.3f} | {v['article_micro_f1']:.3f} | {v['span_precision']:.3f} / "
+                    f"{v['span_recall']:.3f} / {v['span_f1']:.3f} | {tail} |"
+                )
         lines = [r["views"]["lines"] for r in languages.values()]
-        means = " · ".join(f"{k} {np.mean([v[k] for v in lines]):.3f}" for k in ("paragraph_micro_f1", "article_micro_f1", "span_f1"))
+        means = " · ".join(
+            f"{k} {np.mean([v[k] for v in lines]):.3f}" for k in ("paragraph_micro_f1", "article_micro_f1", "span_f1")
+        )
         rows.append(f"| {model} | mean | lines | | {means} | | | | | |")
     return "\n".join(rows)
 
@@ -102,12 +118,18 @@ def markdown(results: dict[str, dict[str, dict]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--model", type=Path, action="append", help="a bundle (repeat to compare; default: the shipped one)")
+    parser.add_argument(
+        "--model", type=Path, action="append", help="a bundle (repeat to compare; default: the shipped one)"
+    )
     parser.add_argument("--language", action="append", choices=LANGUAGES)
     parser.add_argument("--variants", action="store_true", help="also score decoding variants of each bundle")
     parser.add_argument("--json", type=Path, default=None)
-    parser.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
-                        help="auto: bf16 autocast where the CPU has bf16 instructions")
+    parser.add_argument(
+        "--precision",
+        choices=("auto", "fp32", "bf16"),
+        default="auto",
+        help="auto: bf16 autocast where the CPU has bf16 instructions",
+    )
     args = parser.parse_args()
     bf16 = {"auto": None, "fp32": False, "bf16": True}[args.precision]
     analyzers: dict[str, Analyzer] = {}

@@ -31,7 +31,7 @@ LANGUAGES = ("en", "fr", "ge", "it", "po", "ru")
 def load_articles(data: Path | None, count: int) -> list[Article]:
     if data and data.is_dir():
         per_language = [semeval.read_articles(data / lang / "test-articles-subtask-3") for lang in LANGUAGES]
-        mixed = [a for group in zip(*per_language) for a in group]
+        mixed = [a for group in zip(*per_language, strict=False) for a in group]
         return mixed[:count]
     examples = [Article.from_text(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "examples").glob("*.txt"))]
     return (examples * count)[:count]
@@ -51,17 +51,23 @@ def naive_analyze(analyzer: Analyzer, article: Article) -> None:
     tokenizer, settings = bundle.tokenizer, bundle.settings
     for paragraph in article.paragraphs:
         tokenized = tokenizer.tokenize([paragraph.text])
-        inputs = window_inputs(tokenized, settings["max_tokens"], settings["stride"], tokenizer.bos_id, tokenizer.eos_id)
+        inputs = window_inputs(
+            tokenized, settings["max_tokens"], settings["stride"], tokenizer.bos_id, tokenizer.eos_id
+        )
         outputs = [run_windows(bundle.net, [window], tokenizer.pad_id, bf16=False)[0] for window in inputs]
         aggregate(tokenized, inputs, outputs)
 
 
-def throughput(run, articles: list[Article], tokens: int) -> dict:  # noqa: ANN001
+def throughput(run, articles: list[Article], tokens: int) -> dict:
     started = time.perf_counter()
     run(articles)
     seconds = time.perf_counter() - started
-    return {"articles": len(articles), "seconds": round(seconds, 2), "articles_per_s": round(len(articles) / seconds, 2),
-            "tokens_per_s": round(tokens / seconds)}
+    return {
+        "articles": len(articles),
+        "seconds": round(seconds, 2),
+        "articles_per_s": round(len(articles) / seconds, 2),
+        "tokens_per_s": round(tokens / seconds),
+    }
 
 
 def main() -> None:
@@ -72,8 +78,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-naive", action="store_true", help="skip the naive one-paragraph-per-pass baseline")
-    parser.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
-                        help="auto: bf16 autocast where the CPU has bf16 instructions")
+    parser.add_argument(
+        "--precision",
+        choices=("auto", "fp32", "bf16"),
+        default="auto",
+        help="auto: bf16 autocast where the CPU has bf16 instructions",
+    )
     args = parser.parse_args()
     bf16 = {"auto": None, "fp32": False, "bf16": True}[args.precision]
     torch.set_num_threads(args.threads)
@@ -92,16 +102,23 @@ def main() -> None:
         latencies.append(time.perf_counter() - t)
     latencies.sort()
     batch = throughput(lambda items: list(analyzer.pipe(items, batch_size=16)), articles, tokens)
-    typical = [a for a in load_articles(args.data, 10 * args.articles) if 500 <= n_tokens(analyzer, a) <= 900][: args.articles]
-    typical_batch = throughput(lambda items: list(analyzer.pipe(items, batch_size=16)), typical,
-                               sum(n_tokens(analyzer, a) for a in typical))
+    typical = [a for a in load_articles(args.data, 10 * args.articles) if 500 <= n_tokens(analyzer, a) <= 900][
+        : args.articles
+    ]
+    typical_batch = throughput(
+        lambda items: list(analyzer.pipe(items, batch_size=16)), typical, sum(n_tokens(analyzer, a) for a in typical)
+    )
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report = {
-        "threads": args.threads, "bf16": analyzer.bf16, "model_load_s": round(load_seconds, 2),
+        "threads": args.threads,
+        "bf16": analyzer.bf16,
+        "model_load_s": round(load_seconds, 2),
         "latency_article_tokens": n_tokens(analyzer, one),
         "latency_p50_s": round(statistics.median(latencies), 3),
         "latency_p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 3),
-        "batch": batch, "batch_of_500_to_900_token_articles": typical_batch, "peak_rss_mb": round(peak_rss_mb),
+        "batch": batch,
+        "batch_of_500_to_900_token_articles": typical_batch,
+        "peak_rss_mb": round(peak_rss_mb),
     }
     if not args.no_naive:
         naive_articles = articles[: max(6, len(articles) // 4)]

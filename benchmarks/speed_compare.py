@@ -28,8 +28,17 @@ FIGURES = {
 
 
 def run(model: Path, articles: int) -> dict:
-    command = [sys.executable, str(HERE / "speed.py"), "--model", str(model), "--articles", str(articles),
-               "--repeats", "10", "--no-naive"]
+    command = [
+        sys.executable,
+        str(HERE / "speed.py"),
+        "--model",
+        str(model),
+        "--articles",
+        str(articles),
+        "--repeats",
+        "10",
+        "--no-naive",
+    ]
     return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
 
 
@@ -44,8 +53,13 @@ def main() -> None:
         for model in args.model:
             results[model].append(run(model, args.articles))
     first = args.model[0]
-    print("| figure | " + " | ".join(str(m) for m in args.model) + " | " +
-          " | ".join(f"{m.name} / {first.name}" for m in args.model[1:]) + " |")
+    print(
+        "| figure | "
+        + " | ".join(str(m) for m in args.model)
+        + " | "
+        + " | ".join(f"{m.name} / {first.name}" for m in args.model[1:])
+        + " |"
+    )
     print("|---" * (2 * len(args.model)) + "|")
     for name, get in FIGURES.items():
         medians = [statistics.median(get(r) for r in results[m]) for m in args.model]

@@ -66,21 +66,49 @@ def main() -> None:
 
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rev", action="append", default=[], metavar="REV",
-                        help="a git revision to measure ('.' is the working tree; repeatable; default: '.')")
-    parser.add_argument("--src", action="append", default=[], type=Path, metavar="DIR",
-                        help="another source tree to measure, e.g. an exported checkout's src/ (repeatable)")
+    parser.add_argument(
+        "--rev",
+        action="append",
+        default=[],
+        metavar="REV",
+        help="a git revision to measure ('.' is the working tree; repeatable; default: '.')",
+    )
+    parser.add_argument(
+        "--src",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="DIR",
+        help="another source tree to measure, e.g. an exported checkout's src/ (repeatable)",
+    )
     parser.add_argument("--python", default=sys.executable, help="interpreter for the revisions (default: this one)")
-    parser.add_argument("--baseline-python", metavar="PATH",
-                        help="also measure another interpreter (another checkout's venv) as it is installed there")
-    parser.add_argument("--command", action="append", default=[], metavar="CMD",
-                        help="an extra shell command to time alongside, run from the repository root (repeatable)")
+    parser.add_argument(
+        "--baseline-python",
+        metavar="PATH",
+        help="also measure another interpreter (another checkout's venv) as it is installed there",
+    )
+    parser.add_argument(
+        "--command",
+        action="append",
+        default=[],
+        metavar="CMD",
+        help="an extra shell command to time alongside, run from the repository root (repeatable)",
+    )
     parser.add_argument("--article", type=Path, default=ROOT / "examples" / "article-en.txt")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per variant (after one warm-up run)")
-    parser.add_argument("--only", choices=("import", "load", "analyze"), action="append",
-                        help="measure only these cases (repeatable; default: all three)")
-    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
-                        help="environment for every run, e.g. OMP_NUM_THREADS=1 (repeatable)")
+    parser.add_argument(
+        "--only",
+        choices=("import", "load", "analyze"),
+        action="append",
+        help="measure only these cases (repeatable; default: all three)",
+    )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="environment for every run, e.g. OMP_NUM_THREADS=1 (repeatable)",
+    )
     return parser.parse_args()
 
 
@@ -112,8 +140,10 @@ def _cases(args: argparse.Namespace) -> list[Case]:
     all_cases = {
         "import": Case("python -c 'import unspin'", ["-c", "import unspin"]),
         "load": Case("load the model", ["-c", "import unspin; unspin.load()"]),
-        "analyze": Case(f"unspin analyze {args.article.name} --format json",
-                        ["-m", "unspin", "analyze", article, "--format", "json"]),
+        "analyze": Case(
+            f"unspin analyze {args.article.name} --format json",
+            ["-m", "unspin", "analyze", article, "--format", "json"],
+        ),
     }
     cases = [all_cases[name] for name in args.only or all_cases]
     return cases + [Case(command, None, shell=command) for command in args.command]
@@ -143,8 +173,16 @@ def _time_once(case: Case, variant: Variant, env: dict[str, str]) -> tuple[float
     if variant.src is not None:
         env = {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(variant.src), env.get("PYTHONPATH")]))}
     cpu_before, start = _children_cpu(), time.perf_counter()
-    result = subprocess.run(command, check=False, cwd=ROOT, env=env, shell=case.argv is None,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    result = subprocess.run(
+        command,
+        check=False,
+        cwd=ROOT,
+        env=env,
+        shell=case.argv is None,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     elapsed, cpu = time.perf_counter() - start, _children_cpu() - cpu_before
     if result.returncode != 0:
         shown = command if isinstance(command, str) else shlex.join(command)
@@ -159,15 +197,21 @@ def _children_cpu() -> float:
 
 def _table(cases: list[Case], args: argparse.Namespace) -> str:
     env = f", env {' '.join(args.env)}" if args.env else ""
-    lines = [f"Seconds per fresh process, {args.runs} interleaved runs each{env}; CPU is user + system.", "",
-             "| case | variant | median wall | min | max | vs first | median CPU |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"Seconds per fresh process, {args.runs} interleaved runs each{env}; CPU is user + system.",
+        "",
+        "| case | variant | median wall | min | max | vs first | median CPU |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for case in cases:
         first = statistics.median(wall for wall, _ in next(iter(case.times.values())))
         for variant, runs in case.times.items():
             walls = [wall for wall, _ in runs]
             median = statistics.median(walls)
-            lines.append(f"| {case.name} | {variant} | {median:.2f} | {min(walls):.2f} | {max(walls):.2f} "
-                         f"| {median / first:.2f} | {statistics.median(cpu for _, cpu in runs):.2f} |")
+            lines.append(
+                f"| {case.name} | {variant} | {median:.2f} | {min(walls):.2f} | {max(walls):.2f} "
+                f"| {median / first:.2f} | {statistics.median(cpu for _, cpu in runs):.2f} |"
+            )
     return "\n".join(lines)
 
 

@@ -76,6 +76,7 @@ SLOW = 10.0  # seconds: a query whose cold run takes longer gets two timed runs,
 
 # -- generation -------------------------------------------------------------------------------------
 
+
 def generate_chunk(args: tuple[int, int, int, bool]) -> list:
     """Analyses ``first`` to ``first + count - 1``: the same ones whatever the chunking.
 
@@ -85,8 +86,11 @@ def generate_chunk(args: tuple[int, int, int, bool]) -> list:
     """
     first, count, total, embeddings = args
     rng = random.Random(SEED)
-    centres = np.random.default_rng(SEED).normal(
-        size=(len(synthetic.NARRATIVE_WORDS), synthetic.EMBEDDING_DIM)).astype(np.float32)
+    centres = (
+        np.random.default_rng(SEED)
+        .normal(size=(len(synthetic.NARRATIVE_WORDS), synthetic.EMBEDDING_DIM))
+        .astype(np.float32)
+    )
     outlet_rates = [rng.uniform(0.05, 0.6) for _ in range(SOURCES)]
     rng = random.Random(f"{SEED}:{first}")
     model = {"name": "synthetic", "version": "1"}
@@ -97,8 +101,9 @@ def generate_chunk(args: tuple[int, int, int, bool]) -> list:
         day = START + dt.timedelta(days=rng.randrange(DAYS))
         narrative = rng.randrange(len(synthetic.NARRATIVE_WORDS))
         rate = outlet_rates[outlet] * (2 if day >= shift else 1)
-        analysis = synthetic._analysis(rng, i, outlet, day, LANGUAGES[outlet % len(LANGUAGES)], narrative, rate,
-                                       centres[narrative], model, (3, 6))
+        analysis = synthetic._analysis(
+            rng, i, outlet, day, LANGUAGES[outlet % len(LANGUAGES)], narrative, rate, centres[narrative], model, (3, 6)
+        )
         if not embeddings:
             analysis = dataclasses.replace(analysis, embedding=None)
         out.append(analysis)
@@ -106,6 +111,7 @@ def generate_chunk(args: tuple[int, int, int, bool]) -> list:
 
 
 # -- databases --------------------------------------------------------------------------------------
+
 
 def sqlite_files(path: Path) -> list[Path]:
     return [path, Path(f"{path}-wal"), Path(f"{path}-shm")]
@@ -145,19 +151,26 @@ def cleanup(backend: str, target: str, args: argparse.Namespace) -> None:
 
 def row_counts(store: Store) -> dict[str, int]:
     with store.connect() as connection:
-        return {name: connection.scalar(sa.select(sa.func.count()).select_from(t.metadata.tables[name]))
-                for name in (*ROW_TABLES, *AGG_TABLES)}
+        return {
+            name: connection.scalar(sa.select(sa.func.count()).select_from(t.metadata.tables[name]))
+            for name in (*ROW_TABLES, *AGG_TABLES)
+        }
 
 
 def size_on_disk(store: Store, target: str) -> dict[str, int]:
     if store.dialect == "sqlite":
         main, wal, _ = sqlite_files(Path(target))
-        return {"file": main.stat().st_size, "wal": wal.stat().st_size if wal.exists() else 0,
-                "total": main.stat().st_size + (wal.stat().st_size if wal.exists() else 0)}
+        return {
+            "file": main.stat().st_size,
+            "wal": wal.stat().st_size if wal.exists() else 0,
+            "total": main.stat().st_size + (wal.stat().st_size if wal.exists() else 0),
+        }
     with store.connect() as connection:
         total = connection.scalar(sa.text("SELECT pg_database_size(current_database())"))
-        tables = {name: connection.scalar(sa.text("SELECT pg_total_relation_size(:t)"), {"t": name})
-                  for name in (*ROW_TABLES, *AGG_TABLES)}
+        tables = {
+            name: connection.scalar(sa.text("SELECT pg_total_relation_size(:t)"), {"t": name})
+            for name in (*ROW_TABLES, *AGG_TABLES)
+        }
     return {"total": int(total), "tables": {k: int(v) for k, v in tables.items()}}
 
 
@@ -169,6 +182,7 @@ def analyze(store: Store) -> float:
 
 
 # -- import -----------------------------------------------------------------------------------------
+
 
 def run_import(store: Store, args: argparse.Namespace, log: Callable[[str], None]) -> dict:
     before = row_counts(store)
@@ -188,8 +202,9 @@ def run_import(store: Store, args: argparse.Namespace, log: Callable[[str], None
     last_report = wall
     context = multiprocessing.get_context("fork")
     with context.Pool(1) as pool:
-        pending = deque(pool.apply_async(generate_chunk, ((s, chunk, args.articles, args.embeddings),))
-                        for s in starts[:AHEAD])  # at most AHEAD chunks made ahead: memory stays flat
+        pending = deque(
+            pool.apply_async(generate_chunk, ((s, chunk, args.articles, args.embeddings),)) for s in starts[:AHEAD]
+        )  # at most AHEAD chunks made ahead: memory stays flat
         following = iter(starts[AHEAD:])
         while pending and not stop_file.exists():
             began = time.perf_counter()
@@ -205,30 +220,41 @@ def run_import(store: Store, args: argparse.Namespace, log: Callable[[str], None
             skipped += stats.skipped
             if time.perf_counter() - last_report > 60:
                 last_report = time.perf_counter()
-                log(f"  {stored + added:,} stored, {added / in_add:,.0f} articles/s in Store.add "
+                log(
+                    f"  {stored + added:,} stored, {added / in_add:,.0f} articles/s in Store.add "
                     f"({added / cpu_in_add:,.0f} per CPU second of this process), {last_report - wall:,.0f} s wall, "
-                    f"{waiting:,.0f} s waiting for the generator, load {os.getloadavg()[0]:.1f}")
+                    f"{waiting:,.0f} s waiting for the generator, load {os.getloadavg()[0]:.1f}"
+                )
     wall = time.perf_counter() - wall
     if stop_file.exists():
         log(f"stopped early by {stop_file}")
     after = row_counts(store)
     rows = sum(after[n] - before[n] for n in ROW_TABLES)
     result = {
-        "resumed_from": stored, "stopped_early": stop_file.exists(), "added": added, "skipped": skipped, "seconds_in_add": round(in_add, 1),
+        "resumed_from": stored,
+        "stopped_early": stop_file.exists(),
+        "added": added,
+        "skipped": skipped,
+        "seconds_in_add": round(in_add, 1),
         "cpu_seconds_in_add": round(cpu_in_add, 1),
         "articles_per_cpu_s": round(added / cpu_in_add, 1) if cpu_in_add else None,
-        "seconds_wall": round(wall, 1), "seconds_waiting_for_generator": round(waiting, 1),
+        "seconds_wall": round(wall, 1),
+        "seconds_waiting_for_generator": round(waiting, 1),
         "articles_per_s": round(added / in_add, 1) if in_add else None,
-        "rows_written": rows, "rows_per_s": round(rows / in_add, 1) if in_add else None,
+        "rows_written": rows,
+        "rows_per_s": round(rows / in_add, 1) if in_add else None,
         "rows_by_table": {n: after[n] - before[n] for n in ROW_TABLES},
         "aggregate_rows": {n: after[n] for n in AGG_TABLES},
     }
-    log(f"imported {added:,} articles in {in_add:,.0f} s: {result['articles_per_s']:,} articles/s, "
-        f"{result['rows_per_s']:,} rows/s ({rows:,} rows)")
+    log(
+        f"imported {added:,} articles in {in_add:,.0f} s: {result['articles_per_s']:,} articles/s, "
+        f"{result['rows_per_s']:,} rows/s ({rows:,} rows)"
+    )
     return result
 
 
 # -- queries ----------------------------------------------------------------------------------------
+
 
 def optional(module: str) -> object | None:
     try:
@@ -266,12 +292,22 @@ def dashboard_queries() -> tuple[list[tuple[str, Callable[[Store], object]]], li
         ("heat map, technique filter", lambda s: rates(s, CorpusFilter(techniques=[technique]))),
         ("trend per source, one technique, week", lambda s: trend(s, technique, period="week")),
         ("trend per source, one technique, month", lambda s: trend(s, technique, period="month")),
-        ("trend, one technique, 5 sources, 2025, day", lambda s: trend(s, technique, CorpusFilter(sources=five, **year), period="day")),
+        (
+            "trend, one technique, 5 sources, 2025, day",
+            lambda s: trend(s, technique, CorpusFilter(sources=five, **year), period="day"),
+        ),
         ("frames by source", lambda s: frames_by_source(s)),
         ("trend per source, one frame, month", lambda s: trend(s, FRAME_LABELS[0], kind="frame", period="month")),
-        ("compare two sources", lambda s: compare(s, CorpusFilter(sources=["Outlet 1"]), CorpusFilter(sources=["Outlet 2"]))),
-        ("compare two years", lambda s: compare(s, CorpusFilter(date_from=dt.date(2024, 1, 1), date_to=dt.date(2024, 12, 31)),
-                                               CorpusFilter(**year))),
+        (
+            "compare two sources",
+            lambda s: compare(s, CorpusFilter(sources=["Outlet 1"]), CorpusFilter(sources=["Outlet 2"])),
+        ),
+        (
+            "compare two years",
+            lambda s: compare(
+                s, CorpusFilter(date_from=dt.date(2024, 1, 1), date_to=dt.date(2024, 12, 31)), CorpusFilter(**year)
+            ),
+        ),
         ("list_articles, heat-map cell", lambda s: list_articles(s, cell, limit=50)),
         ("list_articles, cell, page 20", lambda s: list_articles(s, cell, limit=50, offset=950)),
         ("list_articles, one source", lambda s: list_articles(s, CorpusFilter(sources=["Outlet 7"]), limit=50)),
@@ -291,12 +327,20 @@ def dashboard_queries() -> tuple[list[tuple[str, Callable[[Store], object]]], li
                 continue
             queries.append((name, lambda s, f=function: call(f, s)))
             if name == "top_phrases":
-                queries.append(("top_phrases, one technique", lambda s, f=function: call(
-                    f, s, CorpusFilter(techniques=[technique]), technique=technique)))
+                queries.append(
+                    (
+                        "top_phrases, one technique",
+                        lambda s, f=function: call(f, s, CorpusFilter(techniques=[technique]), technique=technique),
+                    )
+                )
     # The dashboard's view model as the JSON the API serves (named as in earlier runs' tables).
     queries.append(("dashboard_data", lambda s: build_dashboard(s).model_dump(mode="json")))
-    queries.append(("dashboard_data, 5 sources + 2025",
-                    lambda s: build_dashboard(s, CorpusFilter(sources=five, **year)).model_dump(mode="json")))
+    queries.append(
+        (
+            "dashboard_data, 5 sources + 2025",
+            lambda s: build_dashboard(s, CorpusFilter(sources=five, **year)).model_dump(mode="json"),
+        )
+    )
     return queries, notes
 
 
@@ -321,8 +365,12 @@ def build_narratives(store: Store, sample: int, log: Callable[[str], None]) -> d
     analyze_s = analyze(store)  # the planner needs statistics on article_narratives (see docs/benchmarks.md)
     log(f"build_narratives on a sample of {sample:,}: {seconds:.1f} s, then ANALYZE {analyze_s:.1f} s")
     summary = built.model_dump() if hasattr(built, "model_dump") else {}
-    return {"sample": sample, "seconds": round(seconds, 1), "analyze_after_s": round(analyze_s, 1),
-            **{k: v for k, v in summary.items() if isinstance(v, (int, float, str))}}
+    return {
+        "sample": sample,
+        "seconds": round(seconds, 1),
+        "analyze_after_s": round(analyze_s, 1),
+        **{k: v for k, v in summary.items() if isinstance(v, (int, float, str))},
+    }
 
 
 def server_cpu(database: str | None) -> float:
@@ -371,25 +419,42 @@ def time_queries(target: str, runs: int, log: Callable[[str], None]) -> tuple[di
                 function(store)
                 times.append(time.perf_counter() - began)
                 cpu_times.append(time.process_time() + server_cpu(database) - cpu)
-        results[name] = {"cold_s": round(cold, 4), "median_s": round(statistics.median(times), 4),
-                         "min_s": round(min(times), 4), "max_s": round(max(times), 4),
-                         "cpu_median_s": round(statistics.median(cpu_times), 4), "runs": len(times),  # this process + the server's
-                         "load": round(os.getloadavg()[0], 1)}
-        log(f"  {name:48} cold {cold:7.3f} s  median {statistics.median(times):7.3f} s  "
+        results[name] = {
+            "cold_s": round(cold, 4),
+            "median_s": round(statistics.median(times), 4),
+            "min_s": round(min(times), 4),
+            "max_s": round(max(times), 4),
+            "cpu_median_s": round(statistics.median(cpu_times), 4),
+            "runs": len(times),  # this process + the server's
+            "load": round(os.getloadavg()[0], 1),
+        }
+        log(
+            f"  {name:48} cold {cold:7.3f} s  median {statistics.median(times):7.3f} s  "
             f"min {min(times):7.3f} s  (CPU {statistics.median(cpu_times):7.3f} s, "
-            f"load {os.getloadavg()[0]:.1f})")
+            f"load {os.getloadavg()[0]:.1f})"
+        )
     return results, notes
 
 
 # -- main -------------------------------------------------------------------------------------------
 
-def bench(backend: str, args: argparse.Namespace, log: Callable[[str], None],
-          checkpoint: Callable[[dict], None] = lambda _: None) -> dict:
+
+def bench(
+    backend: str,
+    args: argparse.Namespace,
+    log: Callable[[str], None],
+    checkpoint: Callable[[dict], None] = lambda _: None,
+) -> dict:
     target = prepare(backend, args)
     shown = target if backend == "sqlite" else sa.make_url(target).render_as_string(hide_password=True)
     log(f"== {backend}: {shown}")
-    result: dict = {"backend": backend, "articles": args.articles, "embeddings": args.embeddings,
-                    "date": dt.date.today().isoformat(), "cores": os.cpu_count()}
+    result: dict = {
+        "backend": backend,
+        "articles": args.articles,
+        "embeddings": args.embeddings,
+        "date": dt.date.today().isoformat(),
+        "cores": os.cpu_count(),
+    }
     with Store(target) as store:
         if not args.queries_only:
             result["import"] = run_import(store, args, log)
@@ -421,8 +486,13 @@ def main() -> None:
     parser.add_argument("--no-embeddings", dest="embeddings", action="store_false")
     parser.add_argument("--chunk", type=int, default=2000, help="analyses generated per chunk")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--build-narratives", type=int, default=10_000, metavar="N",
-                        help="cluster a sample of N articles into narratives before the queries (0: skip)")
+    parser.add_argument(
+        "--build-narratives",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="cluster a sample of N articles into narratives before the queries (0: skip)",
+    )
     parser.add_argument("--batch-size", type=int, default=None, help="Store.add batch size (default: its own)")
     parser.add_argument("--json", help="where to write the results (default <db-dir>/store-<articles>.json)")
     args = parser.parse_args()
@@ -432,7 +502,8 @@ def main() -> None:
 
     out = Path(args.json or Path(args.db_dir) / f"store-{args.articles}.json")
     results = json.loads(out.read_text()) if out.exists() else {}
-    for backend in (("sqlite", "postgresql") if args.backend == "both" else (args.backend,)):
+    for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
+
         def checkpoint(partial: dict, backend: str = backend) -> None:  # the figures so far, in case of a crash
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps({**results, backend: partial}, indent=2, default=str) + "\n")

@@ -38,14 +38,18 @@ def main() -> None:
             views.append((language, name, articles, analyzer.predict([g.article for g in articles])))
     decodings = {"as is": analyzer.decoding}
     if args.variants:
-        decodings["sentence scores switched"] = replace(analyzer.decoding, sentence_scores=not analyzer.decoding.sentence_scores)
+        decodings["sentence scores switched"] = replace(
+            analyzer.decoding, sentence_scores=not analyzer.decoding.sentence_scores
+        )
         decodings["span-first switched"] = replace(analyzer.decoding, span_first=not analyzer.decoding.span_first)
     print("| decoding | threshold | paragraph micro-F1 | article micro-F1 | span F1 | joined-en paragraph micro-F1 |")
     print("|---|---|---|---|---|---|")
     for name, decoding in decodings.items():
         variant = analyzer.with_decoding(decoding)
-        decoded = [(view, gold, [variant.decode(g.article, p) for g, p in zip(gold, scores)])
-                   for _, view, gold, scores in views]
+        decoded = [
+            (view, gold, [variant.decode(g.article, p) for g, p in zip(gold, scores, strict=False)])
+            for _, view, gold, scores in views
+        ]
         for threshold in np.arange(0.1, 0.601, 0.05):
             lines, joined = [], float("nan")
             for view, gold, analyses in decoded:

@@ -10,5 +10,10 @@ DEEP_ARRAY = "[" * 50_000 + "]" * 50_000  # RecursionError in the decoder
 
 def hostile_lines() -> list[str]:
     good = [json.dumps({"id": f"g{i}", "text": f"The ministers met on Tuesday, meeting {i}."}) for i in range(3)]
-    return [good[0], f'{{"id": {HUGE_INTEGER}, "text": "x"}}', good[1], f'{{"text": "x", "tags": {DEEP_ARRAY}}}',
-            good[2]]
+    return [
+        good[0],
+        f'{{"id": {HUGE_INTEGER}, "text": "x"}}',
+        good[1],
+        f'{{"text": "x", "tags": {DEEP_ARRAY}}}',
+        good[2],
+    ]

@@ -18,8 +18,14 @@ PARAGRAPHS = (
 )
 
 
-def article_page(title: str = "Sanctions will hit ordinary people", *, site: str = "Example Times",
-                 date: str = "2022-03-11", charset: str = "utf-8", paragraphs: tuple[str, ...] = PARAGRAPHS) -> str:
+def article_page(
+    title: str = "Sanctions will hit ordinary people",
+    *,
+    site: str = "Example Times",
+    date: str = "2022-03-11",
+    charset: str = "utf-8",
+    paragraphs: tuple[str, ...] = PARAGRAPHS,
+) -> str:
     """A news page with navigation, a main article and a footer."""
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
     return (
@@ -102,8 +108,10 @@ class LocalWeb:
                     pass  # the client gave up (a timeout test)
 
             def _trickle(self, route: Route) -> None:
-                head = (f"HTTP/1.1 {route.status} OK\r\nContent-Type: {route.content_type}\r\n"
-                        f"Content-Length: {len(route.body)}\r\n\r\n").encode("ascii")
+                head = (
+                    f"HTTP/1.1 {route.status} OK\r\nContent-Type: {route.content_type}\r\n"
+                    f"Content-Length: {len(route.body)}\r\n\r\n"
+                ).encode("ascii")
                 for byte in head + route.body:
                     self.wfile.write(bytes([byte]))
                     self.wfile.flush()
@@ -116,8 +124,10 @@ class LocalWeb:
 
 
 def rss(items: list[str], title: str = "Example Times") -> str:
-    return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>{title}</title>'
-            f"<link>http://example.invalid/</link><description>News</description>{''.join(items)}</channel></rss>")
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>{title}</title>'
+        f"<link>http://example.invalid/</link><description>News</description>{''.join(items)}</channel></rss>"
+    )
 
 
 def rss_item(title: str, link: str | None, date: str | None, content: str | None = None) -> str:

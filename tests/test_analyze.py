@@ -95,22 +95,52 @@ def test_long_paragraph_is_windowed_not_truncated(analyzer) -> None:
     assert len(analyzer.bundle.tokenizer.tokenize([sentence * 120])[0].ids) > analyzer.bundle.settings["max_tokens"]
 
 
-@pytest.mark.parametrize("text", ["这是一个用中文写的新闻段落，讨论经济制裁。", "தமிழ் செய்தி கட்டுரை", "1234 5678 !!! ???", "🙂🙂🙂 🔥"])
+@pytest.mark.parametrize(
+    "text", ["这是一个用中文写的新闻段落，讨论经济制裁。", "தமிழ் செய்தி கட்டுரை", "1234 5678 !!! ???", "🙂🙂🙂 🔥"]
+)
 def test_unsupported_scripts_do_not_crash(analyzer, text: str) -> None:
     assert_offsets_match(analyzer(text))
 
 
 def test_pipe_skips_bad_documents(analyzer) -> None:
     errors = []
-    results = list(analyzer.pipe(["Good text here.", "", "More good text."], on_error="skip",
-                                 error_handler=lambda item, exc: errors.append(exc)))
+    results = list(
+        analyzer.pipe(
+            ["Good text here.", "", "More good text."],
+            on_error="skip",
+            error_handler=lambda item, exc: errors.append(exc),
+        )
+    )
     assert len(results) == 2 and len(errors) == 1
     with pytest.raises(InputError):
         list(analyzer.pipe(["fine", "  "]))
 
 
-pieces = st.sampled_from(["Word", "the", "élite", "лжёт", "!", ".", ",", " ", "  ", "\n", "\r\n", "\n\n", "\r\n\r\n",
-                          "\t", "🙂", "e\u0301", "«", "»", "—", "doesnot", "\u00a0"])
+pieces = st.sampled_from(
+    [
+        "Word",
+        "the",
+        "élite",
+        "лжёт",
+        "!",
+        ".",
+        ",",
+        " ",
+        "  ",
+        "\n",
+        "\r\n",
+        "\n\n",
+        "\r\n\r\n",
+        "\t",
+        "🙂",
+        "e\u0301",
+        "«",
+        "»",
+        "—",
+        "doesnot",
+        "\u00a0",
+    ]
+)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -21,9 +21,30 @@ BOM = "\ufeff"
 # a ZWJ family, combining marks (alone and after a letter), and words that merely say "date".
 PIECES = st.sampled_from(
     [
-        "Sanctions", "hurt", "the", "West", "date", "naïve", "!", ".", ",",
-        "\n", "\r\n", "\n\n", "\r\n\r\n", "\r", " ", "  ", "\t", "\u00a0",
-        "🙂", "👨\u200d👩\u200d👧", "e\u0301", "\u0301", "Ελλάδα", "მშვიდობა",
+        "Sanctions",
+        "hurt",
+        "the",
+        "West",
+        "date",
+        "naïve",
+        "!",
+        ".",
+        ",",
+        "\n",
+        "\r\n",
+        "\n\n",
+        "\r\n\r\n",
+        "\r",
+        " ",
+        "  ",
+        "\t",
+        "\u00a0",
+        "🙂",
+        "👨\u200d👩\u200d👧",
+        "e\u0301",
+        "\u0301",
+        "Ελλάδα",
+        "მშვიდობა",
     ]
 )
 
@@ -103,8 +124,16 @@ def test_invalid_date_header_is_an_input_error(value: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", " ", "\n\r\n\t \u00a0", BOM, BOM + " \r\n", "date 2022-03-11", "date 2022-03-11  \r\n\r\n ",
-     BOM + "date 2022-03-11\n"],
+    [
+        "",
+        " ",
+        "\n\r\n\t \u00a0",
+        BOM,
+        BOM + " \r\n",
+        "date 2022-03-11",
+        "date 2022-03-11  \r\n\r\n ",
+        BOM + "date 2022-03-11\n",
+    ],
 )
 def test_empty_whitespace_or_header_only_is_an_input_error(text: str) -> None:
     with pytest.raises(InputError):
@@ -172,7 +201,9 @@ def test_semeval_lines_with_crlf_and_blank_lines() -> None:
     text = "Title here\r\n\r\nFirst paragraph.\r\n  \t\r\n\nSecond paragraph.\r\n"
     article = Article.from_semeval(text, id="111111111")
     assert [(p.number, p.text) for p in article.paragraphs] == [
-        (1, "Title here\r"), (3, "First paragraph.\r"), (6, "Second paragraph.\r"),
+        (1, "Title here\r"),
+        (3, "First paragraph.\r"),
+        (6, "Second paragraph.\r"),
     ]
     assert all(text[p.start : p.end] == p.text for p in article.paragraphs)
     assert (article.id, article.title, article.date) == ("111111111", "Title here", None)
@@ -285,7 +316,7 @@ def random_bytes(seed: int, size: int) -> bytes:
     ],
 )
 def test_binary_bytes_are_an_input_error_naming_the_file(data: bytes) -> None:
-    with pytest.raises(InputError, match="image.png"):
+    with pytest.raises(InputError, match=r"image\.png"):
         decode_bytes(data, name="image.png")
 
 
@@ -296,7 +327,7 @@ def test_empty_bytes_are_an_input_error(data: bytes) -> None:
 
 
 def test_strict_utf8_rejects_cp1251_and_names_the_file() -> None:
-    with pytest.raises(InputError, match="news.txt") as info:
+    with pytest.raises(InputError, match=r"news\.txt") as info:
         decode_bytes(RUSSIAN.encode("cp1251"), name="news.txt", encoding="utf-8")
     assert "UTF-8" in str(info.value)
     assert "\n" not in str(info.value)
@@ -308,7 +339,7 @@ def test_given_encoding_is_used() -> None:
 
 @pytest.mark.parametrize(("data", "encoding"), [(b"text", "no-such-codec"), ("Привет".encode("cp1251"), "ascii")])
 def test_unusable_given_encoding_is_an_input_error(data: bytes, encoding: str) -> None:
-    with pytest.raises(InputError, match="in.txt"):
+    with pytest.raises(InputError, match=r"in\.txt"):
         decode_bytes(data, name="in.txt", encoding=encoding)
 
 
@@ -335,5 +366,5 @@ def test_read_text_on_a_directory_is_an_input_error(tmp_path: Path) -> None:
 
 def test_read_text_on_a_missing_file_is_an_input_error(tmp_path: Path) -> None:
     missing = tmp_path / "missing.txt"
-    with pytest.raises(InputError, match="missing.txt"):
+    with pytest.raises(InputError, match=r"missing\.txt"):
         read_text(missing)

@@ -15,7 +15,13 @@ import pytest
 
 from unspin import Article, InputError
 from unspin.batch import (
-    BatchStats, ErrorLog, LogProgress, drop_partial_last_line, errors_path_for, load_done_hashes, run_batch,
+    BatchStats,
+    ErrorLog,
+    LogProgress,
+    drop_partial_last_line,
+    errors_path_for,
+    load_done_hashes,
+    run_batch,
 )
 from unspin.cli import main
 from unspin.formats.inputs import Document
@@ -199,8 +205,9 @@ def corpus(tmp_path: Path) -> Path:
 def run_cli_until(args: list[str], out: Path, lines: int, timeout: float = 120) -> bool:
     """Run ``unspin`` in a subprocess and SIGKILL it once ``out`` has ``lines`` lines; False if it finished first."""
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "unspin", *args], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "unspin", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + timeout
     try:
         while process.poll() is None and time.monotonic() < deadline:
@@ -252,8 +259,9 @@ def test_a_killed_batch_resumes_without_redoing_work(
 
 
 def write_records(path: Path, texts: list[str]) -> None:
-    path.write_text("".join(json.dumps({"id": f"r{i}", "text": t}) + "\n" for i, t in enumerate(texts)),
-                    encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps({"id": f"r{i}", "text": t}) + "\n" for i, t in enumerate(texts)), encoding="utf-8"
+    )
 
 
 def stored_hashes(db: Path) -> list[str]:
@@ -283,7 +291,9 @@ def test_resuming_with_store_adds_what_the_jsonl_has_and_the_store_lost(model_pa
 
     assert main(["analyze", str(records), "--model", str(model_path), "-o", str(out), "--store", "--db", str(db)]) == 0
 
-    jsonl_hashes = [json.loads(line)["article"]["content_hash"] for line in out.read_text(encoding="utf-8").splitlines()]
+    jsonl_hashes = [
+        json.loads(line)["article"]["content_hash"] for line in out.read_text(encoding="utf-8").splitlines()
+    ]
     hashes = stored_hashes(db)
     assert len(jsonl_hashes) == 6
     assert sorted(hashes) == sorted(jsonl_hashes) == sorted(set(hashes)), "every analysis stored, none twice"

@@ -106,7 +106,7 @@ def test_tooltip_appears_on_hover(open_report: Callable[..., Report]) -> None:
     below = tip_box["y"] >= mark_box["y"] + mark_box["height"] - 1
     above = tip_box["y"] + tip_box["height"] <= mark_box["y"] + 1
     assert below or above, "the tooltip covers the highlight"
-    assert 0 <= tip_box["y"] and tip_box["y"] + tip_box["height"] <= 900
+    assert tip_box["y"] >= 0 and tip_box["y"] + tip_box["height"] <= 900
     report.page.mouse.move(5, 5)
     tip.wait_for(state="hidden")
 
@@ -136,7 +136,9 @@ def test_highlight_tells_assistive_technology_what_it_is(open_report: Callable[.
     report = open_report(render_html(example_analysis()))
     cdp = report.page.context.new_cdp_session(report.page)
     root = cdp.send("DOM.getDocument")["root"]["nodeId"]
-    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "#" + report.mark("suicidal course").get_attribute("id")})
+    node = cdp.send(
+        "DOM.querySelector", {"nodeId": root, "selector": "#" + report.mark("suicidal course").get_attribute("id")}
+    )
     ax = cdp.send("Accessibility.getPartialAXTree", {"nodeId": node["nodeId"], "fetchRelatives": False})["nodes"][0]
     assert ax["name"]["value"] == "suicidal course"  # the words themselves, then what they do
     description = ax["description"]["value"]
@@ -247,7 +249,7 @@ def test_print_keeps_highlights_and_drops_controls(open_report: Callable[..., Re
 
 
 @pytest.mark.skipif(not os.environ.get("UNSPIN_SCREENSHOT"), reason="set UNSPIN_SCREENSHOT=1 to update the docs image")
-def test_save_screenshot(open_report: Callable[..., Report], analyzer) -> None:  # noqa: ANN001
+def test_save_screenshot(open_report: Callable[..., Report], analyzer) -> None:
     """The report of the repository's example article, analysed by the shipped model."""
     analysis = analyzer((ROOT / "examples" / "article-en.txt").read_text(encoding="utf-8"))
     report = open_report(render_html(analysis), width=1200, height=1500)

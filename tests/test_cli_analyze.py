@@ -263,8 +263,9 @@ def test_an_existing_output_is_resumed_unless_told_otherwise(
     [["--format", "csv"], ["--resume", "--format", "csv", "-o", "out.csv"], ["--resume"], ["-o", "out.xlsx"]],
     ids=["csv without output", "resume csv", "resume to stdout", "unknown suffix"],
 )
-def test_output_option_conflicts_are_usage_errors(args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_output_option_conflicts_are_usage_errors(
+    args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["analyze", str(EXAMPLE), *args]) == 2
     assert_one_line_error(capsys.readouterr().err)
@@ -289,9 +290,11 @@ def test_jsonl_input_with_a_malformed_line_and_custom_fields(
 ) -> None:
     dump = tmp_path / "dump.jsonl"
     dump.write_text(
-        json.dumps({"doc": "r1", "story": RUSSIAN, "outlet": "Outlet"}, ensure_ascii=False) + "\n"
+        json.dumps({"doc": "r1", "story": RUSSIAN, "outlet": "Outlet"}, ensure_ascii=False)
+        + "\n"
         + '{"doc": "r2", "story": "cut off\n'
-        + json.dumps({"doc": "r3", "story": EXAMPLE.read_text(encoding="utf-8")}) + "\n",
+        + json.dumps({"doc": "r3", "story": EXAMPLE.read_text(encoding="utf-8")})
+        + "\n",
         encoding="utf-8",
     )
     out = tmp_path / "out.jsonl"
@@ -348,15 +351,18 @@ def test_a_feed_with_broken_items(tmp_path: Path, model_path: Path, capsys: pyte
 
     with LocalWeb() as web:
         good = web.add("/good", article_page("Good news"))
-        items = [rss_item("Good news", good, "Fri, 11 Mar 2022 08:00:00 GMT"),
-                 rss_item("Gone", web.url("/gone"), "Sat, 12 Mar 2022 08:00:00 GMT"),
-                 rss_item("Nothing", None, None)]
+        items = [
+            rss_item("Good news", good, "Fri, 11 Mar 2022 08:00:00 GMT"),
+            rss_item("Gone", web.url("/gone"), "Sat, 12 Mar 2022 08:00:00 GMT"),
+            rss_item("Nothing", None, None),
+        ]
         feed = web.add("/feed.xml", rss(items), content_type="application/rss+xml")
         out = tmp_path / "feed.jsonl"
         assert main(["analyze", "--feed", feed, "--model", str(model_path), "-o", str(out)]) == 1
     documents = read_jsonl(out)
     assert [(d["article"]["url"], d["article"]["source"], d["article"]["date"]) for d in documents] == [
-        (good, "Example Times", "2022-03-11")]
+        (good, "Example Times", "2022-03-11")
+    ]
     errors = read_jsonl(tmp_path / "feed.errors.jsonl")
     assert [(e["name"], e["reason"]) for e in errors] == [
         (web.url("/gone"), "HTTP 404 Not Found"),
@@ -401,7 +407,9 @@ def test_html_report_for_a_batch_writes_pages_and_an_index(model_path: Path, tmp
     folder = tmp_path / "in"
     folder.mkdir()
     for n in range(3):
-        (folder / f"a{n}.txt").write_text(f"The corrupt elite lies again, part {n}.\n\nThey are puppets.", encoding="utf-8")
+        (folder / f"a{n}.txt").write_text(
+            f"The corrupt elite lies again, part {n}.\n\nThey are puppets.", encoding="utf-8"
+        )
     out = tmp_path / "reports"
     assert main(["analyze", str(folder), "--model", str(model_path), "--format", "html", "-o", str(out)]) == 0
     pages = sorted(p.name for p in out.iterdir())
@@ -420,16 +428,19 @@ def records_file(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("args", "link"), [
-    (["-o", "{in}", "--no-resume"], None),
-    (["-o", "{in}"], None),
-    (["--format", "csv", "-o", "{in}"], None),
-    (["-o", "{dir}/out.jsonl", "--errors", "{in}"], None),
-    (["-o", "{dir}/out.csv"], "out.spans.csv"),
-    (["-o", "{dir}/link.jsonl"], "link.jsonl"),
-    (["-o", "{dir}/copy.jsonl", "--no-resume"], "hard:copy.jsonl"),
-    (["-o", "{dir}/out.jsonl", "--store", "--db", "{in}"], None),
-])
+@pytest.mark.parametrize(
+    ("args", "link"),
+    [
+        (["-o", "{in}", "--no-resume"], None),
+        (["-o", "{in}"], None),
+        (["--format", "csv", "-o", "{in}"], None),
+        (["-o", "{dir}/out.jsonl", "--errors", "{in}"], None),
+        (["-o", "{dir}/out.csv"], "out.spans.csv"),
+        (["-o", "{dir}/link.jsonl"], "link.jsonl"),
+        (["-o", "{dir}/copy.jsonl", "--no-resume"], "hard:copy.jsonl"),
+        (["-o", "{dir}/out.jsonl", "--store", "--db", "{in}"], None),
+    ],
+)
 def test_an_output_naming_an_input_is_refused_before_anything_is_written(
     args: list[str], link: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -483,15 +494,20 @@ def test_csv_output_neutralises_formulas_unless_raw(raw: bool, model_path: Path,
     import csv
 
     source, out = tmp_path / "in.jsonl", tmp_path / "out.csv"
-    record = {"id": "=HYPERLINK(\"http://evil.example\")", "title": "+cmd", "source": "@x",
-              "text": "-1 is the number. The ministers met on Tuesday."}
+    record = {
+        "id": '=HYPERLINK("http://evil.example")',
+        "title": "+cmd",
+        "source": "@x",
+        "text": "-1 is the number. The ministers met on Tuesday.",
+    }
     source.write_text(json.dumps(record) + "\n", encoding="utf-8")
     assert analyze(source, "--model", model_path, "-o", out, *(["--raw-csv"] if raw else [])) == 0
     with out.open(encoding="utf-8-sig", newline="") as f:
         (row,) = list(csv.DictReader(f))
     cells = [row[key] for key in ("id", "title", "source")]
-    assert cells == ([record[k] for k in ("id", "title", "source")] if raw else
-                     ["'" + record[k] for k in ("id", "title", "source")])
+    assert cells == (
+        [record[k] for k in ("id", "title", "source")] if raw else ["'" + record[k] for k in ("id", "title", "source")]
+    )
     assert float(row["genre_probability"]) > 0, "numbers stay numbers"
 
 
@@ -513,8 +529,9 @@ def test_a_tampered_bundle_threshold_names_the_file_and_field(
     assert "internal error" not in err
 
 
-def test_an_unwritable_errors_file_is_named_as_such(model_path: Path, tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unwritable_errors_file_is_named_as_such(
+    model_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source, errors = tmp_path / "in.jsonl", tmp_path / "missing-dir" / "errors.jsonl"
     source.write_text('{"id": "a", "text": "The ministers met."}\nnot json\n', encoding="utf-8")
     assert analyze(source, "--model", model_path, "-o", tmp_path / "out.jsonl", "--errors", errors) == 1

@@ -10,7 +10,9 @@ from unspin.cli import main
 
 
 def test_missing_data_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["calibrate", "--model", str(tmp_path), "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "o")])
+    code = main(
+        ["calibrate", "--model", str(tmp_path), "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "o")]
+    )
     err = capsys.readouterr().err
     assert code == 1 and "no such data directory" in err and "Traceback" not in err
 

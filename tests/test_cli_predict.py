@@ -15,7 +15,7 @@ ARTICLES = {
 }
 
 
-@pytest.fixture()
+@pytest.fixture
 def article_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "articles"
     folder.mkdir()

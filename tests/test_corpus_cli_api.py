@@ -39,11 +39,18 @@ def test_rates_as_json_match_the_python_function(corpus_db: Path, capsys: pytest
 
 
 def test_every_question_answers_on_the_terminal(corpus_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    for args in (["info"], ["rates", "--level", "category"], ["trend", "Loaded_Language", "--period", "month"],
-                 ["compare", "--a-source", "Outlet 1", "--b-source", "Outlet 2"], ["search", "energy prices"],
-                 ["search", "energy", "--spans"], ["articles", "--technique", "Doubt", "--limit", "3"],
-                 ["phrases", "--of", "Doubt", "--limit", "3"], ["cooccurrence", "--min-count", "5"],
-                 ["narratives", "--build"]):
+    for args in (
+        ["info"],
+        ["rates", "--level", "category"],
+        ["trend", "Loaded_Language", "--period", "month"],
+        ["compare", "--a-source", "Outlet 1", "--b-source", "Outlet 2"],
+        ["search", "energy prices"],
+        ["search", "energy", "--spans"],
+        ["articles", "--technique", "Doubt", "--limit", "3"],
+        ["phrases", "--of", "Doubt", "--limit", "3"],
+        ["cooccurrence", "--min-count", "5"],
+        ["narratives", "--build"],
+    ):
         code, out, err = run(capsys, *args, "--db", corpus_db)
         assert code == 0, (args, err)
         assert out.strip(), args
@@ -56,13 +63,17 @@ def test_filters_that_match_nothing_say_so(corpus_db: Path, capsys: pytest.Captu
     assert code == 0 and json.loads(out) == []
 
 
-@pytest.mark.parametrize("args, message", [
-    (["rates", "--from", "2024-05-01", "--to", "2024-01-01"], "after date_to"),
-    (["rates", "--model", "nope"], "no analyses by model"),
-    (["info", "--db", "mysql://x/y"], "unsupported database"),
-])
-def test_user_errors_are_one_line(corpus_db: Path, capsys: pytest.CaptureFixture[str], args: list[str],
-                                  message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["rates", "--from", "2024-05-01", "--to", "2024-01-01"], "after date_to"),
+        (["rates", "--model", "nope"], "no analyses by model"),
+        (["info", "--db", "mysql://x/y"], "unsupported database"),
+    ],
+)
+def test_user_errors_are_one_line(
+    corpus_db: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
     code, _, err = run(capsys, *args, *([] if "--db" in args else ["--db", corpus_db]))
     assert code != 0 and message in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1, err
@@ -72,7 +83,7 @@ def test_import_export_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[
     analyses = list(synthetic_analyses(30, sources=2))
     results = tmp_path / "results.jsonl"
     lines = [json.dumps(a.to_dict(embedding=True)) for a in analyses]
-    results.write_text("\n".join(lines[:10] + ["{broken"] + lines[10:]) + "\n")
+    results.write_text("\n".join([*lines[:10], "{broken", *lines[10:]]) + "\n")
     db = tmp_path / "c.db"
     code, _, err = run(capsys, "import", results, "--db", db)
     assert code == 1 and "results.jsonl:11" in err and "30 added" in err
@@ -88,14 +99,18 @@ def test_import_export_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert run(capsys, "import", tmp_path / "missing.jsonl", "--db", db)[0] == 1
 
 
-@pytest.mark.parametrize("args", [
-    ["export", "--db", "{db}", "-o", "{db}", "--format", "jsonl"],
-    ["export", "--db", "{db}", "-o", "{dir}/link.csv"],
-    ["report", "--db", "{db}", "-o", "{db}"],
-    ["import", "{db}", "--db", "{dir}/link.spans.csv"],
-])
-def test_outputs_never_overwrite_the_database(args: list[str], tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "--db", "{db}", "-o", "{db}", "--format", "jsonl"],
+        ["export", "--db", "{db}", "-o", "{dir}/link.csv"],
+        ["report", "--db", "{db}", "-o", "{db}"],
+        ["import", "{db}", "--db", "{dir}/link.spans.csv"],
+    ],
+)
+def test_outputs_never_overwrite_the_database(
+    args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "corpus.db"
     with Store(db) as store:
         store.add(synthetic_analyses(3, sources=1))
@@ -120,8 +135,9 @@ def test_import_reports_hostile_lines_and_stores_the_rest(tmp_path: Path, capsys
     assert "2 added" in err
 
 
-def test_analyze_store_writes_while_analysing(tmp_path: Path, model_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_analyze_store_writes_while_analysing(
+    tmp_path: Path, model_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = tmp_path / "articles"
     folder.mkdir()
     (folder / "a.txt").write_text("date 2024-05-01 The corrupt elite betrays our nation.\n\nWake up now!\n")
@@ -131,14 +147,29 @@ def test_analyze_store_writes_while_analysing(tmp_path: Path, model_path: Path,
     capsys.readouterr()
     with Store(db) as store:
         assert [m["articles"] for m in store.models()] == [2]
-    assert main(["analyze", str(folder), "--model", str(model_path), "--store", "--db", str(db),
-                 "-o", str(tmp_path / "out.jsonl")]) == 0
+    assert (
+        main(
+            [
+                "analyze",
+                str(folder),
+                "--model",
+                str(model_path),
+                "--store",
+                "--db",
+                str(db),
+                "-o",
+                str(tmp_path / "out.jsonl"),
+            ]
+        )
+        == 0
+    )
     with Store(db) as store:
         assert [m["articles"] for m in store.models()] == [2]  # stored once
     assert len((tmp_path / "out.jsonl").read_text().splitlines()) == 2
 
 
 # -- over HTTP --------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def client(corpus_db: Path, model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
@@ -147,9 +178,19 @@ def client(corpus_db: Path, model_path: Path, tmp_path_factory: pytest.TempPathF
     from _live_server import LiveServer
 
     root = tmp_path_factory.mktemp("corpus-server")
-    with (LiveServer("--model", str(model_path), "--db", str(corpus_db), "--rate-limit", "off",
-                     data_dir=root / "data", log_path=root / "server.log") as live,
-          httpx.Client(base_url=live.url, timeout=60) as http):
+    with (
+        LiveServer(
+            "--model",
+            str(model_path),
+            "--db",
+            str(corpus_db),
+            "--rate-limit",
+            "off",
+            data_dir=root / "data",
+            log_path=root / "server.log",
+        ) as live,
+        httpx.Client(base_url=live.url, timeout=60) as http,
+    ):
         yield http
 
 
@@ -182,15 +223,18 @@ def test_api_answers_like_the_functions(client, corpus_db: Path) -> None:
     assert dashboard["overview"]["articles"] < 400
 
 
-@pytest.mark.parametrize("path, params, status", [
-    ("/v1/corpus/rates", {"date_from": "2024-06-01", "date_to": "2024-01-01"}, 422),
-    ("/v1/corpus/rates", {"date_from": "not a date"}, 422),
-    ("/v1/corpus/rates", {"period": "year"}, 422),
-    ("/v1/corpus/articles", {"limit": 100000}, 422),
-    ("/v1/corpus/articles/999999", {}, 404),
-    ("/v1/corpus/search", {"q": ""}, 422),
-    ("/v1/corpus/overview", {"model": "nope"}, 422),
-])
+@pytest.mark.parametrize(
+    ("path", "params", "status"),
+    [
+        ("/v1/corpus/rates", {"date_from": "2024-06-01", "date_to": "2024-01-01"}, 422),
+        ("/v1/corpus/rates", {"date_from": "not a date"}, 422),
+        ("/v1/corpus/rates", {"period": "year"}, 422),
+        ("/v1/corpus/articles", {"limit": 100000}, 422),
+        ("/v1/corpus/articles/999999", {}, 404),
+        ("/v1/corpus/search", {"q": ""}, 422),
+        ("/v1/corpus/overview", {"model": "nope"}, 422),
+    ],
+)
 def test_api_errors_are_problems(client, path: str, params: dict, status: int) -> None:
     response = client.get(path, params=params)
     assert response.status_code == status, response.text

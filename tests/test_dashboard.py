@@ -44,8 +44,9 @@ def hostile_corpus(n: int = 300) -> list[Analysis]:
     "Outlet 1" article has such a title and URL."""
     *analyses, extra = synthetic_analyses(n + 1)
     newest = max((a for a in analyses if a.article.source == "Outlet 1"), key=lambda a: a.article.date)
-    analyses[analyses.index(newest)] = replace(newest, article=newest.article.with_metadata(
-        title=HOSTILE_TITLE, url=HOSTILE_URL))
+    analyses[analyses.index(newest)] = replace(
+        newest, article=newest.article.with_metadata(title=HOSTILE_TITLE, url=HOSTILE_URL)
+    )
     return [*analyses, replace(extra, article=extra.article.with_metadata(source=HOSTILE_SOURCE, title=HOSTILE_TITLE))]
 
 
@@ -74,7 +75,7 @@ def test_heat_map_holds_the_rates_by_source(store: Store, data: dict) -> None:
     for row in rows:
         i, j = heat["rows"].index(row.group), heat["columns"].index(row.label)
         assert (heat["values"][i][j], heat["counts"][i][j]) == (row.per_1000_words, row.count)
-    column_totals = [sum(column) for column in zip(*heat["counts"])]
+    column_totals = [sum(column) for column in zip(*heat["counts"], strict=False)]
     assert column_totals == sorted(column_totals, reverse=True)  # most used first
     assert sum(heat["articles"]) == data["overview"]["articles"] == 301
     json.dumps(data)  # JSON-ready as it is
@@ -95,8 +96,11 @@ def test_trends_follow_the_most_used_techniques(store: Store) -> None:
 @pytest.mark.parametrize("techniques", [[], ["Slogans"]])
 def test_frame_shares_are_counted_by_hand(store: Store, analyses: list[Analysis], techniques: list[str]) -> None:
     frames = dashboard_data(store, CorpusFilter(techniques=techniques))["frames"]
-    chosen = [a for a in analyses if not techniques or any(
-        t.technique in techniques for p in a.paragraphs for t in p.techniques)]
+    chosen = [
+        a
+        for a in analyses
+        if not techniques or any(t.technique in techniques for p in a.paragraphs for t in p.techniques)
+    ]
     articles = Counter(a.article.source for a in chosen)
     with_frame = Counter((a.article.source, f.label) for a in chosen for f in a.frames)
     for i, source in enumerate(frames["rows"]):
@@ -190,8 +194,11 @@ def test_offline_file_loads_nothing_and_runs_only_its_own_scripts(offline: tuple
         for name in ("src", "href", "action", "srcset", "poster"):
             value = attrs.get(name)
             assert value is None or value.startswith("#"), (tag, name, value)
-    [csp] = [attrs["content"] for tag, attrs in page.tags
-             if tag == "meta" and attrs.get("http-equiv") == "Content-Security-Policy"]
+    [csp] = [
+        attrs["content"]
+        for tag, attrs in page.tags
+        if tag == "meta" and attrs.get("http-equiv") == "Content-Security-Policy"
+    ]
     assert csp.startswith("default-src 'none';") and "unsafe" not in csp
     executable = [text for attrs, text in page.scripts if attrs.get("type") != "application/json"]
     assert len(executable) == 2  # ECharts and the dashboard's script
@@ -201,7 +208,9 @@ def test_offline_file_loads_nothing_and_runs_only_its_own_scripts(offline: tuple
 
 def test_offline_file_embeds_the_data_and_the_article_index(store: Store, offline: tuple[str, _Page]) -> None:
     _, page = offline
-    embedded = {attrs["id"]: json.loads(text) for attrs, text in page.scripts if attrs.get("type") == "application/json"}
+    embedded = {
+        attrs["id"]: json.loads(text) for attrs, text in page.scripts if attrs.get("type") == "application/json"
+    }
     data = embedded["dashboard-data"]
     assert data["heatmap"] == dashboard_data(store)["heatmap"]
     assert len(data["articles"]["articles"]) == min(301, ARTICLE_INDEX_LIMIT)

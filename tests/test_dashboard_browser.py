@@ -28,10 +28,10 @@ if not CHROMIUM.is_file():
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 
 # tests/ is on sys.path under pytest's default import mode
-from _live_server import LiveServer
 from playwright.sync_api import expect
-from test_dashboard import HOSTILE_SOURCE, HOSTILE_TITLE, hostile_corpus
 
+from _live_server import LiveServer
+from test_dashboard import HOSTILE_SOURCE, HOSTILE_TITLE, hostile_corpus
 from unspin.cli.corpus import write_dashboard
 from unspin.store import CorpusFilter, Store
 from unspin.store.narratives import build_narratives
@@ -54,8 +54,16 @@ def serve_corpus(db: Path, root: Path) -> LiveServer:
     no_model = root / "no-model"
     no_model.mkdir()
     (no_model / "meta.json").write_text("{}")  # passes the start-up check, then fails to load, at once
-    return LiveServer("--model", str(no_model), "--db", str(db), "--rate-limit", "off", data_dir=root / "data",
-                      log_path=root / "server.log").start(ready=False)
+    return LiveServer(
+        "--model",
+        str(no_model),
+        "--db",
+        str(db),
+        "--rate-limit",
+        "off",
+        data_dir=root / "data",
+        log_path=root / "server.log",
+    ).start(ready=False)
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +92,8 @@ class Tab:
         self.page.wait_for_function(f"() => echarts.getInstanceByDom(document.getElementById('chart-{key}'))")
         return self.page.evaluate(
             f"() => {{ const chart = echarts.getInstanceByDom(document.getElementById('chart-{key}')); "
-            f"return {expression}; }}")
+            f"return {expression}; }}"
+        )
 
     def heat_rows(self) -> list[str]:
         return self.chart("heatmap", "chart.getOption().yAxis[0].data")
@@ -92,9 +101,12 @@ class Tab:
     def click(self, key: str, x: int, y: float) -> None:
         """Click a chart's value as a person would: at its place on the canvas (``x``, ``y`` in data units)."""
         self.chart(key, "chart.getDom().scrollIntoView({block: 'center'})")
-        left, top = self.chart(key, f"(() => {{ const [x, y] = chart.convertToPixel({{seriesIndex: 0}}, [{x}, {y}]);"
-                                    "const box = chart.getDom().getBoundingClientRect(); "
-                                    "return [box.left + x, box.top + y]; })()")
+        left, top = self.chart(
+            key,
+            f"(() => {{ const [x, y] = chart.convertToPixel({{seriesIndex: 0}}, [{x}, {y}]);"
+            "const box = chart.getDom().getBoundingClientRect(); "
+            "return [box.left + x, box.top + y]; })()",
+        )
         self.page.mouse.click(left, top)
 
     def click_heat_cell(self, row: int, column: int) -> None:
@@ -138,19 +150,25 @@ def test_corpus_page_draws_every_chart(tab: Callable[..., Tab], server: LiveServ
     visit.assert_clean(origin=server.url)
 
 
-def test_changing_a_filter_redraws_the_charts_and_keeps_the_address(tab: Callable[..., Tab], server: LiveServer) -> None:
+def test_changing_a_filter_redraws_the_charts_and_keeps_the_address(
+    tab: Callable[..., Tab], server: LiveServer
+) -> None:
     visit = tab()
     page = visit.page
     page.goto(server.url + "/corpus")
     assert len(visit.heat_rows()) == len(SOURCES)
     page.get_by_label("Sources", exact=True).select_option(["Outlet 2", "Outlet 4"])
-    page.wait_for_function("() => echarts.getInstanceByDom(document.getElementById('chart-heatmap'))"
-                           ".getOption().yAxis[0].data.length === 2")
+    page.wait_for_function(
+        "() => echarts.getInstanceByDom(document.getElementById('chart-heatmap'))"
+        ".getOption().yAxis[0].data.length === 2"
+    )
     assert visit.heat_rows() == ["Outlet 2", "Outlet 4"]
     assert page.locator("[data-summary=articles]").inner_text() == "120"
     page.get_by_label("Techniques", exact=True).select_option(["Doubt"])
-    page.wait_for_function("() => echarts.getInstanceByDom(document.getElementById('chart-heatmap'))"
-                           ".getOption().xAxis[0].data.join() === 'Casting doubt'")
+    page.wait_for_function(
+        "() => echarts.getInstanceByDom(document.getElementById('chart-heatmap'))"
+        ".getOption().xAxis[0].data.join() === 'Casting doubt'"
+    )
     assert re.search(r"source=Outlet\+2&source=Outlet\+4&technique=Doubt", page.url)
     page.reload()  # the address keeps the filters, and the server draws the same
     assert visit.heat_rows() == ["Outlet 2", "Outlet 4"]
@@ -164,12 +182,14 @@ def test_clicking_a_heat_map_cell_lists_its_articles(tab: Callable[..., Tab], se
     page = visit.page
     page.goto(server.url + "/corpus")
     technique = visit.chart("heatmap", "chart.getOption().xAxis[0].data[0]")
-    label = visit.page.evaluate("() => JSON.parse(document.getElementById('dashboard-data').textContent)"
-                                ".heatmap.columns[0]")
+    label = visit.page.evaluate(
+        "() => JSON.parse(document.getElementById('dashboard-data').textContent).heatmap.columns[0]"
+    )
     visit.click_heat_cell(row=1, column=0)
     expect(page.locator("#articles-heading")).to_have_text(f"Articles: {technique} in Outlet 1")
-    expected = httpx.get(f"{server.url}/v1/corpus/articles",
-                         params={"source": "Outlet 1", "technique": label, "limit": 25}).json()
+    expected = httpx.get(
+        f"{server.url}/v1/corpus/articles", params={"source": "Outlet 1", "technique": label, "limit": 25}
+    ).json()
     listed = visit.listed()
     assert len(listed) == len(expected) > 0
     assert all("Outlet 1" in item for item in listed)
@@ -194,7 +214,8 @@ def test_clicking_a_narrative_point_lists_its_articles(tab: Callable[..., Tab], 
     busiest = counts.index(max(counts))
     visit.click("narratives", busiest, counts[busiest])
     expect(page.locator("#articles-heading")).to_have_text(
-        f"Articles: the narrative {largest['label']}, {narratives['periods'][busiest]} to {narratives['ends'][busiest]}")
+        f"Articles: the narrative {largest['label']}, {narratives['periods'][busiest]} to {narratives['ends'][busiest]}"
+    )
     expect(page.locator("#articles-list li")).to_have_count(min(25, counts[busiest]))
     visit.assert_clean(origin=server.url)
 
@@ -231,8 +252,10 @@ def test_hostile_titles_and_sources_stay_text(tab: Callable[..., Tab], server: L
     page = visit.page
     page.goto(server.url + "/corpus")
     page.get_by_label("Sources", exact=True).select_option([HOSTILE_SOURCE, "Outlet 1"])
-    page.wait_for_function("() => echarts.getInstanceByDom(document.getElementById('chart-heatmap'))"
-                           ".getOption().yAxis[0].data.length === 2")
+    page.wait_for_function(
+        "() => echarts.getInstanceByDom(document.getElementById('chart-heatmap'))"
+        ".getOption().yAxis[0].data.length === 2"
+    )
     expect(page.locator("#articles-list").get_by_text(HOSTILE_TITLE).first).to_be_visible()
     assert page.locator("#dashboard img").count() == 0
     page.locator("#articles-list a", has_text=HOSTILE_TITLE).first.click()
@@ -269,11 +292,15 @@ def test_offline_file_works_from_disk_without_network(tab: Callable[..., Tab], o
     assert len(visit.listed()) == min(25, expected) > 0
     assert all("Outlet 1 ·" in item for item in visit.listed())
     page.get_by_label("Sources", exact=True).select_option(["Outlet 2"])
-    page.wait_for_function("() => echarts.getInstanceByDom(document.getElementById('chart-heatmap'))"
-                           ".getOption().yAxis[0].data.join() === 'Outlet 2'")
+    page.wait_for_function(
+        "() => echarts.getInstanceByDom(document.getElementById('chart-heatmap'))"
+        ".getOption().yAxis[0].data.join() === 'Outlet 2'"
+    )
     page.get_by_label("Languages", exact=True).select_option(["de"])  # Outlet 2 writes in French
-    page.wait_for_function("() => echarts.getInstanceByDom(document.getElementById('chart-heatmap'))"
-                           ".getOption().yAxis[0].data.length === 0")
+    page.wait_for_function(
+        "() => echarts.getInstanceByDom(document.getElementById('chart-heatmap'))"
+        ".getOption().yAxis[0].data.length === 0"
+    )
     visit.assert_clean(origin=offline_file.as_uri())
     assert visit.requests == [offline_file.as_uri()]
 
@@ -293,15 +320,21 @@ def test_save_screenshot(tab: Callable[..., Tab], tmp_path: Path) -> None:
     try:
         visit = tab(width=1440, height=1700)
         visit.page.goto(live.url + "/corpus")
-        row, column = visit.chart("heatmap", """(() => { const values = chart.getOption().series[0].data.map(c => c.value);
-            const top = values.reduce((best, v) => v[2] > best[2] ? v : best); return [top[1], top[0]]; })()""")
+        row, column = visit.chart(
+            "heatmap",
+            """(() => { const values = chart.getOption().series[0].data.map(c => c.value);
+            const top = values.reduce((best, v) => v[2] > best[2] ? v : best); return [top[1], top[0]]; })()""",
+        )
         visit.click_heat_cell(row, column)
         visit.page.locator("#articles-list li").first.wait_for()
         visit.page.mouse.move(0, 0)  # no tooltip over the cells
         visit.page.evaluate("window.scrollTo(0, 0)")
-        bottom = visit.page.evaluate("Math.ceil(document.getElementById('chart-trends').getBoundingClientRect().bottom + 16)")
+        bottom = visit.page.evaluate(
+            "Math.ceil(document.getElementById('chart-trends').getBoundingClientRect().bottom + 16)"
+        )
         (ROOT / "docs").mkdir(exist_ok=True)
-        visit.page.screenshot(path=str(ROOT / "docs" / "dashboard-screenshot.png"),
-                              clip={"x": 0, "y": 0, "width": 1440, "height": bottom})
+        visit.page.screenshot(
+            path=str(ROOT / "docs" / "dashboard-screenshot.png"), clip={"x": 0, "y": 0, "width": 1440, "height": bottom}
+        )
     finally:
         live.stop()

@@ -38,11 +38,11 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
     language: frozenset(words.split())
     for language, words in {
         "en": "the a an of to in on at by for and or but if not who which that this it its is are was be has "
-              "have s as with from we our they their",
+        "have s as with from we our they their",
         "fr": "le la les l un une des de du d à au aux et ou en qui que qu ce se sa son ses est par pour ne pas "
-              "nous notre leur",
+        "nous notre leur",
         "de": "der die das den dem des ein eine einen und oder in im zu von mit auf für ist wer was es wenn "
-              "nicht wir unser sie",
+        "nicht wir unser sie",
         "it": "il lo la i gli le l un una di del della e o a in da per che chi è con si non ci noi loro",
         "pl": "w we i z ze na do o a że to się nie od za po jest czy my oni ich",
         "ru": "и в во на с со к по о об а но что как не из за от у это же мы они их",
@@ -127,9 +127,9 @@ def span_problem(span_text: str, start: int, end: int, text: str, language: str)
     if core in FUNCTION_WORDS[language]:
         return "is a lone function word"
     if start > 0 and text[start - 1].isalnum():
-        return f"starts inside a word ({text[max(0, start - 10):start]!r}|{span_text[:20]!r})"
+        return f"starts inside a word ({text[max(0, start - 10) : start]!r}|{span_text[:20]!r})"
     if end < len(text) and text[end].isalnum():
-        return f"ends inside a word ({span_text[-20:]!r}|{text[end:end + 10]!r})"
+        return f"ends inside a word ({span_text[-20:]!r}|{text[end : end + 10]!r})"
     return None
 
 
@@ -191,7 +191,7 @@ def test_spans_are_whole_phrases_at_exact_offsets(name: str, analyses: dict[str,
         for span in paragraph.spans:
             where = f"paragraph {paragraph.number} {span.technique} {span.start}:{span.end} {span.text!r}"
             if text[span.start : span.end] != span.text:
-                problems.append(f"{where} differs from the text there {text[span.start:span.end]!r}")
+                problems.append(f"{where} differs from the text there {text[span.start : span.end]!r}")
             elif problem := span_problem(span.text, span.start, span.end, text, fixture.language):
                 problems.append(f"{where} {problem}")
     assert not problems, f"{name}: {len(problems)} bad spans:\n" + "\n".join(problems)
@@ -204,7 +204,9 @@ def report(analyzer: Analyzer | None = None) -> None:
 
         analyzer = unspin.load()
     results = analyse_all(analyzer)
-    print(f"{'article':<14} {'evident flagged':>15} {'neutral flagged':>15} {'techniques found':>16}  missed paragraphs")
+    print(
+        f"{'article':<14} {'evident flagged':>15} {'neutral flagged':>15} {'techniques found':>16}  missed paragraphs"
+    )
     totals = [0] * 6
     for name in NAMES:
         fixture, analysis = load_fixture(name), results[name]
@@ -218,15 +220,19 @@ def report(analyzer: Analyzer | None = None) -> None:
         totals = [a + b for a, b in zip(totals, counts, strict=True)]
         print(f"{name:<14} {_ratio(*counts[0:2]):>15} {_ratio(*counts[2:4]):>15} {_ratio(*counts[4:6]):>16}  {missed}")
     print(f"{'all':<14} {_ratio(*totals[0:2]):>15} {_ratio(*totals[2:4]):>15} {_ratio(*totals[4:6]):>16}")
-    print(f"\n(the test wants evident flagged >= {MIN_PARAGRAPH_RECALL:.0%} per article, "
-          f"neutral flagged <= {MAX_NEUTRAL_FLAGGED:.0%} overall)\n")
+    print(
+        f"\n(the test wants evident flagged >= {MIN_PARAGRAPH_RECALL:.0%} per article, "
+        f"neutral flagged <= {MAX_NEUTRAL_FLAGGED:.0%} overall)\n"
+    )
     for name in NAMES:
         print(f"== {name}")
         for expected in load_fixture(name).paragraphs:
             got = predicted_techniques(results[name])[expected.number]
             hit = sorted(set(expected.techniques) & got)
-            print(f"  {expected.number:>2} expected {sorted(expected.techniques) or '-'}"
-                  f"\n     got      {sorted(got) or '-'}  (matched {hit or '-'})")
+            print(
+                f"  {expected.number:>2} expected {sorted(expected.techniques) or '-'}"
+                f"\n     got      {sorted(got) or '-'}  (matched {hit or '-'})"
+            )
 
 
 def _ratio(part: int, whole: int) -> str:

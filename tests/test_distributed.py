@@ -57,10 +57,14 @@ def shards(tmp_path: Path) -> Path:
     write_jsonl(folder / "a.jsonl", ["a0", "a1", "a2", "a3"], extra="\nnot json\n")
     with (folder / "b.csv").open("w", encoding="utf-8", newline="") as stream:
         rows = csv.writer(stream)
-        rows.writerows([["id", "text"], ["b0", article(10)], ["b1", article(11)], ["b2", "too", "many"],
-                        ["b3", article(13)]])
-    pq.write_table(pa.table({"id": ["c0", "c1", "c2"], "text": [article(20), None, article(22)]}),
-                   folder / "more" / "c.parquet", row_group_size=2)
+        rows.writerows(
+            [["id", "text"], ["b0", article(10)], ["b1", article(11)], ["b2", "too", "many"], ["b3", article(13)]]
+        )
+    pq.write_table(
+        pa.table({"id": ["c0", "c1", "c2"], "text": [article(20), None, article(22)]}),
+        folder / "more" / "c.parquet",
+        row_group_size=2,
+    )
     with gzip.open(folder / "more" / "d.jsonl.gz", "wt", encoding="utf-8") as stream:
         stream.writelines(json.dumps({"id": f"d{i}", "text": article(30 + i)}) + "\n" for i in range(3))
     (folder / "notes.txt").write_text("not a shard", encoding="utf-8")
@@ -71,14 +75,19 @@ GOOD = {"a0", "a1", "a2", "a3", "b0", "b1", "b3", "c0", "c2", "d0", "d1", "d2"}
 
 
 def result_ids(output: Path) -> list[str]:
-    return [json.loads(line)["article"]["id"]
-            for part in sorted((output / "analyses").glob("part-*.jsonl"))
-            for line in part.read_text(encoding="utf-8").splitlines()]
+    return [
+        json.loads(line)["article"]["id"]
+        for part in sorted((output / "analyses").glob("part-*.jsonl"))
+        for line in part.read_text(encoding="utf-8").splitlines()
+    ]
 
 
 def error_names(output: Path) -> list[str]:
-    return [json.loads(line)["name"] for part in sorted((output / "errors").glob("*.jsonl"))
-            for line in part.read_text(encoding="utf-8").splitlines()]
+    return [
+        json.loads(line)["name"]
+        for part in sorted((output / "errors").glob("*.jsonl"))
+        for line in part.read_text(encoding="utf-8").splitlines()
+    ]
 
 
 # ---------------------------------------------------------------------------- planning, without a cluster
@@ -90,7 +99,11 @@ def test_shards_are_found_in_folders_and_globs_but_not_in_the_output(shards: Pat
     (shards / "out" / "analyses" / "part-00000.jsonl").write_text("{}\n", encoding="utf-8")
     found = find_shards([str(shards), str(shards / "*.jsonl")], SHARD_GLOBS, exclude=str(shards / "out"))
     assert [Path(f).relative_to(shards).as_posix() for f in found] == [
-        "a.jsonl", "b.csv", "more/c.parquet", "more/d.jsonl.gz"]
+        "a.jsonl",
+        "b.csv",
+        "more/c.parquet",
+        "more/d.jsonl.gz",
+    ]
     assert [shard_format(f, ReadOptions()) for f in found] == ["jsonl", "csv", "parquet", "jsonl"]
     with pytest.raises(InputError, match="no such file"):
         find_shards([str(shards / "missing")], SHARD_GLOBS)
@@ -104,8 +117,11 @@ def test_partitions_read_every_record_exactly_once(shards: Path, rows: int) -> N
     formats = [shard_format(s, ReadOptions()) for s in sources]
     counts = [count_shard(s, f, ReadOptions()) for s, f in zip(sources, formats, strict=True)]
     assert counts == [6, 4, 3, 3]  # JSONL counts its blank line; CSV rows span lines
-    whole = [d.name for s, f in zip(sources, formats, strict=True)
-             for d in read_partition(plan_partitions([(s, f, None)], 1)[0], ReadOptions())]
+    whole = [
+        d.name
+        for s, f in zip(sources, formats, strict=True)
+        for d in read_partition(plan_partitions([(s, f, None)], 1)[0], ReadOptions())
+    ]
     partitions = plan_partitions(list(zip(sources, formats, counts, strict=True)), rows)
     assert [d.name for p in partitions for d in read_partition(p, ReadOptions())] == whole
     assert len(whole) == len(GOOD) + 3
@@ -128,8 +144,12 @@ def test_an_output_folder_holding_something_else_is_refused(tmp_path: Path) -> N
 @pytest.fixture(scope="module")
 def client() -> Iterator[distributed.Client]:
     """Two single-threaded worker processes, shared by the tests below (the kill test runs last)."""
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  silence_logs=logging.ERROR) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         yield client
 
 
@@ -172,13 +192,15 @@ def test_parquet_results_are_an_article_table_and_a_span_table(
     example = (Path(__file__).resolve().parents[1] / "examples" / "article-en.txt").read_text(encoding="utf-8")
     pq.write_table(pa.table({"id": ["e0"], "text": [example]}), shards / "more" / "example.parquet")
     output = tmp_path / "out"
-    job = Job(inputs=(str(shards / "more"),), output=str(output), format="parquet", model=str(model_path),
-              threshold=0.0)
+    job = Job(
+        inputs=(str(shards / "more"),), output=str(output), format="parquet", model=str(model_path), threshold=0.0
+    )
     assert run_job(job, client).stats.analysed == 6
     articles, spans = pq.read_table(output / "articles"), pq.read_table(output / "spans")
     assert sorted(articles.column("id").to_pylist()) == ["c0", "c2", "d0", "d1", "d2", "e0"]
     assert spans.num_rows and set(spans.column("content_hash").to_pylist()) <= set(
-        articles.column("content_hash").to_pylist())
+        articles.column("content_hash").to_pylist()
+    )
 
 
 def analyze(*args: str | Path) -> int:
@@ -217,8 +239,9 @@ def test_a_worker_without_the_model_is_one_clear_error(
     assert_one_line_error(capsys.readouterr().err, "cannot load the model", str(missing), "every worker needs")
 
 
-def test_an_unreachable_scheduler_is_one_clear_error(shards: Path, tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unreachable_scheduler_is_one_clear_error(
+    shards: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
         address = f"tcp://127.0.0.1:{free.getsockname()[1]}"
@@ -227,13 +250,16 @@ def test_an_unreachable_scheduler_is_one_clear_error(shards: Path, tmp_path: Pat
     assert_one_line_error(capsys.readouterr().err, f"cannot reach a Dask scheduler at {address}")
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--cluster", "tcp://127.0.0.1:1"], "name it with --output DIR"),
-    (["--cluster", "somewhere", "-o", "out"], "give a scheduler address"),
-    (["--cluster", "local:1", "-o", "out", "--format", "csv"], "jsonl or parquet"),
-    (["--cluster", "local:1", "-o", "out", "--no-resume"], "remove the --output folder"),
-    (["--cluster", "local:1", "-o", "out", "--errors", "e.jsonl"], "DIR/errors/"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--cluster", "tcp://127.0.0.1:1"], "name it with --output DIR"),
+        (["--cluster", "somewhere", "-o", "out"], "give a scheduler address"),
+        (["--cluster", "local:1", "-o", "out", "--format", "csv"], "jsonl or parquet"),
+        (["--cluster", "local:1", "-o", "out", "--no-resume"], "remove the --output folder"),
+        (["--cluster", "local:1", "-o", "out", "--errors", "e.jsonl"], "DIR/errors/"),
+    ],
+)
 def test_options_a_cluster_run_cannot_honour_are_usage_errors(
     args: list[str], message: str, shards: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -241,8 +267,9 @@ def test_options_a_cluster_run_cannot_honour_are_usage_errors(
     assert_one_line_error(capsys.readouterr().err, message)
 
 
-def test_local_n_starts_a_cluster_for_the_run(tmp_path: Path, model_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_local_n_starts_a_cluster_for_the_run(
+    tmp_path: Path, model_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     shards = tmp_path / "shards"
     shards.mkdir()
     write_jsonl(shards / "one.jsonl", ["x0"])
@@ -270,21 +297,35 @@ def test_a_local_cluster_listens_on_loopback_only() -> None:
     assert {a.ip for a in scheduler | workers} == {"127.0.0.1"}
 
 
-def test_shards_and_results_behind_fsspec_urls(shards: Path, model_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_shards_and_results_behind_fsspec_urls(
+    shards: Path, model_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """memory:// stands for s3:// and the like; it is per process, hence a cluster of threads here."""
     import fsspec
 
     memory = fsspec.filesystem("memory")
     memory.put(str(shards / "a.jsonl"), "/in/a.jsonl")
     memory.put(str(shards / "b.csv"), "/in/b.csv")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None,
-                                  silence_logs=logging.ERROR) as cluster:
-        code = analyze("memory://in", "--cluster", cluster.scheduler_address, "--model", model_path,
-                       "-o", "memory://out", "--partition-size", "3")
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None, silence_logs=logging.ERROR
+    ) as cluster:
+        code = analyze(
+            "memory://in",
+            "--cluster",
+            cluster.scheduler_address,
+            "--model",
+            model_path,
+            "-o",
+            "memory://out",
+            "--partition-size",
+            "3",
+        )
     assert code == 1 and "analysed 7 documents" in capsys.readouterr().err  # and two bad records
-    ids = [json.loads(line)["article"]["id"] for path in sorted(memory.find("/out/analyses"))
-           for line in memory.cat_file(path).decode().splitlines()]
+    ids = [
+        json.loads(line)["article"]["id"]
+        for path in sorted(memory.find("/out/analyses"))
+        for line in memory.cat_file(path).decode().splitlines()
+    ]
     assert sorted(ids) == ["a0", "a1", "a2", "a3", "b0", "b1", "b3"]
     assert not memory.exists("/out/_tmp")
     memory.rm("/in", recursive=True)
@@ -318,12 +359,14 @@ def test_a_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(
     shards.mkdir()
     ids = [f"k{i:02d}" for i in range(32)]
     with (shards / "big.jsonl").open("w", encoding="utf-8") as stream:
-        stream.writelines(json.dumps({"id": i, "text": article(100 + n, paragraphs=6)}) + "\n"
-                          for n, i in enumerate(ids))
+        stream.writelines(
+            json.dumps({"id": i, "text": article(100 + n, paragraphs=6)}) + "\n" for n, i in enumerate(ids)
+        )
     output = tmp_path / "out"
     killer = KillABusyWorker(client)
-    result = run_job(Job(inputs=(str(shards),), output=str(output), model=str(model_path), partition_rows=4),
-                     client, killer)
+    result = run_job(
+        Job(inputs=(str(shards),), output=str(output), model=str(model_path), partition_rows=4), client, killer
+    )
     assert killer.killed is not None and killer.killed[1], "no worker was running a partition"
     assert result.stats.analysed == len(ids)
     found = Counter(result_ids(output))

@@ -333,7 +333,7 @@ def test_every_fixed_span_lies_in_paragraphs_labelled_with_its_technique(languag
 
 
 @needs_data
-@pytest.mark.parametrize("language", (*TRAIN_LANGUAGES, "es", "gr", "ka"))
+@pytest.mark.parametrize("language", [*TRAIN_LANGUAGES, "es", "gr", "ka"])
 def test_every_template_row_matches_its_rebuilt_article_line(language: str) -> None:
     root = SEMEVAL / language
     rows = read_template(root / "test-labels-subtask-3.template")

@@ -6,8 +6,8 @@ No model is needed. URLs and feeds are served by a local server on 127.0.0.1 (te
 from __future__ import annotations
 
 import codecs
-import gzip
 import datetime as dt
+import gzip
 import io
 import json
 import sys
@@ -21,8 +21,15 @@ import pytest
 from _local_web import NO_MAIN_TEXT_PAGE, PARAGRAPHS, LocalWeb, article_page, rss, rss_item
 from unspin.errors import InputError
 from unspin.formats.inputs import (
-    Document, ReadOptions, article_from_html, article_from_record, count_documents, is_batch,
-    parse_field_overrides, read_documents, read_feed,
+    Document,
+    ReadOptions,
+    article_from_html,
+    article_from_record,
+    count_documents,
+    is_batch,
+    parse_field_overrides,
+    read_documents,
+    read_feed,
 )
 
 RUSSIAN = "Санкции Запада ударят по простым людям. Цены на газ и хлеб растут каждую неделю, а семьи ждёт зима."
@@ -201,20 +208,36 @@ def test_jsonl_with_a_malformed_line_in_the_middle(tmp_path: Path) -> None:
 
 def test_jsonl_metadata_fields(tmp_path: Path) -> None:
     path = tmp_path / "dump.jsonl"
-    record = {"ID": "x1", "Title": "Headline", "date": "Fri, 11 Mar 2022 10:00:00 GMT", "source": "Outlet",
-              "url": "https://example.invalid/a", "language": "ru", "body": RUSSIAN, "extra": {"kept": "out"}}
+    record = {
+        "ID": "x1",
+        "Title": "Headline",
+        "date": "Fri, 11 Mar 2022 10:00:00 GMT",
+        "source": "Outlet",
+        "url": "https://example.invalid/a",
+        "language": "ru",
+        "body": RUSSIAN,
+        "extra": {"kept": "out"},
+    }
     path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
     [document] = read(path)
     article = document.article
     assert article is not None
     assert (article.id, article.title, article.date, article.source, article.url, article.language) == (
-        "x1", "Headline", dt.date(2022, 3, 11), "Outlet", "https://example.invalid/a", "ru")
+        "x1",
+        "Headline",
+        dt.date(2022, 3, 11),
+        "Outlet",
+        "https://example.invalid/a",
+        "ru",
+    )
 
 
 def test_jsonl_records_that_cannot_be_articles(tmp_path: Path) -> None:
     path = tmp_path / "dump.jsonl"
-    path.write_text('[1, 2]\n{"title": "no text"}\n{"text": 42}\n{"text": ""}\n{"text": "ok", "title": {"a": 1}}\n',
-                    encoding="utf-8")
+    path.write_text(
+        '[1, 2]\n{"title": "no text"}\n{"text": 42}\n{"text": ""}\n{"text": "ok", "title": {"a": 1}}\n',
+        encoding="utf-8",
+    )
     reasons = [d.reason for d in read(path)]
     assert reasons == [
         "expected a JSON object, got a list",
@@ -227,8 +250,9 @@ def test_jsonl_records_that_cannot_be_articles(tmp_path: Path) -> None:
 
 def test_field_names_are_configurable(tmp_path: Path) -> None:
     path = tmp_path / "dump.jsonl"
-    path.write_text('{"doc": "d7", "story": "The story text.", "text": "not this one", "when": "2022-03-11"}\n',
-                    encoding="utf-8")
+    path.write_text(
+        '{"doc": "d7", "story": "The story text.", "text": "not this one", "when": "2022-03-11"}\n', encoding="utf-8"
+    )
     fields = parse_field_overrides(["text=story", "id=doc", "date = when"])
     [document] = read(path, fields=fields)
     assert document.article and (document.article.text, document.article.id) == ("The story text.", "d7")
@@ -251,8 +275,9 @@ def test_an_unreadable_date_is_kept_in_meta_rather_than_losing_the_article() -> 
 
 def test_csv_rows_with_quoted_newlines_keep_their_line_numbers(tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
-    path.write_text('\ufeffID,Title,Text\n1,One,"First paragraph.\n\nSecond paragraph."\n2,Two,Plain text.\n',
-                    encoding="utf-8")
+    path.write_text(
+        '\ufeffID,Title,Text\n1,One,"First paragraph.\n\nSecond paragraph."\n2,Two,Plain text.\n', encoding="utf-8"
+    )
     first, second = read(path)
     assert first.name == f"{path}:2" and second.name == f"{path}:5"
     assert first.article and len(first.article.paragraphs) == 2 and first.article.title == "One"
@@ -316,8 +341,11 @@ def test_html_main_text_title_date_and_site_name(tmp_path: Path) -> None:
     [document] = read(path)
     article = document.article
     assert article is not None
-    assert (article.title, article.date, article.source) == ("Sanctions will hit ordinary people", dt.date(2022, 3, 11),
-                                                               "Example Times")
+    assert (article.title, article.date, article.source) == (
+        "Sanctions will hit ordinary people",
+        dt.date(2022, 3, 11),
+        "Example Times",
+    )
     assert [p.text for p in article.paragraphs][1:] == list(PARAGRAPHS)
     assert "Home" not in article.text and "Copyright" not in article.text, "menus and footers are not main text"
 
@@ -364,11 +392,17 @@ def test_plain_text_urls_are_read_as_text(web: LocalWeb) -> None:
     [
         ({"body": "gone", "status": 404}, {}, "HTTP 404 Not Found"),
         ({"body": "oops", "status": 500}, {}, "HTTP 500 Internal Server Error"),
-        ({"body": article_page(), "delay": 1.5}, {"timeout": 0.3},
-         "no complete answer within 0.3 s; try later or raise --timeout"),
+        (
+            {"body": article_page(), "delay": 1.5},
+            {"timeout": 0.3},
+            "no complete answer within 0.3 s; try later or raise --timeout",
+        ),
         ({"body": article_page()}, {"max_bytes": 500}, "over the 0.488 KiB limit; raise --max-size"),
-        ({"body": article_page(), "send_length": False}, {"max_bytes": 500},
-         "over the 0.488 KiB limit; raise --max-size"),
+        (
+            {"body": article_page(), "send_length": False},
+            {"max_bytes": 500},
+            "over the 0.488 KiB limit; raise --max-size",
+        ),
         ({"body": b"%PDF-1.4", "content_type": "application/pdf"}, {}, "content type application/pdf"),
         ({"body": NO_MAIN_TEXT_PAGE}, {}, "no main text"),
     ],

@@ -29,9 +29,11 @@ def test_encoder_rebuild_is_pinned() -> None:
 def test_encoder_is_multilingual() -> None:
     directory = e5_small_dir()
     encoder, tokenizer = Encoder.from_directory(directory).eval(), Tokenizer(directory / "tokenizer.json")
-    sentences = ["passage: The government raised taxes on fuel last week.",
-                 "passage: Правительство повысило налоги на топливо на прошлой неделе.",
-                 "passage: A recipe for apple pie with cinnamon."]
+    sentences = [
+        "passage: The government raised taxes on fuel last week.",
+        "passage: Правительство повысило налоги на топливо на прошлой неделе.",
+        "passage: A recipe for apple pie with cinnamon.",
+    ]
     vectors = []
     for tokens in tokenizer.tokenize(sentences):
         ids = torch.tensor([[tokenizer.bos_id, *tokens.ids, tokenizer.eos_id]])
@@ -45,7 +47,7 @@ def test_tokenizer_offsets_point_at_visible_text() -> None:
     tokenizer = Tokenizer(e5_small_dir() / "tokenizer.json")
     text = "\ufeffLe «gouvernement» doesnot\r\n lie — 🙂"
     tokens = tokenizer.tokenize([text])[0]
-    for start, end in zip(tokens.starts, tokens.ends):
+    for start, end in zip(tokens.starts, tokens.ends, strict=False):
         assert 0 <= start < end <= len(text) and not text[start].isspace()
 
 
@@ -93,8 +95,12 @@ def test_processes_building_the_encoder_cache_at_once_both_get_a_complete_one(tm
     half_built.mkdir()
     shutil.copy(e5_small_dir() / "config.json", half_built)  # and nothing else
     env = {**os.environ, "UNSPIN_CACHE_DIR": str(tmp_path), "OMP_NUM_THREADS": "1"}
-    processes = [subprocess.Popen([sys.executable, "-c", _BUILD_AND_CHECK], env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", _BUILD_AND_CHECK], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
     outputs = [p.communicate(timeout=600) for p in processes]
     assert [p.returncode for p in processes] == [0, 0], [err[-2000:] for _, err in outputs]
     assert len({out for out, _ in outputs}) == 1

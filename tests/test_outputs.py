@@ -13,14 +13,22 @@ import pytest
 from unspin import Analysis, Article, InputError
 from unspin.analysis import LabelScore, ParagraphAnalysis, Span, TechniqueScore
 from unspin.formats.outputs import (
-    ARTICLE_COLUMNS, SPAN_COLUMNS, CsvWriter, JsonWriter, ParquetWriter, article_row, csv_safe, open_writer,
-    span_rows, spans_path,
+    ARTICLE_COLUMNS,
+    SPAN_COLUMNS,
+    CsvWriter,
+    JsonWriter,
+    ParquetWriter,
+    article_row,
+    csv_safe,
+    open_writer,
+    span_rows,
+    spans_path,
 )
 from unspin.taxonomy import TECHNIQUE_LABELS
 
 TEXT = (
     "date 2022-03-11 Sanctions will hit ordinary people\r\n\r\n"
-    "The so-called \"partners\" lie, again and again.\r\n\r\n"
+    'The so-called "partners" lie, again and again.\r\n\r\n'
     "Either we stand together, or we freeze in the dark, Привет."
 )
 
@@ -28,17 +36,27 @@ TEXT = (
 def analysis_of(text: str = TEXT, *, id: str = "a1", meta: dict[str, str] | None = None) -> Analysis:
     """Spans on two fragments; paragraph techniques follow the spans."""
     article = Article.from_text(text, id=id, source="Outlet").with_metadata(meta=meta)
-    fragments = {"so-called \"partners\" lie": "Name_Calling-Labeling",
-                 "Either we stand together, or we freeze in the dark": "False_Dilemma-No_Choice"}
+    fragments = {
+        'so-called "partners" lie': "Name_Calling-Labeling",
+        "Either we stand together, or we freeze in the dark": "False_Dilemma-No_Choice",
+    }
     paragraphs = []
     for p in article.paragraphs:
-        spans = tuple(Span(text.index(f), text.index(f) + len(f), label, 0.8, f)
-                      for f, label in fragments.items() if f in p.text)
-        paragraphs.append(ParagraphAnalysis(p.number, p.start, p.end,
-                                            tuple(TechniqueScore(s.technique, 0.9) for s in spans), spans))
-    return Analysis(article, "opinion", {"opinion": 0.7, "reporting": 0.2, "satire": 0.1},
-                    (LabelScore("Political", 0.8), LabelScore("Economic", 0.6)), {"Political": 0.8, "Economic": 0.6},
-                    tuple(paragraphs), {"name": "test", "version": "0"})
+        spans = tuple(
+            Span(text.index(f), text.index(f) + len(f), label, 0.8, f) for f, label in fragments.items() if f in p.text
+        )
+        paragraphs.append(
+            ParagraphAnalysis(p.number, p.start, p.end, tuple(TechniqueScore(s.technique, 0.9) for s in spans), spans)
+        )
+    return Analysis(
+        article,
+        "opinion",
+        {"opinion": 0.7, "reporting": 0.2, "satire": 0.1},
+        (LabelScore("Political", 0.8), LabelScore("Economic", 0.6)),
+        {"Political": 0.8, "Economic": 0.6},
+        tuple(paragraphs),
+        {"name": "test", "version": "0"},
+    )
 
 
 def test_jsonl_round_trips_through_the_published_schema() -> None:
@@ -62,7 +80,7 @@ def test_article_and_span_rows_come_from_the_schema() -> None:
     spans = span_rows(document)
     assert [list(s) for s in spans] == [[name for name, _ in SPAN_COLUMNS]] * 2
     for span in spans:
-        assert TEXT[span["start"]:span["end"]] == span["text"]
+        assert TEXT[span["start"] : span["end"]] == span["text"]
     assert spans[0]["category"] == "attack_on_reputation" and spans[0]["paragraph"] == 2
 
 
@@ -81,7 +99,7 @@ def test_csv_writes_an_article_table_and_a_span_table(tmp_path: Path) -> None:
     assert [a["id"] for a in articles] == ["a1", "a2"]
     assert set(TECHNIQUE_LABELS) <= set(articles[0])
     assert len(spans) == 4 and {s["article_id"] for s in spans} == {"a1", "a2"}
-    assert spans[0]["text"] == "so-called \"partners\" lie"
+    assert spans[0]["text"] == 'so-called "partners" lie'
     assert {s["content_hash"] for s in spans} == {a["content_hash"] for a in articles}
 
 
@@ -132,17 +150,32 @@ def test_jsonl_appends_when_resuming(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------- CSV formula injection
 
 
-FORMULA_TEXT = "=HYPERLINK(\"http://evil.example\",\"open\") is what the page said.\n\n-2 degrees tonight."
+FORMULA_TEXT = '=HYPERLINK("http://evil.example","open") is what the page said.\n\n-2 degrees tonight.'
 
 
 def formula_analysis() -> Analysis:
     """Text cells a spreadsheet would run: the id, the source, a title and span texts starting with = and -."""
     article = Article.from_text(FORMULA_TEXT, id="=1+1", source="@SUM(A1)", title="\tTab title")
     spans = [(p.number, Span(p.start, p.start + 10, "Loaded_Language", 0.8, p.text[:10])) for p in article.paragraphs]
-    paragraphs = tuple(ParagraphAnalysis(p.number, p.start, p.end, (TechniqueScore("Loaded_Language", 0.9),),
-                                         tuple(s for n, s in spans if n == p.number)) for p in article.paragraphs)
-    return Analysis(article, "opinion", {"opinion": 0.7, "reporting": 0.2, "satire": 0.1}, (), {}, paragraphs,
-                    {"name": "test", "version": "0"})
+    paragraphs = tuple(
+        ParagraphAnalysis(
+            p.number,
+            p.start,
+            p.end,
+            (TechniqueScore("Loaded_Language", 0.9),),
+            tuple(s for n, s in spans if n == p.number),
+        )
+        for p in article.paragraphs
+    )
+    return Analysis(
+        article,
+        "opinion",
+        {"opinion": 0.7, "reporting": 0.2, "satire": 0.1},
+        (),
+        {},
+        paragraphs,
+        {"name": "test", "version": "0"},
+    )
 
 
 def read_tables(out: Path) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
@@ -165,10 +198,22 @@ def test_csv_text_cells_that_would_run_as_formulas_are_neutralised(tmp_path: Pat
     assert (article["genre_probability"], spans[0]["confidence"], spans[0]["start"]) == ("0.7", "0.8", "0")
 
 
-@pytest.mark.parametrize(("value", "written"), [
-    ("=cmd", "'=cmd"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"), ("\tx", "'\tx"), ("\rx", "'\rx"),
-    ("a=b", "a=b"), ("", ""), (None, None), (-0.5, -0.5), (-3, -3),
-])
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("=cmd", "'=cmd"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@x", "'@x"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("a=b", "a=b"),
+        ("", ""),
+        (None, None),
+        (-0.5, -0.5),
+        (-3, -3),
+    ],
+)
 def test_csv_safe_changes_only_text_cells(value: object, written: object) -> None:
     assert csv_safe(value) == written
 

@@ -5,9 +5,23 @@ from __future__ import annotations
 import unspin
 
 PUBLIC = {
-    "Analysis", "Analyzer", "Article", "BundleError", "InputError", "LabelScore", "OffsetError", "Paragraph",
-    "ParagraphAnalysis", "ScoringError", "Span", "TechniqueScore", "UnspinError", "__version__", "load",
-    "render_html", "render_terminal",
+    "Analysis",
+    "Analyzer",
+    "Article",
+    "BundleError",
+    "InputError",
+    "LabelScore",
+    "OffsetError",
+    "Paragraph",
+    "ParagraphAnalysis",
+    "ScoringError",
+    "Span",
+    "TechniqueScore",
+    "UnspinError",
+    "__version__",
+    "load",
+    "render_html",
+    "render_terminal",
 }
 
 

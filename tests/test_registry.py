@@ -31,15 +31,30 @@ def test_every_reader_and_writer_resolves() -> None:
 
 def test_suffixes_choose_formats() -> None:
     assert [input_format_of(s) for s in (".JSONL", ".ndjson", ".tsv", ".pq", ".xhtml", ".txt", ".json", ".md")] == [
-        "jsonl", "jsonl", "csv", "parquet", "html", "text", "text", "text"]
+        "jsonl",
+        "jsonl",
+        "csv",
+        "parquet",
+        "html",
+        "text",
+        "text",
+        "text",
+    ]
     assert [output_format_of(s) for s in (".json", ".NDJSON", ".pq", ".htm", ".xhtml", ".txt")] == [
-        "json", "jsonl", "parquet", "html", None, None]
+        "json",
+        "jsonl",
+        "parquet",
+        "html",
+        None,
+        None,
+    ]
 
 
 def test_accept_lists() -> None:
     assert accept("text", "html") == ".txt,.text,.md,.html,.htm,.xhtml,text/plain,text/html"
     assert accept("jsonl", "csv", "tsv", "urls") == (
-        ".jsonl,.ndjson,.csv,.tsv,.txt,application/x-ndjson,text/csv,text/tab-separated-values,text/plain")
+        ".jsonl,.ndjson,.csv,.tsv,.txt,application/x-ndjson,text/csv,text/tab-separated-values,text/plain"
+    )
 
 
 def test_the_front_ends_derive_their_lists() -> None:

@@ -62,9 +62,13 @@ def build_analysis(
     frames = frames if frames is not None else {"Political": 0.81, "Economic": 0.64, "Security_and_defense": 0.22}
     genre_probabilities = {"opinion": 0.05, "reporting": 0.05, "satire": 0.05, genre: 0.9}
     return Analysis(
-        article, genre, genre_probabilities,
-        tuple(LabelScore(label, p) for label, p in frames.items() if p >= 0.5), frames,
-        tuple(paragraphs), {"name": "unspin-test", "version": "0.0"},
+        article,
+        genre,
+        genre_probabilities,
+        tuple(LabelScore(label, p) for label, p in frames.items() if p >= 0.5),
+        frames,
+        tuple(paragraphs),
+        {"name": "unspin-test", "version": "0.0"},
     )
 
 
@@ -74,7 +78,7 @@ EXAMPLE_TEXT = (
     "Moscow. The West has launched an unprecedented sanctions pressure, which even its own experts admit "
     "doesnot work.\n\n"
     "Brussels bureaucrats, who never had to pay a heating bill themselves, now lecture ordinary families "
-    "about \"sacrifice\". Either Europe stops this suicidal course, or it will freeze in the dark next "
+    'about "sacrifice". Either Europe stops this suicidal course, or it will freeze in the dark next '
     "winter.\n\n"
     "Every true patriot understands that our country will not bow to blackmail. But all the statements only "
     "confirm that the so-called partners will not give up their plans!\n\n"
@@ -86,40 +90,64 @@ EXAMPLE_TEXT = (
 def example_analysis() -> Analysis:
     """A realistic article (the project's own wording) dense in techniques, with overlaps."""
     article = Article.from_text(
-        EXAMPLE_TEXT, id="example-0001", source="The Example Courier (fictional)",
-        url="https://news.example.org/2022/03/11/sanctions", language="en",
+        EXAMPLE_TEXT,
+        id="example-0001",
+        source="The Example Courier (fictional)",
+        url="https://news.example.org/2022/03/11/sanctions",
+        language="en",
     )
-    return build_analysis(article, [
-        ("unprecedented sanctions pressure", "Loaded_Language", 0.87),
-        ("even its own experts admit doesnot work", "Appeal_to_Authority", 0.31),
-        ("Brussels bureaucrats", "Name_Calling-Labeling", 0.91),
-        (("Brussels bureaucrats, who never had to pay a heating bill themselves, now lecture ordinary families "
-          "about \"sacrifice\""), "Appeal_to_Hypocrisy", 0.55),
-        ("suicidal course", "Loaded_Language", 0.83),
-        ("Either Europe stops this suicidal course, or it will freeze in the dark next winter",
-         "False_Dilemma-No_Choice", 0.74),
-        ("it will freeze in the dark next winter", "Appeal_to_Fear-Prejudice", 0.66),
-        ("Every true patriot understands that our country will not bow to blackmail", "Flag_Waving", 0.8),
-        ("blackmail", "Loaded_Language", 0.62),
-        ("so-called partners", "Name_Calling-Labeling", 0.7),
-        ("Can anyone still believe the promises of politicians", "Doubt", 0.68),
-        ("Our land, our rules!", "Slogans", 0.93),
-    ], extra_techniques={4: [("Repetition", 0.12)]})
+    return build_analysis(
+        article,
+        [
+            ("unprecedented sanctions pressure", "Loaded_Language", 0.87),
+            ("even its own experts admit doesnot work", "Appeal_to_Authority", 0.31),
+            ("Brussels bureaucrats", "Name_Calling-Labeling", 0.91),
+            (
+                (
+                    "Brussels bureaucrats, who never had to pay a heating bill themselves, now lecture ordinary families "
+                    'about "sacrifice"'
+                ),
+                "Appeal_to_Hypocrisy",
+                0.55,
+            ),
+            ("suicidal course", "Loaded_Language", 0.83),
+            (
+                "Either Europe stops this suicidal course, or it will freeze in the dark next winter",
+                "False_Dilemma-No_Choice",
+                0.74,
+            ),
+            ("it will freeze in the dark next winter", "Appeal_to_Fear-Prejudice", 0.66),
+            ("Every true patriot understands that our country will not bow to blackmail", "Flag_Waving", 0.8),
+            ("blackmail", "Loaded_Language", 0.62),
+            ("so-called partners", "Name_Calling-Labeling", 0.7),
+            ("Can anyone still believe the promises of politicians", "Doubt", 0.68),
+            ("Our land, our rules!", "Slogans", 0.93),
+        ],
+        extra_techniques={4: [("Repetition", 0.12)]},
+    )
 
 
 def hostile_analysis() -> Analysis:
     """Markup, quotes and template syntax everywhere a string can go, CRs included."""
     text = f"{HOSTILE}\r\nwindow.__pwned = 1;\r\n\r\nPlain <b>bold</b> & done\rwith a lone CR."
     article = Article.from_text(
-        text, id=f'"><script>window.__pwned=1</script>{HOSTILE}', title=f"{HOSTILE} title",
-        source=f"{HOSTILE} source", url="javascript:window.__pwned=1", language='en" onfocus="alert(1)',
+        text,
+        id=f'"><script>window.__pwned=1</script>{HOSTILE}',
+        title=f"{HOSTILE} title",
+        source=f"{HOSTILE} source",
+        url="javascript:window.__pwned=1",
+        language='en" onfocus="alert(1)',
     )
-    return build_analysis(article, [
-        ("<script>alert(1)</script>", "Loaded_Language", 0.9),
-        ("<img src=x onerror=alert(1)>", "Doubt", 0.4),
-        ("</textarea> \"quotes\" {{ jinja }}", "Slogans", 0.7),
-        ("<b>bold</b> & done\rwith", "Exaggeration-Minimisation", 0.6),
-    ], frames={"<b>Political</b>": 0.9, "Economic": 0.6})
+    return build_analysis(
+        article,
+        [
+            ("<script>alert(1)</script>", "Loaded_Language", 0.9),
+            ("<img src=x onerror=alert(1)>", "Doubt", 0.4),
+            ('</textarea> "quotes" {{ jinja }}', "Slogans", 0.7),
+            ("<b>bold</b> & done\rwith", "Exaggeration-Minimisation", 0.6),
+        ],
+        frames={"<b>Political</b>": 0.9, "Economic": 0.6},
+    )
 
 
 # ---------------------------------------------------------------- a small DOM from html.parser
@@ -143,8 +171,11 @@ class Element:
                 yield from child.iter()
 
     def find_all(self, tag: str | None = None, **attrs: str) -> list[Element]:
-        return [e for e in self.iter() if (tag is None or e.tag == tag)
-                and all(e.has(name.rstrip("_"), value) for name, value in attrs.items())]
+        return [
+            e
+            for e in self.iter()
+            if (tag is None or e.tag == tag) and all(e.has(name.rstrip("_"), value) for name, value in attrs.items())
+        ]
 
     def find(self, tag: str | None = None, **attrs: str) -> Element:
         found = self.find_all(tag, **attrs)
@@ -221,8 +252,9 @@ def test_article_text_round_trips_exactly(example: Analysis, dom: Element) -> No
 def test_carriage_returns_are_kept(parse_as: str) -> None:
     # A raw CR would reach a browser's DOM as LF; the page writes it as &#13; instead.
     text = "Title line\r\n\r\nFirst\r\nsecond line\rlone CR.\r\n\r\nLast\r\n"
-    article = (Article.from_semeval(text, language="en") if parse_as == "semeval"
-               else Article.from_text(text, language="en"))
+    article = (
+        Article.from_semeval(text, language="en") if parse_as == "semeval" else Article.from_text(text, language="en")
+    )
     assert any("\r" in p.text for p in article.paragraphs)
     analysis = build_analysis(article, [("second line\rlone", "Doubt", 0.5)])
     page = render_html(analysis)
@@ -246,7 +278,7 @@ def test_hostile_article_is_escaped_everywhere() -> None:
     assert dom.find("title").text() == f"{HOSTILE} title · unspin report"
     assert dom.find("h1").text() == f"{HOSTILE} title"
     assert f"{HOSTILE} source" in dom.find("dl").text()
-    assert 'javascript:window.__pwned=1' in dom.find("dl").text()  # shown, never a link
+    assert "javascript:window.__pwned=1" in dom.find("dl").text()  # shown, never a link
     assert {p.attrs["lang"] for p in dom.find_all("p", class_="text")} == {'en" onfocus="alert(1)'}
     assert "<b>Political</b>" in dom.find("section", class_="overview").text()
     text = analysis.article.text
@@ -279,8 +311,16 @@ def test_content_security_policy_allows_only_the_inline_blocks(dom: Element) -> 
 
 def test_script_never_parses_markup() -> None:
     source = (TEMPLATES / "report.js").read_text(encoding="utf-8")
-    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "Function(",
-                 "textContent = text", "setAttribute(\"style"):
+    for sink in (
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+        "eval(",
+        "Function(",
+        "textContent = text",
+        'setAttribute("style',
+    ):
         assert sink not in source
 
 
@@ -319,7 +359,7 @@ def test_slider_and_category_toggles_are_labelled(dom: Element) -> None:
     boxes = dom.find_all("input", type="checkbox")
     assert [b.attrs["value"] for b in boxes] == list(CATEGORIES)
     labels = dom.find("fieldset").find_all("label")
-    for box, label, category in zip(boxes, labels, CATEGORIES.values()):
+    for box, label, category in zip(boxes, labels, CATEGORIES.values(), strict=False):
         assert box in label.children and category.name in label.text() and "checked" in box.attrs
 
 
@@ -351,10 +391,17 @@ def test_page_is_responsive_and_printable(page: str) -> None:
 
 def test_unknown_technique_is_an_input_error(example: Analysis) -> None:
     paragraph = example.paragraphs[1]
-    wrong = ParagraphAnalysis(paragraph.number, paragraph.start, paragraph.end,
-                              (TechniqueScore("Loaded_Langauge", 0.9),), ())
-    bad = Analysis(example.article, example.genre, example.genre_probabilities, example.frames,
-                   example.frame_probabilities, (wrong,))
+    wrong = ParagraphAnalysis(
+        paragraph.number, paragraph.start, paragraph.end, (TechniqueScore("Loaded_Langauge", 0.9),), ()
+    )
+    bad = Analysis(
+        example.article,
+        example.genre,
+        example.genre_probabilities,
+        example.frames,
+        example.frame_probabilities,
+        (wrong,),
+    )
     with pytest.raises(InputError, match="did you mean 'Loaded_Language'"):
         render_html(bad)
     with pytest.raises(InputError, match="did you mean 'Loaded_Language'"):
@@ -378,11 +425,15 @@ def test_index_links_every_article_and_summarises_the_corpus() -> None:
     overview = dom.find("section", class_="overview")
     headings = [h.text() for h in overview.find_all("h2")]
     assert headings == ["Techniques by count", "Categories", "Genres", "Frames"]
-    rows = {r.find("th").text().strip(): [c.text() for c in r.find_all("td", class_="num")]
-            for r in overview.find_all("table")[0].find("tbody").find_all("tr")}
+    rows = {
+        r.find("th").text().strip(): [c.text() for c in r.find_all("td", class_="num")]
+        for r in overview.find_all("table")[0].find("tbody").find_all("tr")
+    }
     assert rows["Loaded language"] == ["4", "2"]
     assert rows["Name calling or labelling"] == ["2", "1"]
-    frames = {r.find("th").text(): r.find("td", class_="num").text() for r in overview.find_all("table")[3].find_all("tr")[1:]}
+    frames = {
+        r.find("th").text(): r.find("td", class_="num").text() for r in overview.find_all("table")[3].find_all("tr")[1:]
+    }
     assert frames == {"Political": "1", "Economic": "2", "<b>Political</b>": "1"}
     corpus = dom.find("dl").text()
     assert "Spans16" in corpus.replace(" ", "")

@@ -17,7 +17,6 @@ pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
 
 from _live_server import LiveServer
-
 from unspin.schema import AnalysisDocument
 from unspin.taxonomy import CATEGORIES, TECHNIQUES
 
@@ -29,8 +28,15 @@ PROBLEM = "application/problem+json"
 def server(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     root = tmp_path_factory.mktemp("api-server")
     # Private URLs are allowed here so that pages from a local web server can be fetched.
-    with LiveServer("--model", str(model_path), "--allow-private-urls", "--rate-limit", "off",
-                    data_dir=root / "data", log_path=root / "server.log") as live:
+    with LiveServer(
+        "--model",
+        str(model_path),
+        "--allow-private-urls",
+        "--rate-limit",
+        "off",
+        data_dir=root / "data",
+        log_path=root / "server.log",
+    ) as live:
         yield live
 
 
@@ -111,8 +117,17 @@ def test_model_reports_version_and_validation_metrics(client: httpx.Client, mode
 def test_openapi_documents_every_endpoint(client: httpx.Client) -> None:
     spec = client.get("/openapi.json").json()
     paths = spec["paths"]
-    assert {"/v1/analyze", "/v1/jobs", "/v1/jobs/{job_id}", "/v1/jobs/{job_id}/results",
-            "/v1/analyses/{analysis_id}", "/v1/taxonomy", "/v1/model", "/healthz", "/readyz"} <= set(paths)
+    assert {
+        "/v1/analyze",
+        "/v1/jobs",
+        "/v1/jobs/{job_id}",
+        "/v1/jobs/{job_id}/results",
+        "/v1/analyses/{analysis_id}",
+        "/v1/taxonomy",
+        "/v1/model",
+        "/healthz",
+        "/readyz",
+    } <= set(paths)
     analyze = paths["/v1/analyze"]["post"]
     assert analyze["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/AnalysisDocument")
     assert set(analyze["responses"]["422"]["content"]) == {PROBLEM}
@@ -141,7 +156,7 @@ def test_analyze_text_returns_the_published_schema_and_a_permalink(client: httpx
     assert document["article"]["date"] == "2022-03-11"
     for paragraph in document["paragraphs"]:
         for span in paragraph["spans"]:
-            assert example_text[span["start"]:span["end"]] == span["text"]
+            assert example_text[span["start"] : span["end"]] == span["text"]
     analysis_id = response.headers["x-analysis-id"]
     assert response.headers["content-location"] == f"/v1/analyses/{analysis_id}"
     stored = client.get(f"/v1/analyses/{analysis_id}")
@@ -149,10 +164,20 @@ def test_analyze_text_returns_the_published_schema_and_a_permalink(client: httpx
 
 
 def test_analyze_keeps_given_metadata(client: httpx.Client) -> None:
-    body = {"text": "They lie to you every day.\n\nThey will never stop.", "title": "A title", "date": "2021-05-04",
-            "language": "en", "id": "doc-7"}
+    body = {
+        "text": "They lie to you every day.\n\nThey will never stop.",
+        "title": "A title",
+        "date": "2021-05-04",
+        "language": "en",
+        "id": "doc-7",
+    }
     article = client.post("/v1/analyze", json=body).json()["article"]
-    assert (article["title"], article["date"], article["language"], article["id"]) == ("A title", "2021-05-04", "en", "doc-7")
+    assert (article["title"], article["date"], article["language"], article["id"]) == (
+        "A title",
+        "2021-05-04",
+        "en",
+        "doc-7",
+    )
 
 
 def test_store_false_keeps_nothing(client: httpx.Client, server: LiveServer) -> None:
@@ -165,8 +190,12 @@ def test_store_false_keeps_nothing(client: httpx.Client, server: LiveServer) -> 
 
 def test_threshold_option(client: httpx.Client, example_text: str) -> None:
     default = client.post("/v1/analyze", params={"store": False}, json={"text": example_text}).json()
-    everything = client.post("/v1/analyze", params={"threshold": 0.0, "store": False}, json={"text": example_text}).json()
-    for low, usual in zip(everything["paragraphs"], default["paragraphs"]):  # every candidate shows, none is hidden
+    everything = client.post(
+        "/v1/analyze", params={"threshold": 0.0, "store": False}, json={"text": example_text}
+    ).json()
+    for low, usual in zip(
+        everything["paragraphs"], default["paragraphs"], strict=False
+    ):  # every candidate shows, none is hidden
         assert low["candidates"] == {"techniques": [], "spans": []}
         assert len(low["techniques"]) == len(usual["techniques"]) + len(usual["candidates"]["techniques"])
         assert len(low["spans"]) == len(usual["spans"]) + len(usual["candidates"]["spans"])
@@ -210,10 +239,17 @@ def test_url_problems_are_422_with_the_reason(client: httpx.Client) -> None:
     assert "404" in problem["detail"]
 
 
-@pytest.mark.parametrize("body", [
-    {}, {"text": "x", "url": "http://127.0.0.1/"}, {"text": 7}, {"text": "x", "colour": "red"},
-    {"text": "x", "date": "yesterday"}, {"text": "x", "language": "English"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"text": "x", "url": "http://127.0.0.1/"},
+        {"text": 7},
+        {"text": "x", "colour": "red"},
+        {"text": "x", "date": "yesterday"},
+        {"text": "x", "language": "English"},
+    ],
+)
 def test_invalid_bodies_are_422_problems(client: httpx.Client, body: dict[str, Any]) -> None:
     problem = assert_problem(client.post("/v1/analyze", json=body), 422)
     assert problem["detail"].startswith("invalid request")
@@ -286,17 +322,22 @@ def test_jsonl_job_runs_to_the_end_and_streams_results(client: httpx.Client, exa
 
 
 def test_csv_job_with_options(client: httpx.Client, example_text: str) -> None:
-    rows = "id,title,text\n" + "".join(f'r{i},Title {i},"{example_text.replace(chr(34), chr(39))} {i}"\n'
-                                         for i in range(3))
-    response = client.post("/v1/jobs", params={"threshold": 0.0, "categories": ["call"]},
-                           files={"file": ("rows.csv", rows.encode(), "text/csv")})
+    rows = "id,title,text\n" + "".join(
+        f'r{i},Title {i},"{example_text.replace(chr(34), chr(39))} {i}"\n' for i in range(3)
+    )
+    response = client.post(
+        "/v1/jobs",
+        params={"threshold": 0.0, "categories": ["call"]},
+        files={"file": ("rows.csv", rows.encode(), "text/csv")},
+    )
     assert response.status_code == 202, response.text
     job = wait_for_job(client, response.json()["id"])
     assert (job["status"], job["analysed"], job["options"]["categories"]) == ("done", 3, ["call"])
     documents = jsonl(client.get(job["links"]["results"]))
     assert sorted(d["article"]["title"] for d in documents) == ["Title 0", "Title 1", "Title 2"]
-    assert {TECHNIQUES[t["technique"]].category for d in documents for p in d["paragraphs"]
-            for t in p["techniques"]} == {"call"}
+    assert {
+        TECHNIQUES[t["technique"]].category for d in documents for p in d["paragraphs"] for t in p["techniques"]
+    } == {"call"}
 
 
 def test_url_list_job(client: httpx.Client) -> None:
@@ -314,12 +355,15 @@ def test_url_list_job(client: httpx.Client) -> None:
     assert error["name"] == web.url("/gone") and "404" in error["reason"]
 
 
-@pytest.mark.parametrize(("files", "data"), [
-    ({"file": ("empty.jsonl", b"")}, {}),
-    ({"file": ("notes.txt", b"just some text")}, {}),
-    ({"file": ("a.jsonl", b'{"text": "x"}\n')}, {"format": "xml"}),
-    ({"other": ("a.jsonl", b'{"text": "x"}\n')}, {}),
-])
+@pytest.mark.parametrize(
+    ("files", "data"),
+    [
+        ({"file": ("empty.jsonl", b"")}, {}),
+        ({"file": ("notes.txt", b"just some text")}, {}),
+        ({"file": ("a.jsonl", b'{"text": "x"}\n')}, {"format": "xml"}),
+        ({"other": ("a.jsonl", b'{"text": "x"}\n')}, {}),
+    ],
+)
 def test_bad_uploads_are_422_problems(client: httpx.Client, files: dict[str, Any], data: dict[str, str]) -> None:
     assert_problem(client.post("/v1/jobs", files=files, data=data), 422)
 
@@ -346,8 +390,9 @@ def test_other_content_types_are_415_problems(client: httpx.Client) -> None:
 def test_jobs_resume_after_a_restart(model_path: Path, tmp_path: Path, example_text: str) -> None:
     """A server killed mid-job picks the job up on restart, without losing or repeating documents."""
     texts = [f"{example_text}\n\nVariant {i}." for i in range(48)]
-    server = LiveServer("--model", str(model_path), "--rate-limit", "off",
-                        data_dir=tmp_path / "data", log_path=tmp_path / "server.log")
+    server = LiveServer(
+        "--model", str(model_path), "--rate-limit", "off", data_dir=tmp_path / "data", log_path=tmp_path / "server.log"
+    )
     with server:
         with httpx.Client(base_url=server.url, timeout=60) as http:
             job_id = http.post("/v1/jobs", files={"file": ("big.jsonl", _jsonl_upload(texts))}).json()["id"]
@@ -369,8 +414,8 @@ def test_create_app_embeds_an_already_loaded_analyzer(analyzer: Any, tmp_path: P
     import threading
 
     import uvicorn
-    from _live_server import free_port
 
+    from _live_server import free_port
     from unspin.server import Settings, create_app
 
     port = free_port()

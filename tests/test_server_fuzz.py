@@ -14,9 +14,10 @@ pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 schemathesis = pytest.importorskip("schemathesis")
 
-from _live_server import LiveServer
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+
+from _live_server import LiveServer
 
 MAX_EXAMPLES = 20  # per operation: the whole run stays well under a minute on 2 cores
 UNREACHABLE_URL = "http://127.0.0.1:9/"  # refused before connecting: the server blocks loopback addresses
@@ -25,8 +26,16 @@ UNREACHABLE_URL = "http://127.0.0.1:9/"  # refused before connecting: the server
 @pytest.fixture(scope="module")
 def fuzz_server(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     root = tmp_path_factory.mktemp("fuzz-server")
-    with LiveServer("--model", str(model_path), "--rate-limit", "off", "--db", str(root / "corpus.db"),
-                    data_dir=root / "data", log_path=root / "server.log") as live:
+    with LiveServer(
+        "--model",
+        str(model_path),
+        "--rate-limit",
+        "off",
+        "--db",
+        str(root / "corpus.db"),
+        data_dir=root / "data",
+        log_path=root / "server.log",
+    ) as live:
         yield live
 
 
@@ -80,7 +89,9 @@ def test_extreme_dates_and_integers_are_client_errors(fuzz_server: LiveServer) -
     asked = 0
     with httpx.Client(base_url=fuzz_server.url, timeout=60) as http:
         for path, parameters in _get_operations():
-            integer_paths = [p["name"] for p in parameters if p["in"] == "path" and p["schema"].get("type") == "integer"]
+            integer_paths = [
+                p["name"] for p in parameters if p["in"] == "path" and p["schema"].get("type") == "integer"
+            ]
             filled = path
             for p in parameters:
                 if p["in"] == "path" and p["name"] not in integer_paths:

@@ -46,7 +46,7 @@ def wait_ready(client: TestClient) -> None:
         time.sleep(0.05)
 
 
-@pytest.fixture()
+@pytest.fixture
 def client(analyzer: Any, tmp_path: Path) -> Iterator[TestClient]:
     with client_for(analyzer, tmp_path) as http:
         wait_ready(http)
@@ -86,10 +86,16 @@ def test_allowed_hosts_are_configurable(analyzer: Any, tmp_path: Path) -> None:
         assert_problem(http.get("/healthz", headers={"Host": "localhost:8000"}), 400)
 
 
-@pytest.mark.parametrize("headers", [{"Origin": "https://attacker.example"}, {"Sec-Fetch-Site": "cross-site"},
-                                     {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
-                                     {"Origin": "http://localhost:9999", "Sec-Fetch-Site": "same-site"},
-                                     {"Origin": "http://localhost:9999"}])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://attacker.example"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
+        {"Origin": "http://localhost:9999", "Sec-Fetch-Site": "same-site"},
+        {"Origin": "http://localhost:9999"},
+    ],
+)
 @pytest.mark.parametrize("path", ["/jobs", "/analyze", "/signin", "/v1/jobs"])
 def test_a_cross_site_post_changes_nothing(client: TestClient, headers: dict[str, str], path: str) -> None:
     before = client.get("/v1/jobs").json()["total"]
@@ -100,16 +106,23 @@ def test_a_cross_site_post_changes_nothing(client: TestClient, headers: dict[str
 
 @pytest.mark.parametrize("origin", [LOCAL, "null"])  # the pages' no-referrer policy makes a browser send null
 def test_a_same_origin_form_post_goes_through(client: TestClient, origin: str) -> None:
-    response = client.post("/jobs", data={"urls": "http://example.org/a"}, follow_redirects=False,
-                           headers={"Origin": origin, "Sec-Fetch-Site": "same-origin"})
+    response = client.post(
+        "/jobs",
+        data={"urls": "http://example.org/a"},
+        follow_redirects=False,
+        headers={"Origin": origin, "Sec-Fetch-Site": "same-origin"},
+    )
     assert response.status_code == 303, response.text
 
 
 def test_a_cors_origin_may_post(analyzer: Any, tmp_path: Path) -> None:
     with client_for(analyzer, tmp_path, cors_origins=["https://newsroom.example"]) as http:
         wait_ready(http)
-        response = http.post("/v1/analyze", json={"text": "They lie."},
-                             headers={"Origin": "https://newsroom.example", "Sec-Fetch-Site": "cross-site"})
+        response = http.post(
+            "/v1/analyze",
+            json={"text": "They lie."},
+            headers={"Origin": "https://newsroom.example", "Sec-Fetch-Site": "cross-site"},
+        )
         assert response.status_code == 200, response.text
 
 
@@ -119,8 +132,9 @@ def test_a_cors_origin_may_post(analyzer: Any, tmp_path: Path) -> None:
 def test_jobs_are_invisible_to_other_keys(analyzer: Any, tmp_path: Path) -> None:
     alice, bob = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     with keyed_client(analyzer, tmp_path, [alice, bob]) as http:
-        created = http.post("/v1/jobs", json={"urls": ["http://example.org/a"]},
-                            headers={"X-API-Key": alice}).json()["id"]
+        created = http.post("/v1/jobs", json={"urls": ["http://example.org/a"]}, headers={"X-API-Key": alice}).json()[
+            "id"
+        ]
         as_bob = {"X-API-Key": bob}
         for path in (f"/v1/jobs/{created}", f"/v1/jobs/{created}/results", f"/v1/jobs/{created}/errors"):
             assert_problem(http.get(path, headers=as_bob), 404, "no job")
@@ -279,13 +293,15 @@ def test_a_paste_over_1_mib_gets_an_answer_that_keeps_the_text(client: TestClien
 def test_slow_upstreams_never_hold_the_server(analyzer: Any, tmp_path: Path) -> None:
     """40 URL analyses of a page trickling a byte every 50 ms, then health and a plain analysis answer at once."""
     import uvicorn
+
     from _live_server import free_port
     from _local_web import LocalWeb, article_page
 
     port = free_port()
     settings = Settings(port=port, data_dir=tmp_path, allow_private_urls=True, fetch_timeout=3, max_fetches=4)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, analyzer=analyzer), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings, analyzer=analyzer), host="127.0.0.1", port=port, log_level="warning")
+    )
     threading.Thread(target=server.run, daemon=True).start()
     base = f"http://127.0.0.1:{port}"
     try:
@@ -295,8 +311,9 @@ def test_slow_upstreams_never_hold_the_server(analyzer: Any, tmp_path: Path) -> 
             while not _answers(base + "/readyz"):
                 assert time.monotonic() < deadline
                 time.sleep(0.05)
-            pending = [pool.submit(httpx.post, base + "/v1/analyze", json={"url": slow}, timeout=120)
-                       for _ in range(40)]
+            pending = [
+                pool.submit(httpx.post, base + "/v1/analyze", json={"url": slow}, timeout=120) for _ in range(40)
+            ]
             time.sleep(1.0)
             started = time.monotonic()
             assert httpx.get(base + "/healthz", timeout=10).status_code == 200
@@ -321,11 +338,19 @@ def test_a_rotating_x_forwarded_for_does_not_escape_the_rate_limit(model_path: P
     """Without --trusted-proxy the header is ignored: the limit counts the real client address."""
     from _live_server import LiveServer
 
-    server = LiveServer("--model", str(model_path), "--rate-limit", "5/min", data_dir=tmp_path / "data",
-                        log_path=tmp_path / "server.log").start(ready=False)  # the limit needs no model
+    server = LiveServer(
+        "--model",
+        str(model_path),
+        "--rate-limit",
+        "5/min",
+        data_dir=tmp_path / "data",
+        log_path=tmp_path / "server.log",
+    ).start(ready=False)  # the limit needs no model
     try:
-        statuses = [httpx.get(f"{server.url}/v1/jobs", headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code
-                    for n in range(8)]
+        statuses = [
+            httpx.get(f"{server.url}/v1/jobs", headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code
+            for n in range(8)
+        ]
     finally:
         server.stop()
     assert statuses[:5] == [200] * 5 and set(statuses[5:]) == {429}, statuses

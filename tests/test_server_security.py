@@ -20,7 +20,6 @@ pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
 
 from _live_server import LiveServer
-
 from unspin.errors import InputError
 from unspin.server.security import KeyRing, check_exposure, is_loopback
 
@@ -40,9 +39,20 @@ def server(model_path: Path, keys: dict[str, str], tmp_path_factory: pytest.Temp
     root = tmp_path_factory.mktemp("secure-server")
     key_file = root / "keys.txt"
     key_file.write_text("# newsroom keys\n\n" + "\n".join(keys.values()) + "\n")
-    with LiveServer("--model", str(model_path), "--api-keys", str(key_file), "--max-body-mb", str(MAX_BODY_MB),
-                    "--rate-limit", f"{RATE_LIMIT}/min", "--cors-origin", ORIGIN,
-                    data_dir=root / "data", log_path=root / "server.log") as live:
+    with LiveServer(
+        "--model",
+        str(model_path),
+        "--api-keys",
+        str(key_file),
+        "--max-body-mb",
+        str(MAX_BODY_MB),
+        "--rate-limit",
+        f"{RATE_LIMIT}/min",
+        "--cors-origin",
+        ORIGIN,
+        data_dir=root / "data",
+        log_path=root / "server.log",
+    ) as live:
         yield live
 
 
@@ -52,7 +62,7 @@ def client(server: LiveServer, keys: dict[str, str]) -> Iterator[httpx.Client]:
         yield http
 
 
-@pytest.fixture()
+@pytest.fixture
 def web() -> Iterator[Any]:
     from _local_web import LocalWeb, article_page
 
@@ -71,18 +81,33 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
 
 
 def test_a_non_loopback_host_without_keys_refuses_to_start(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "unspin", "serve", "--host", "0.0.0.0", "--data-dir", str(tmp_path)],
-                            check=False, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "unspin", "serve", "--host", "0.0.0.0", "--data-dir", str(tmp_path)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     message = " ".join(result.stderr.split())
     assert "refusing to listen on 0.0.0.0 without API keys" in message and "--api-keys" in message
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize(("host", "loopback"), [
-    ("127.0.0.1", True), ("localhost", True), ("::1", True), ("127.8.9.10", True),
-    ("0.0.0.0", False), ("::", False), ("192.168.1.10", False), ("example.org", False), ("", False),
-])
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("localhost", True),
+        ("::1", True),
+        ("127.8.9.10", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.10", False),
+        ("example.org", False),
+        ("", False),
+    ],
+)
 def test_exposure_check(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
     if loopback:
@@ -120,8 +145,9 @@ def test_keys_are_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> 
     assert len(calls) == 3, "every stored key is compared, with hmac.compare_digest, even after a match"
 
 
-@pytest.mark.parametrize(("content", "message"), [("", "no API keys"), ("# only a comment\n", "no API keys"),
-                                                  ("short\n", "shorter than 16")])
+@pytest.mark.parametrize(
+    ("content", "message"), [("", "no API keys"), ("# only a comment\n", "no API keys"), ("short\n", "shorter than 16")]
+)
 def test_weak_or_missing_key_files_are_refused(tmp_path: Path, content: str, message: str) -> None:
     (tmp_path / "keys").write_text(content)
     with pytest.raises(InputError, match=message):
@@ -129,8 +155,12 @@ def test_weak_or_missing_key_files_are_refused(tmp_path: Path, content: str, mes
 
 
 def test_requests_without_a_valid_key_are_401_problems(server: LiveServer, keys: dict[str, str]) -> None:
-    for headers in ({}, {"Authorization": "Bearer wrong-key-wrong-key"}, {"X-API-Key": "wrong-key-wrong-key"},
-                    {"Authorization": f"Basic {keys['main']}"}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer wrong-key-wrong-key"},
+        {"X-API-Key": "wrong-key-wrong-key"},
+        {"Authorization": f"Basic {keys['main']}"},
+    ):
         response = httpx.post(server.url + "/v1/analyze", json={"text": "They lie."}, headers=headers)
         problem = assert_problem(response, 401)
         assert response.headers["www-authenticate"] == "Bearer"
@@ -223,9 +253,13 @@ def test_streamed_bodies_under_the_cap_go_through(client: httpx.Client) -> None:
 
 def test_every_response_has_a_content_security_policy(server: LiveServer, client: httpx.Client) -> None:
     responses = [
-        httpx.get(server.url + "/healthz"), httpx.get(server.url + "/docs"), httpx.get(server.url + "/openapi.json"),
-        httpx.get(server.url + "/nothing"), httpx.get(server.url + "/v1/taxonomy"),
-        client.post("/v1/analyze", json={}), client.post("/v1/analyze", json={"text": "They lie."}),
+        httpx.get(server.url + "/healthz"),
+        httpx.get(server.url + "/docs"),
+        httpx.get(server.url + "/openapi.json"),
+        httpx.get(server.url + "/nothing"),
+        httpx.get(server.url + "/v1/taxonomy"),
+        client.post("/v1/analyze", json={}),
+        client.post("/v1/analyze", json={"text": "They lie."}),
         client.post("/v1/analyze", content=b"x" * int(MAX_BODY_MB * 2**20 + 10)),
         httpx.get(server.url + "/", follow_redirects=False),
     ]
@@ -245,17 +279,25 @@ def test_the_docs_page_has_no_inline_or_external_script(server: LiveServer) -> N
 
 def test_cors_allows_only_the_configured_origin(server: LiveServer, keys: dict[str, str]) -> None:
     def preflight(origin: str) -> httpx.Response:
-        return httpx.options(server.url + "/v1/analyze", headers={
-            "Origin": origin, "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "authorization, content-type"})
+        return httpx.options(
+            server.url + "/v1/analyze",
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization, content-type",
+            },
+        )
 
     assert preflight(ORIGIN).headers.get("access-control-allow-origin") == ORIGIN
     assert "access-control-allow-origin" not in preflight("https://evil.example").headers
     response = httpx.get(server.url + "/v1/taxonomy", headers={"Origin": ORIGIN, "X-API-Key": keys["other"]})
     assert response.headers.get("access-control-allow-origin") == ORIGIN
     assert "x-analysis-id" in response.headers.get("access-control-expose-headers", "").lower()
-    too_large = httpx.post(server.url + "/v1/analyze", content=b"x" * int(MAX_BODY_MB * 2**20 + 10),
-                           headers={"Origin": ORIGIN, "X-API-Key": keys["other"]})
+    too_large = httpx.post(
+        server.url + "/v1/analyze",
+        content=b"x" * int(MAX_BODY_MB * 2**20 + 10),
+        headers={"Origin": ORIGIN, "X-API-Key": keys["other"]},
+    )
     assert too_large.status_code == 413
     assert too_large.headers.get("access-control-allow-origin") == ORIGIN, "a browser client can read the 413"
 
@@ -264,18 +306,38 @@ def test_cors_allows_only_the_configured_origin(server: LiveServer, keys: dict[s
 
 
 BLOCKED_URLS = [
-    "file:///etc/passwd", "/etc/passwd", "examples/article-en.txt", "-", "etc/passwd", "http:/etc/passwd",
-    "https:examples/article-en.txt", "ftp://127.0.0.1/x", "gopher://127.0.0.1:70/", "data:text/plain,They lie",
-    "http://10.0.0.1/", "http://192.168.0.1/", "http://172.16.0.1/", "http://169.254.169.254/latest/meta-data/",
-    "http://100.64.0.1/", "http://[fe80::1]/", "http://[fc00::1]/", "http://224.0.0.1/",
+    "file:///etc/passwd",
+    "/etc/passwd",
+    "examples/article-en.txt",
+    "-",
+    "etc/passwd",
+    "http:/etc/passwd",
+    "https:examples/article-en.txt",
+    "ftp://127.0.0.1/x",
+    "gopher://127.0.0.1:70/",
+    "data:text/plain,They lie",
+    "http://10.0.0.1/",
+    "http://192.168.0.1/",
+    "http://172.16.0.1/",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://100.64.0.1/",
+    "http://[fe80::1]/",
+    "http://[fc00::1]/",
+    "http://224.0.0.1/",
 ]
 
 
 def _loopback_urls(web: Any) -> list[str]:
     port = web.url("/").rsplit(":", 1)[1].split("/")[0]
-    return [web.url("/article"), f"http://localhost:{port}/article", f"http://[::1]:{port}/article",
-            f"http://2130706433:{port}/article", f"http://0.0.0.0:{port}/article", f"http://127.1:{port}/article",
-            f"http://[::ffff:127.0.0.1]:{port}/article"]
+    return [
+        web.url("/article"),
+        f"http://localhost:{port}/article",
+        f"http://[::1]:{port}/article",
+        f"http://2130706433:{port}/article",
+        f"http://0.0.0.0:{port}/article",
+        f"http://127.1:{port}/article",
+        f"http://[::ffff:127.0.0.1]:{port}/article",
+    ]
 
 
 def test_analyze_refuses_non_http_and_non_public_urls(client: httpx.Client, web: Any) -> None:
@@ -322,8 +384,11 @@ def test_redirects_to_private_addresses_are_refused(monkeypatch: pytest.MonkeyPa
     from unspin.formats import web as fetching  # where the guard looks the address up
 
     real_check = fetching.public_address
-    monkeypatch.setattr(fetching, "public_address",
-                        lambda host, port: "127.0.0.1" if host == "pretend-public.test" else real_check(host, port))
+    monkeypatch.setattr(
+        fetching,
+        "public_address",
+        lambda host, port: "127.0.0.1" if host == "pretend-public.test" else real_check(host, port),
+    )
     port = int(web.url("/").rsplit(":", 1)[1].split("/")[0])
     web.add("/redirect", b"", status=302, headers={"Location": f"http://localhost:{port}/article"})
     with inputs.Fetcher(inputs.ReadOptions(allow_private_addresses=False)) as fetcher:
@@ -337,16 +402,24 @@ def test_redirects_to_private_addresses_are_refused(monkeypatch: pytest.MonkeyPa
 # ---------------------------------------------------------------------------- uploads
 
 
-@pytest.mark.parametrize("filename", ["../../escape.jsonl", "/tmp/absolute-escape.jsonl", "..\\..\\win-escape.jsonl",
-                                      "sub/dir/../../nested-escape.jsonl"])
-def test_uploads_are_never_written_to_user_derived_paths(client: httpx.Client, server: LiveServer,
-                                                         filename: str) -> None:
+@pytest.mark.parametrize(
+    "filename",
+    [
+        "../../escape.jsonl",
+        "/tmp/absolute-escape.jsonl",
+        "..\\..\\win-escape.jsonl",
+        "sub/dir/../../nested-escape.jsonl",
+    ],
+)
+def test_uploads_are_never_written_to_user_derived_paths(
+    client: httpx.Client, server: LiveServer, filename: str
+) -> None:
     response = client.post("/v1/jobs", files={"file": (filename, b'{"text": "They lie."}\n')})
     assert response.status_code == 202, response.text
     job = response.json()
     assert job["name"] == Path(filename.replace("\\", "/")).name
     root = server.data_dir.parent
-    escaped = [p for p in root.rglob("*escape*")] + list(Path("/tmp").glob("*escape.jsonl"))
+    escaped = list(root.rglob("*escape*")) + list(Path("/tmp").glob("*escape.jsonl"))
     assert escaped == []
     folder = server.data_dir / "jobs" / job["id"]
     assert re.fullmatch(r"[0-9a-f]{32}", job["id"])

@@ -28,9 +28,9 @@ if not CHROMIUM.is_file():
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 
 # tests/ is on sys.path under pytest's default import mode
-from _live_server import LiveServer
 from playwright.sync_api import expect
 
+from _live_server import LiveServer
 from unspin.taxonomy import CATEGORIES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,8 +50,15 @@ def rgb(colour: str) -> str:
 def server(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     root = tmp_path_factory.mktemp("ui-server")
     # Private URLs are allowed so that a page from a local web server can be fetched.
-    with LiveServer("--model", str(model_path), "--allow-private-urls", "--rate-limit", "off",
-                    data_dir=root / "data", log_path=root / "server.log") as live:
+    with LiveServer(
+        "--model",
+        str(model_path),
+        "--allow-private-urls",
+        "--rate-limit",
+        "off",
+        data_dir=root / "data",
+        log_path=root / "server.log",
+    ) as live:
         yield live
 
 
@@ -241,8 +248,10 @@ def test_permalink_opens_in_a_fresh_browser(example_page: Visit, visit: Callable
 
 
 def test_result_page_runs_only_the_servers_scripts(visit: Callable[..., Visit]) -> None:
-    hostile = ('<script>window.__pwned = 1</script> The West has launched an unprecedented sanctions pressure.\n\n'
-               '<img src=x onerror="window.__pwned = 2"> javascript:alert(1) "quoted" & <b>bold</b>')
+    hostile = (
+        "<script>window.__pwned = 1</script> The West has launched an unprecedented sanctions pressure.\n\n"
+        '<img src=x onerror="window.__pwned = 2"> javascript:alert(1) "quoted" & <b>bold</b>'
+    )
     title = '</title><script>alert("title")</script>'
     tab = visit()
     tab.paste_and_analyse(hostile, title=title)
@@ -270,8 +279,9 @@ def test_a_problem_keeps_the_text_and_says_what_is_wrong(visit: Callable[..., Vi
     alert = tab.page.get_by_role("alert")
     expect(alert).to_contain_text("empty")
     assert tab.page.get_by_label("Article text").input_value() == "   \n\n   "
-    tab.page.set_input_files("#file", files=[{"name": "batch.jsonl", "mimeType": "application/x-ndjson",
-                                               "buffer": b'{"text": "One."}\n'}])
+    tab.page.set_input_files(
+        "#file", files=[{"name": "batch.jsonl", "mimeType": "application/x-ndjson", "buffer": b'{"text": "One."}\n'}]
+    )
     tab.page.get_by_role("button", name="Analyse the file").click()
     expect(tab.page.get_by_role("alert")).to_contain_text("Jobs page")
 
@@ -345,8 +355,9 @@ def test_phone_width_with_the_keyboard_only(visit: Callable[..., Visit], example
 def batch_file(example_text: str) -> bytes:
     """Four articles made of the example's paragraphs, and one record without text."""
     paragraphs = example_text.split("\n\n")[1:]
-    records = [{"id": f"a{n}", "title": f"Article {n}", "text": "\n\n".join(paragraphs[n - 1 :: 4])}
-               for n in range(1, 5)]
+    records = [
+        {"id": f"a{n}", "title": f"Article {n}", "text": "\n\n".join(paragraphs[n - 1 :: 4])} for n in range(1, 5)
+    ]
     lines = [json.dumps(record) for record in records]
     lines.insert(2, json.dumps({"id": "empty", "title": "No text here"}))
     return ("\n".join(lines) + "\n").encode("utf-8")
@@ -356,15 +367,16 @@ def test_upload_a_batch_and_watch_it_finish(visit: Callable[..., Visit], example
     tab = visit()
     page = tab.page
     tab.goto("/jobs")
-    page.set_input_files("#batch-file", files=[{"name": "batch.jsonl", "mimeType": "application/x-ndjson",
-                                                "buffer": batch_file(example_text)}])
+    page.set_input_files(
+        "#batch-file",
+        files=[{"name": "batch.jsonl", "mimeType": "application/x-ndjson", "buffer": batch_file(example_text)}],
+    )
     page.locator("form", has=page.locator("#batch-file")).get_by_role("button", name="Start the job").click()
     page.wait_for_url(re.compile(r"/jobs/[0-9a-f]{32}$"))
     assert page.locator("h1").inner_text() == "batch.jsonl"
     assert page.locator("#job-status").inner_text() in ("queued", "running", "done")
     expect(page.locator("#job-status")).to_have_text("done", timeout=JOB_TIMEOUT_MS)
-    expect(page.locator("#job-counts")).to_have_text(
-        "5 of 5 documents handled: 4 analysed, 1 failed, 0 duplicates")
+    expect(page.locator("#job-counts")).to_have_text("5 of 5 documents handled: 4 analysed, 1 failed, 0 duplicates")
     assert page.locator("#job-progress").get_attribute("value") == "1.0"
     rows = page.locator("table.listing tbody tr")
     expect(rows).to_have_count(4)
@@ -393,8 +405,10 @@ def test_an_upload_name_is_shown_as_text(visit: Callable[..., Visit]) -> None:
     name = "<img src=x onerror=window.__pwned=1>.jsonl"
     tab = visit()
     tab.goto("/jobs")
-    tab.page.set_input_files("#batch-file", files=[{"name": name, "mimeType": "application/x-ndjson",
-                                                    "buffer": b'{"text": "Our land, our rules!"}\n'}])
+    tab.page.set_input_files(
+        "#batch-file",
+        files=[{"name": name, "mimeType": "application/x-ndjson", "buffer": b'{"text": "Our land, our rules!"}\n'}],
+    )
     tab.page.locator("form", has=tab.page.locator("#batch-file")).get_by_role("button", name="Start the job").click()
     tab.page.wait_for_url(re.compile(r"/jobs/[0-9a-f]{32}$"))
     assert tab.page.locator("h1").inner_text() == name
@@ -417,12 +431,21 @@ def test_a_bad_url_list_is_explained(visit: Callable[..., Visit]) -> None:
 # ---------------------------------------------------------------------------- a server with API keys
 
 
-def test_a_server_with_keys_asks_people_to_sign_in(browser: sync_api.Browser, model_path: Path,
-                                                    tmp_path: Path, example_text: str) -> None:
+def test_a_server_with_keys_asks_people_to_sign_in(
+    browser: sync_api.Browser, model_path: Path, tmp_path: Path, example_text: str
+) -> None:
     key = "ui-test-key-0123456789abcdef"
     (tmp_path / "keys.txt").write_text(f"{key}\n", encoding="utf-8")
-    with LiveServer("--model", str(model_path), "--api-keys", str(tmp_path / "keys.txt"), "--rate-limit", "off",
-                    data_dir=tmp_path / "data", log_path=tmp_path / "server.log") as live:
+    with LiveServer(
+        "--model",
+        str(model_path),
+        "--api-keys",
+        str(tmp_path / "keys.txt"),
+        "--rate-limit",
+        "off",
+        data_dir=tmp_path / "data",
+        log_path=tmp_path / "server.log",
+    ) as live:
         context = browser.new_context()
         tab = Visit(context, live.url)
         page = tab.page
@@ -471,4 +494,6 @@ def test_save_screenshot(visit: Callable[..., Visit], example_text: str) -> None
     tab.tip(mark).wait_for(state="visible")
     (ROOT / "docs").mkdir(exist_ok=True)
     bottom = page.evaluate("Math.ceil(document.querySelector('.page').getBoundingClientRect().bottom)")
-    page.screenshot(path=str(ROOT / "docs" / "ui-screenshot.png"), clip={"x": 0, "y": 0, "width": 1280, "height": bottom})
+    page.screenshot(
+        path=str(ROOT / "docs" / "ui-screenshot.png"), clip={"x": 0, "y": 0, "width": 1280, "height": bottom}
+    )

@@ -13,8 +13,12 @@ from unspin.model import windows
 from unspin.model.e5 import e5_small_dir
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ["The government announced new sanctions on Tuesday.", "Правительство объявило о новых санкциях.",
-           "Le gouvernement a annoncé mardi de nouvelles sanctions.", "ABC 123 !!!"]
+SAMPLES = [
+    "The government announced new sanctions on Tuesday.",
+    "Правительство объявило о новых санкциях.",
+    "Le gouvernement a annoncé mardi de nouvelles sanctions.",
+    "ABC 123 !!!",
+]
 
 
 def test_analyze_imports_only_what_one_article_needs() -> None:
@@ -27,8 +31,9 @@ def test_analyze_imports_only_what_one_article_needs() -> None:
         "print(' '.join(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
     )
     article = ROOT / "examples" / "article-en.txt"
-    result = subprocess.run([sys.executable, "-c", code, str(article)], check=False, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(article)], check=False, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip() == ""
 

@@ -35,37 +35,70 @@ from unspin.store.synthetic import synthetic_analyses
 MODEL = {"name": "test-model", "version": "1"}
 
 
-def make_analysis(paragraphs: list[tuple[str, list[str], list[tuple[str, str]]]], *, date: str | None,
-                  source: str | None, language: str = "en", genre: str = "opinion", frames: tuple[str, ...] = (),
-                  model: dict[str, str] = MODEL, title: str | None = None) -> Analysis:
+def make_analysis(
+    paragraphs: list[tuple[str, list[str], list[tuple[str, str]]]],
+    *,
+    date: str | None,
+    source: str | None,
+    language: str = "en",
+    genre: str = "opinion",
+    frames: tuple[str, ...] = (),
+    model: dict[str, str] = MODEL,
+    title: str | None = None,
+) -> Analysis:
     """Paragraphs as (text, techniques, [(technique, span text)]); spans are found by substring."""
     text = (f"date {date} " if date else "") + "\n\n".join(p[0] for p in paragraphs)
     article = Article.from_text(text, source=source, language=language, title=title)
     analysed = []
-    for (body, techniques, spans), p in zip(paragraphs, article.paragraphs):
+    for (_, techniques, spans), p in zip(paragraphs, article.paragraphs, strict=True):
         found = []
         for technique, fragment in spans:
             start = text.index(fragment, p.start)
             found.append(Span(start, start + len(fragment), technique, 0.9, fragment))
-        analysed.append(ParagraphAnalysis(p.number, p.start, p.end,
-                                          tuple(TechniqueScore(x, 0.8) for x in techniques), tuple(found)))
+        analysed.append(
+            ParagraphAnalysis(p.number, p.start, p.end, tuple(TechniqueScore(x, 0.8) for x in techniques), tuple(found))
+        )
     genre_probabilities = {"opinion": 0.1, "reporting": 0.1, "satire": 0.1} | {genre: 0.8}
-    return Analysis(article, genre, genre_probabilities, tuple(LabelScore(f, 0.7) for f in frames),
-                    {f: 0.7 for f in frames}, tuple(analysed), dict(model))
+    return Analysis(
+        article,
+        genre,
+        genre_probabilities,
+        tuple(LabelScore(f, 0.7) for f in frames),
+        dict.fromkeys(frames, 0.7),
+        tuple(analysed),
+        dict(model),
+    )
 
 
 def small_corpus() -> list[Analysis]:
     return [
-        make_analysis([("The corrupt regime lies again today.", ["Loaded_Language", "Name_Calling-Labeling"],
-                        [("Loaded_Language", "corrupt"), ("Name_Calling-Labeling", "corrupt regime")]),
-                       ("Our nation will prevail over them.", ["Flag_Waving"], [("Flag_Waving", "Our nation")])],
-                      date="2024-01-10", source="Beacon", frames=("Political",)),
-        make_analysis([("Prices rose by two percent in March.", [], []),
-                       ("Officials expect stable prices.", [], [])],
-                      date="2024-01-11", source="Wire", genre="reporting", frames=("Economic",)),
-        make_analysis([("A shameful and corrupt deal was signed.", ["Loaded_Language"],
-                        [("Loaded_Language", "shameful")])],
-                      date="2024-02-05", source="Beacon", language="fr", frames=("Political", "Economic")),
+        make_analysis(
+            [
+                (
+                    "The corrupt regime lies again today.",
+                    ["Loaded_Language", "Name_Calling-Labeling"],
+                    [("Loaded_Language", "corrupt"), ("Name_Calling-Labeling", "corrupt regime")],
+                ),
+                ("Our nation will prevail over them.", ["Flag_Waving"], [("Flag_Waving", "Our nation")]),
+            ],
+            date="2024-01-10",
+            source="Beacon",
+            frames=("Political",),
+        ),
+        make_analysis(
+            [("Prices rose by two percent in March.", [], []), ("Officials expect stable prices.", [], [])],
+            date="2024-01-11",
+            source="Wire",
+            genre="reporting",
+            frames=("Economic",),
+        ),
+        make_analysis(
+            [("A shameful and corrupt deal was signed.", ["Loaded_Language"], [("Loaded_Language", "shameful")])],
+            date="2024-02-05",
+            source="Beacon",
+            language="fr",
+            frames=("Political", "Economic"),
+        ),
     ]
 
 
@@ -131,10 +164,17 @@ def test_filters_narrow_and_unknown_values_give_empty_results(store: Store) -> N
     flagged = rates(store, CorpusFilter(techniques=["Flag_Waving"]))
     assert {r.label for r in flagged} == {"Flag_Waving"} and flagged[0].articles == 1
     loaded = overview(store, CorpusFilter(techniques=["Loaded_Language"]))
-    assert (loaded.articles, loaded.words, loaded.sources, loaded.languages) == (2, 19, {"Beacon": 2}, {"en": 1, "fr": 1})
+    assert (loaded.articles, loaded.words, loaded.sources, loaded.languages) == (
+        2,
+        19,
+        {"Beacon": 2},
+        {"en": 1, "fr": 1},
+    )
     assert (loaded.first_date, loaded.last_date, loaded.undated) == (dt.date(2024, 1, 10), dt.date(2024, 2, 5), 0)
     nothing = CorpusFilter(sources=["No such outlet"])
-    assert rates(store, nothing) == [] and list_articles(store, nothing) == [] and search(store, "corrupt", nothing) == []
+    assert (
+        rates(store, nothing) == [] and list_articles(store, nothing) == [] and search(store, "corrupt", nothing) == []
+    )
     assert overview(store, nothing).articles == 0
     assert trend(store, "Loaded_Language", nothing).series == []
     assert rates(store, CorpusFilter(techniques=["Not_A_Technique"])) == []
@@ -158,7 +198,10 @@ def test_a_nul_character_in_a_filter_is_a_clear_error() -> None:
 def test_genre_and_frame_trends(store: Store) -> None:
     store.add(small_corpus())
     genre = trend(store, "reporting", kind="genre", period="month", by="none")
-    assert [(p.period, p.value) for p in genre.series[0].points] == [(dt.date(2024, 1, 1), 0.5), (dt.date(2024, 2, 1), 0.0)]
+    assert [(p.period, p.value) for p in genre.series[0].points] == [
+        (dt.date(2024, 1, 1), 0.5),
+        (dt.date(2024, 2, 1), 0.0),
+    ]
     frames = trend(store, "Economic", kind="frame", period="month", by="none")
     assert [p.count for p in frames.series[0].points] == [1, 1]
     assert frames.measure == "share_of_articles"
@@ -199,7 +242,7 @@ def test_search_articles_and_spans(store: Store) -> None:
     assert {h.span_technique for h in spans} == {"Loaded_Language", "Name_Calling-Labeling"}
     only = search(store, "corrupt", CorpusFilter(techniques=["Name_Calling-Labeling"]), target="spans")
     assert [h.span_technique for h in only] == ["Name_Calling-Labeling"]
-    for syntax in ['corrupt AND', 'NEAR(corrupt', '"', '*', 'a OR', '(((', "prices:"]:
+    for syntax in ["corrupt AND", "NEAR(corrupt", '"', "*", "a OR", "(((", "prices:"]:
         search(store, syntax)  # FTS syntax in user input is never an error
     assert search(store, "   ") == []
     with pytest.raises(InputError, match="limit"):
@@ -232,7 +275,7 @@ def test_import_jsonl_reports_bad_lines(store: Store, tmp_path: Path) -> None:
     errors: list[tuple[str, str]] = []
     stats = store.import_jsonl(results, on_error=lambda where, why: errors.append((where, why)))
     assert stats.added == 3 and [w.rsplit(":", 1)[1] for w, _ in errors] == ["2", "4"]
-    with pytest.raises(InputError, match="results.jsonl:2"):
+    with pytest.raises(InputError, match=r"results\.jsonl:2"):
         store.import_jsonl(results)
 
 
@@ -286,7 +329,9 @@ def test_change_points_match_ruptures_pelt() -> None:
 
     rng = np.random.default_rng(7)
     for _ in range(40):
-        values = np.concatenate([rng.normal(rng.uniform(0, 5), 1, rng.integers(3, 30)) for _ in range(rng.integers(1, 5))])
+        values = np.concatenate(
+            [rng.normal(rng.uniform(0, 5), 1, rng.integers(3, 30)) for _ in range(rng.integers(1, 5))]
+        )
         penalty = float(rng.uniform(1, 20))
         expected = ruptures.Pelt(model="l2", min_size=3, jump=1).fit(values).predict(pen=penalty)
         assert pelt_l2(values, penalty, 3) == expected

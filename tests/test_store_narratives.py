@@ -28,7 +28,7 @@ from unspin.store.synthetic import NARRATIVE_WORDS, synthetic_analyses
 if TYPE_CHECKING:
     from unspin.analyze import Analyzer
 
-HOSTILE = ["'; DROP TABLE narratives; --", "%", "_", "O'Brien \"quoted\"", "\\"]
+HOSTILE = ["'; DROP TABLE narratives; --", "%", "_", 'O\'Brien "quoted"', "\\"]
 TOPICS = [set(words) for words in NARRATIVE_WORDS]
 WORD = re.compile(r"\w+")
 
@@ -93,8 +93,10 @@ def test_rebuild_replaces_the_narratives(built: Store) -> None:
     assert {s.source for n in after for s in n.sources} == {"Outlet 1", "Outlet 2"}
     with built.connect() as connection:
         for table in (t.narratives, t.article_narratives, t.agg_narratives, t.agg_narratives_monthly):
-            ids = {row[0] for row in connection.execute(
-                sa.select(table.c.id if table is t.narratives else table.c.narrative_id))}
+            ids = {
+                row[0]
+                for row in connection.execute(sa.select(table.c.id if table is t.narratives else table.c.narrative_id))
+            }
             assert ids == {n.id for n in after}, table.name
         total = connection.scalar(sa.select(sa.func.sum(t.agg_narratives.c.articles)))
         assert total == connection.scalar(sa.select(sa.func.count()).select_from(t.article_narratives))
@@ -118,23 +120,32 @@ def test_narratives_view_counts(built: Store) -> None:
     with built.connect() as connection:
         for n in narratives(built, CorpusFilter(sources=["Outlet 3"], date_from=dt.date(2024, 2, 10))):
             earliest = connection.execute(
-                sa.select(a.c.id, a.c.date).join(an, an.c.article_id == a.c.id)
+                sa.select(a.c.id, a.c.date)
+                .join(an, an.c.article_id == a.c.id)
                 .where(an.c.narrative_id == n.id, a.c.source == "Outlet 3", a.c.date >= dt.date(2024, 2, 10))
-                .order_by(a.c.date, a.c.id).limit(1)).one()
+                .order_by(a.c.date, a.c.id)
+                .limit(1)
+            ).one()
             assert (n.first.article_id, n.first.date) == (earliest.id, earliest.date)
             assert n.first.source == "Outlet 3" and n.first.date >= dt.date(2024, 2, 10)
 
 
 @pytest.mark.parametrize("period", ["day", "week", "month"])
-@pytest.mark.parametrize("filters", [
-    CorpusFilter(), CorpusFilter(date_from=dt.date(2024, 3, 1), date_to=dt.date(2024, 5, 31)),
-    CorpusFilter(date_from=dt.date(2024, 3, 10), date_to=dt.date(2024, 6, 20), languages=["en", "fr"]),
-])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        CorpusFilter(),
+        CorpusFilter(date_from=dt.date(2024, 3, 1), date_to=dt.date(2024, 5, 31)),
+        CorpusFilter(date_from=dt.date(2024, 3, 10), date_to=dt.date(2024, 6, 20), languages=["en", "fr"]),
+    ],
+)
 def test_aggregates_agree_with_the_articles(built: Store, filters: CorpusFilter, period: str) -> None:
     model_id = built.model_id()
     with built.connect() as connection:
-        assert (_counts_from_aggregates(connection, filters, model_id, period)  # type: ignore[arg-type]
-                == _counts_from_articles(connection, filters, model_id, period))  # type: ignore[arg-type]
+        assert (
+            _counts_from_aggregates(connection, filters, model_id, period)  # type: ignore[arg-type]
+            == _counts_from_articles(connection, filters, model_id, period)
+        )  # type: ignore[arg-type]
 
 
 def test_technique_filter_reads_the_articles(built: Store) -> None:
@@ -144,10 +155,17 @@ def test_technique_filter_reads_the_articles(built: Store) -> None:
     assert all(n.first is not None for n in doubt)
 
 
-@pytest.mark.parametrize("filters", [
-    CorpusFilter(sources=["Nobody"]), CorpusFilter(languages=["xx"]), CorpusFilter(techniques=["Not_A_Technique"]),
-    CorpusFilter(date_from=dt.date(2030, 1, 1)), CorpusFilter(sources=HOSTILE), CorpusFilter(techniques=HOSTILE),
-])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        CorpusFilter(sources=["Nobody"]),
+        CorpusFilter(languages=["xx"]),
+        CorpusFilter(techniques=["Not_A_Technique"]),
+        CorpusFilter(date_from=dt.date(2030, 1, 1)),
+        CorpusFilter(sources=HOSTILE),
+        CorpusFilter(techniques=HOSTILE),
+    ],
+)
 def test_filters_matching_nothing_give_empty_lists(built: Store, filters: CorpusFilter) -> None:
     assert narratives(built, filters) == []
     with built.connect() as connection:
@@ -169,12 +187,18 @@ def test_bad_parameters_are_input_errors(store: Store) -> None:
 def test_period_start() -> None:
     day = dt.date(2024, 5, 16)  # a Thursday
     assert [period_start(day, p) for p in ("day", "week", "month")] == [  # type: ignore[arg-type]
-        day, dt.date(2024, 5, 13), dt.date(2024, 5, 1)]
+        day,
+        dt.date(2024, 5, 13),
+        dt.date(2024, 5, 1),
+    ]
 
 
 def test_embed_missing_matches_the_analyzer(store: Store, analyzer: Analyzer) -> None:
-    texts = ["date 2024-02-01 Prices soar again.\n\nThe minister blames the weather and the markets.",
-             "Le gouvernement ment, disent-ils.", "Выборы были сфальсифицированы, утверждает оппозиция. " * 25]  # several windows
+    texts = [
+        "date 2024-02-01 Prices soar again.\n\nThe minister blames the weather and the markets.",
+        "Le gouvernement ment, disent-ils.",
+        "Выборы были сфальсифицированы, утверждает оппозиция. " * 25,
+    ]  # several windows
     analyses = analyzer.analyze_many(texts)
     store.add([dataclasses.replace(x, embedding=None) for x in analyses])
     assert embed_missing(store, analyzer, batch_size=2) == 3
@@ -182,6 +206,6 @@ def test_embed_missing_matches_the_analyzer(store: Store, analyzer: Analyzer) ->
     with store.connect() as connection:
         stored = dict(connection.execute(sa.select(t.embeddings.c.article_id, t.embeddings.c.vector)).all())
         ids = connection.scalars(sa.select(t.articles.c.id).order_by(t.articles.c.id)).all()
-    for article_id, analysis in zip(ids, analyses):
+    for article_id, analysis in zip(ids, analyses, strict=False):
         vector = np.frombuffer(stored[article_id], np.float16).astype(np.float32)
         assert float(vector @ analysis.embedding) == pytest.approx(1.0, abs=2e-3)

@@ -22,38 +22,74 @@ from unspin.store import tables as t
 from unspin.store.phrases import cooccurrence, top_phrases
 
 LOADED, DOUBT, FLAG = "Loaded_Language", "Doubt", "Flag_Waving"
-HOSTILE = ["'; DROP TABLE spans; --", "%", "_", "O'Brien \"quoted\"", "\\", "*", '"a" OR 1=1']
+HOSTILE = ["'; DROP TABLE spans; --", "%", "_", 'O\'Brien "quoted"', "\\", "*", '"a" OR 1=1']
 
 
-def analysis(paragraphs: list[tuple[str, dict[str, list[str]]]], *, source: str = "Outlet A",
-             date: dt.date | None = dt.date(2024, 3, 15), doc_id: str = "a") -> Analysis:
+def analysis(
+    paragraphs: list[tuple[str, dict[str, list[str]]]],
+    *,
+    source: str = "Outlet A",
+    date: dt.date | None = dt.date(2024, 3, 15),
+    doc_id: str = "a",
+) -> Analysis:
     """An analysis of ``paragraphs``: (text, {technique: [span texts found in the paragraph]})."""
-    article = Article.from_text("\n\n".join(text for text, _ in paragraphs), id=doc_id, source=source,
-                                language="en", date=date)
+    article = Article.from_text(
+        "\n\n".join(text for text, _ in paragraphs), id=doc_id, source=source, language="en", date=date
+    )
     analysed = []
-    for p, (_, labels) in zip(article.paragraphs, paragraphs):
+    for p, (_, labels) in zip(article.paragraphs, paragraphs, strict=False):
         spans = []
         for technique, texts in labels.items():
             for text in texts:
                 start = article.text.index(text, p.start, p.end)
                 spans.append(Span(start, start + len(text), technique, 0.9, text))
-        analysed.append(ParagraphAnalysis(p.number, p.start, p.end,
-                                          tuple(TechniqueScore(x, 0.9) for x in labels),
-                                          tuple(sorted(spans, key=lambda s: (s.start, s.end)))))
-    return Analysis(article, "opinion", {"opinion": 1.0}, (LabelScore("Morality", 0.9),), {"Morality": 0.9},
-                    tuple(analysed), {"name": "test", "version": "1"})
+        analysed.append(
+            ParagraphAnalysis(
+                p.number,
+                p.start,
+                p.end,
+                tuple(TechniqueScore(x, 0.9) for x in labels),
+                tuple(sorted(spans, key=lambda s: (s.start, s.end))),
+            )
+        )
+    return Analysis(
+        article,
+        "opinion",
+        {"opinion": 1.0},
+        (LabelScore("Morality", 0.9),),
+        {"Morality": 0.9},
+        tuple(analysed),
+        {"name": "test", "version": "1"},
+    )
 
 
 @pytest.fixture
 def phrase_store(store: Store) -> Store:
-    store.add([
-        analysis([("The WEST's lies are everywhere, said Sergei Lavrov.", {LOADED: ["The WEST's"]}),
-                  ("Again the west's plan fails in Kyiv, a shameful farce.", {LOADED: ["the west's", "shameful farce"]}),
-                  ("Nothing here.", {})], doc_id="a1"),
-        analysis([("They spread lies about the West's war, wrote Lavrov from Moscow.",
-                   {LOADED: ["the West's"], DOUBT: ["lies"]})],
-                 source="Outlet B", doc_id="a2"),
-    ])
+    store.add(
+        [
+            analysis(
+                [
+                    ("The WEST's lies are everywhere, said Sergei Lavrov.", {LOADED: ["The WEST's"]}),
+                    (
+                        "Again the west's plan fails in Kyiv, a shameful farce.",
+                        {LOADED: ["the west's", "shameful farce"]},
+                    ),
+                    ("Nothing here.", {}),
+                ],
+                doc_id="a1",
+            ),
+            analysis(
+                [
+                    (
+                        "They spread lies about the West's war, wrote Lavrov from Moscow.",
+                        {LOADED: ["the West's"], DOUBT: ["lies"]},
+                    )
+                ],
+                source="Outlet B",
+                doc_id="a2",
+            ),
+        ]
+    )
     return store
 
 
@@ -66,7 +102,11 @@ def test_phrases_are_counted_normalised(phrase_store: Store) -> None:
 def test_entities_come_from_the_phrases_paragraphs(phrase_store: Store) -> None:
     west = top_phrases(phrase_store, technique=LOADED)[0]
     assert [(e.entity, e.paragraphs) for e in west.entities] == [
-        ("Kyiv", 1), ("Lavrov", 1), ("Moscow", 1), ("Sergei Lavrov", 1)]
+        ("Kyiv", 1),
+        ("Lavrov", 1),
+        ("Moscow", 1),
+        ("Sergei Lavrov", 1),
+    ]
     assert top_phrases(phrase_store, technique=LOADED, entities=0)[0].entities == []
     assert len(top_phrases(phrase_store, technique=LOADED, entities=2)[0].entities) == 2
 
@@ -80,10 +120,17 @@ def test_phrases_are_ranked_per_technique(phrase_store: Store) -> None:
     assert [(r.phrase, r.count) for r in only_b] == [("the west's", 1)]
 
 
-@pytest.mark.parametrize("filters", [
-    CorpusFilter(sources=["Nobody"]), CorpusFilter(languages=["xx"]), CorpusFilter(techniques=["Not_A_Technique"]),
-    CorpusFilter(date_from=dt.date(2030, 1, 1)), CorpusFilter(sources=HOSTILE), CorpusFilter(techniques=HOSTILE),
-])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        CorpusFilter(sources=["Nobody"]),
+        CorpusFilter(languages=["xx"]),
+        CorpusFilter(techniques=["Not_A_Technique"]),
+        CorpusFilter(date_from=dt.date(2030, 1, 1)),
+        CorpusFilter(sources=HOSTILE),
+        CorpusFilter(techniques=HOSTILE),
+    ],
+)
 def test_filters_matching_nothing_give_empty_lists(phrase_store: Store, filters: CorpusFilter) -> None:
     assert top_phrases(phrase_store, filters) == []
     assert cooccurrence(phrase_store, filters) == []
@@ -103,40 +150,64 @@ def test_bad_limits_are_input_errors(phrase_store: Store) -> None:
         cooccurrence(phrase_store, min_count=0)
 
 
-@pytest.mark.parametrize(("text", "skip", "expected"), [
-    ("The European Union and NATO met Mr Smith of the Bank of England.", None,
-     ["European Union", "NATO", "Smith", "Bank of England"]),
-    ("Energy prices rose. The energy minister blamed Russia's war. US officials agreed.", None, ["Russia", "US"]),
-    ("Russia said the West lies.", None, ["Russia", "West"]),
-    ("They call the Nazi regime in Kyiv a threat, said Sergei Lavrov.", (14, 25), ["Kyiv", "Sergei Lavrov"]),
-    ("Selon Emmanuel Macron, l'Union européenne doit agir face à la Russie et la Banque de France.", None,
-     ["Emmanuel Macron", "Union", "Russie", "Banque de France"]),
-    ("«Le gouvernement ment», a déclaré Marine Le Pen à Paris.", None, ["Marine Le Pen", "Paris"]),
-    ("Как заявил Владимир Путин, Запад ведёт войну против России. Это ложь, говорят в Киеве и в НАТО.", None,
-     ["Владимир Путин", "Запад", "России", "Киеве", "НАТО"]),
-    ("Война. Война никогда не меняется, сказал Зеленский.", None, ["Война", "Зеленский"]),
-    ("Нефть дорожает. Нефть и газ: нефть дешевеет.", None, []),
-    ("THIS IS THE END OF THE WORLD AS WE KNOW IT", None, []),
-])
+@pytest.mark.parametrize(
+    ("text", "skip", "expected"),
+    [
+        (
+            "The European Union and NATO met Mr Smith of the Bank of England.",
+            None,
+            ["European Union", "NATO", "Smith", "Bank of England"],
+        ),
+        ("Energy prices rose. The energy minister blamed Russia's war. US officials agreed.", None, ["Russia", "US"]),
+        ("Russia said the West lies.", None, ["Russia", "West"]),
+        ("They call the Nazi regime in Kyiv a threat, said Sergei Lavrov.", (14, 25), ["Kyiv", "Sergei Lavrov"]),
+        (
+            "Selon Emmanuel Macron, l'Union européenne doit agir face à la Russie et la Banque de France.",
+            None,
+            ["Emmanuel Macron", "Union", "Russie", "Banque de France"],
+        ),
+        ("«Le gouvernement ment», a déclaré Marine Le Pen à Paris.", None, ["Marine Le Pen", "Paris"]),
+        (
+            "Как заявил Владимир Путин, Запад ведёт войну против России. Это ложь, говорят в Киеве и в НАТО.",
+            None,
+            ["Владимир Путин", "Запад", "России", "Киеве", "НАТО"],
+        ),
+        ("Война. Война никогда не меняется, сказал Зеленский.", None, ["Война", "Зеленский"]),
+        ("Нефть дорожает. Нефть и газ: нефть дешевеет.", None, []),
+        ("THIS IS THE END OF THE WORLD AS WE KNOW IT", None, []),
+    ],
+)
 def test_entity_heuristic(text: str, skip: tuple[int, int] | None, expected: list[str]) -> None:
     assert entities_in(text, skip=skip) == expected
 
 
 def _pairs_store(store: Store) -> Store:
     """Article 1: {L, D}, {L, D, F}, {}; article 2: {L}, {D, F}: 5 paragraphs; L 3, D 3, F 2."""
-    store.add([
-        analysis([("One.", {LOADED: [], DOUBT: []}), ("Two.", {LOADED: [], DOUBT: [], FLAG: []}), ("Three.", {})],
-                 doc_id="p1", date=dt.date(2024, 3, 15)),
-        analysis([("Four.", {LOADED: []}), ("Five.", {DOUBT: [], FLAG: []})], source="Outlet B",
-                 doc_id="p2", date=dt.date(2024, 4, 10)),
-    ])
+    store.add(
+        [
+            analysis(
+                [("One.", {LOADED: [], DOUBT: []}), ("Two.", {LOADED: [], DOUBT: [], FLAG: []}), ("Three.", {})],
+                doc_id="p1",
+                date=dt.date(2024, 3, 15),
+            ),
+            analysis(
+                [("Four.", {LOADED: []}), ("Five.", {DOUBT: [], FLAG: []})],
+                source="Outlet B",
+                doc_id="p2",
+                date=dt.date(2024, 4, 10),
+            ),
+        ]
+    )
     return store
 
 
 def test_cooccurrence_counts_and_lift(store: Store) -> None:
     rows = cooccurrence(_pairs_store(store))
     assert [(r.technique_a, r.technique_b, r.paragraphs, r.paragraphs_a, r.paragraphs_b) for r in rows] == [
-        (DOUBT, FLAG, 2, 3, 2), (DOUBT, LOADED, 2, 3, 3), (FLAG, LOADED, 1, 2, 3)]
+        (DOUBT, FLAG, 2, 3, 2),
+        (DOUBT, LOADED, 2, 3, 3),
+        (FLAG, LOADED, 1, 2, 3),
+    ]
     assert [r.lift for r in rows] == [pytest.approx(10 / 6), pytest.approx(10 / 9), pytest.approx(5 / 6)]
     assert rows[0].expected == pytest.approx(6 / 5)
     assert rows[0].pmi == pytest.approx(0.736966, abs=1e-6)
@@ -147,7 +218,9 @@ def test_cooccurrence_filters(store: Store) -> None:
     assert [r.paragraphs for r in cooccurrence(store, min_count=2)] == [2, 2]
     with_flag = cooccurrence(store, CorpusFilter(techniques=[FLAG]))
     assert [(r.technique_a, r.technique_b, round(r.lift, 4)) for r in with_flag] == [
-        (DOUBT, FLAG, round(10 / 6, 4)), (FLAG, LOADED, round(5 / 6, 4))]  # the lift ignores the technique filter
+        (DOUBT, FLAG, round(10 / 6, 4)),
+        (FLAG, LOADED, round(5 / 6, 4)),
+    ]  # the lift ignores the technique filter
     only_b = cooccurrence(store, CorpusFilter(sources=["Outlet B"]))
     assert [(r.technique_a, r.technique_b, r.paragraphs, r.lift) for r in only_b] == [(DOUBT, FLAG, 1, 2.0)]
     march = CorpusFilter(date_from=dt.date(2024, 3, 1), date_to=dt.date(2024, 3, 31))  # a whole month

@@ -35,18 +35,27 @@ PTC_LABELS_DIR = DATA_DIR / "ptc2020" / "train-labels-task2-technique-classifica
 # The category of every technique, as given by the SemEval-2023 Task 3 guidelines.
 EXPECTED_CATEGORIES = {
     "attack_on_reputation": {
-        "Name_Calling-Labeling", "Guilt_by_Association", "Doubt", "Appeal_to_Hypocrisy",
+        "Name_Calling-Labeling",
+        "Guilt_by_Association",
+        "Doubt",
+        "Appeal_to_Hypocrisy",
         "Questioning_the_Reputation",
     },
     "justification": {
-        "Flag_Waving", "Appeal_to_Authority", "Appeal_to_Popularity", "Appeal_to_Values",
+        "Flag_Waving",
+        "Appeal_to_Authority",
+        "Appeal_to_Popularity",
+        "Appeal_to_Values",
         "Appeal_to_Fear-Prejudice",
     },
     "simplification": {"Causal_Oversimplification", "False_Dilemma-No_Choice", "Consequential_Oversimplification"},
     "distraction": {"Straw_Man", "Red_Herring", "Whataboutism"},
     "call": {"Slogans", "Conversation_Killer", "Appeal_to_Time"},
     "manipulative_wording": {
-        "Loaded_Language", "Obfuscation-Vagueness-Confusion", "Exaggeration-Minimisation", "Repetition",
+        "Loaded_Language",
+        "Obfuscation-Vagueness-Confusion",
+        "Exaggeration-Minimisation",
+        "Repetition",
     },
 }
 

@@ -22,7 +22,12 @@ def quick_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_quick_training_writes_a_complete_bundle(quick_bundle: Path) -> None:
-    assert {p.name for p in quick_bundle.iterdir()} == {"meta.json", "network.safetensors", "heads.safetensors", "README.md"}
+    assert {p.name for p in quick_bundle.iterdir()} == {
+        "meta.json",
+        "network.safetensors",
+        "heads.safetensors",
+        "README.md",
+    }
     meta = json.loads((quick_bundle / "meta.json").read_text())
     assert set(meta["thresholds"]) == {"technique", "span", "frame"}
     assert set(meta["metrics"]) == {"frames", "genre", "views", "calibration"}

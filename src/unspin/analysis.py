@@ -59,8 +59,13 @@ class ParagraphAnalysis:
         every_technique = sorted((*self.techniques, *self.candidate_techniques), key=lambda t: -t.confidence)
         shown = tuple(t for t in every_technique if t.confidence >= technique)
         return ParagraphAnalysis(
-            self.number, self.start, self.end, shown, shown_spans,
-            tuple(t for t in every_technique if t not in shown), tuple(s for s in every_span if s not in shown_spans),
+            self.number,
+            self.start,
+            self.end,
+            shown,
+            shown_spans,
+            tuple(t for t in every_technique if t not in shown),
+            tuple(s for s in every_span if s not in shown_spans),
         )
 
 
@@ -105,8 +110,11 @@ class Analysis:
 
     def with_thresholds(self, technique: float, span: float) -> Analysis:
         """The same analysis with separate thresholds for paragraph techniques and spans."""
-        return replace(self, paragraphs=tuple(p.with_thresholds(technique, span) for p in self.paragraphs),
-                       thresholds={"technique": technique, "span": span})
+        return replace(
+            self,
+            paragraphs=tuple(p.with_thresholds(technique, span) for p in self.paragraphs),
+            thresholds={"technique": technique, "span": span},
+        )
 
     def summary(self) -> dict[str, Any]:
         """Counts per technique and category (paragraph level), and the share of paragraphs with any technique."""
@@ -128,22 +136,37 @@ class Analysis:
         document = {
             "schema_version": SCHEMA_VERSION,
             "article": {
-                "id": a.id, "title": a.title, "date": a.date.isoformat() if a.date else None, "source": a.source,
-                "url": a.url, "language": a.language, "content_hash": a.content_hash, "text": a.text,
+                "id": a.id,
+                "title": a.title,
+                "date": a.date.isoformat() if a.date else None,
+                "source": a.source,
+                "url": a.url,
+                "language": a.language,
+                "content_hash": a.content_hash,
+                "text": a.text,
                 **({"meta": dict(a.meta)} if a.meta else {}),
             },
             "model": dict(self.model),
-            "genre": {"label": self.genre, "probabilities": _rounded(self.genre_probabilities),
-                      "uncertain": self.genre_uncertain},
-            "frames": {"labels": [{"label": f.label, "probability": round(f.probability, 4)} for f in self.frames],
-                       "probabilities": _rounded(self.frame_probabilities)},
+            "genre": {
+                "label": self.genre,
+                "probabilities": _rounded(self.genre_probabilities),
+                "uncertain": self.genre_uncertain,
+            },
+            "frames": {
+                "labels": [{"label": f.label, "probability": round(f.probability, 4)} for f in self.frames],
+                "probabilities": _rounded(self.frame_probabilities),
+            },
             "paragraphs": [
                 {
-                    "number": p.number, "start": p.start, "end": p.end,
+                    "number": p.number,
+                    "start": p.start,
+                    "end": p.end,
                     "techniques": [_technique_dict(t) for t in p.techniques],
                     "spans": [_span_dict(s) for s in p.spans],
-                    "candidates": {"techniques": [_technique_dict(t) for t in p.candidate_techniques],
-                                   "spans": [_span_dict(s) for s in p.candidate_spans]},
+                    "candidates": {
+                        "techniques": [_technique_dict(t) for t in p.candidate_techniques],
+                        "spans": [_span_dict(s) for s in p.candidate_spans],
+                    },
                 }
                 for p in self.paragraphs
             ],
@@ -161,24 +184,38 @@ class Analysis:
         text = a["text"]
         paragraphs = tuple(
             ParagraphAnalysis(
-                p["number"], p["start"], p["end"],
-                tuple(map(_technique_from_dict, p["techniques"])), tuple(map(_span_from_dict, p["spans"])),
+                p["number"],
+                p["start"],
+                p["end"],
+                tuple(map(_technique_from_dict, p["techniques"])),
+                tuple(map(_span_from_dict, p["spans"])),
                 tuple(map(_technique_from_dict, p.get("candidates", {}).get("techniques", ()))),
                 tuple(map(_span_from_dict, p.get("candidates", {}).get("spans", ()))),
             )
             for p in data["paragraphs"]
         )
         article = Article(
-            text, tuple(Paragraph(p.number, p.start, p.end, text[p.start : p.end]) for p in paragraphs),
-            a.get("id"), a.get("title"), dt.date.fromisoformat(a["date"]) if a.get("date") else None,
-            a.get("source"), a.get("language"), a.get("url"), dict(a.get("meta") or {}),
+            text,
+            tuple(Paragraph(p.number, p.start, p.end, text[p.start : p.end]) for p in paragraphs),
+            a.get("id"),
+            a.get("title"),
+            dt.date.fromisoformat(a["date"]) if a.get("date") else None,
+            a.get("source"),
+            a.get("language"),
+            a.get("url"),
+            dict(a.get("meta") or {}),
         )
         return cls(
-            article, data["genre"]["label"], dict(data["genre"]["probabilities"]),
+            article,
+            data["genre"]["label"],
+            dict(data["genre"]["probabilities"]),
             tuple(LabelScore(f["label"], f["probability"]) for f in data["frames"]["labels"]),
-            dict(data["frames"]["probabilities"]), paragraphs, dict(data.get("model") or {}),
+            dict(data["frames"]["probabilities"]),
+            paragraphs,
+            dict(data.get("model") or {}),
             np.asarray(data["embedding"], np.float32) if data.get("embedding") else None,
-            dict(data.get("thresholds") or {}), bool(data["genre"].get("uncertain", False)),
+            dict(data.get("thresholds") or {}),
+            bool(data["genre"].get("uncertain", False)),
         )
 
 
@@ -188,8 +225,14 @@ def _technique_dict(t: TechniqueScore) -> dict[str, Any]:
 
 
 def _span_dict(s: Span) -> dict[str, Any]:
-    return {"start": s.start, "end": s.end, "technique": s.technique, "category": s.category,
-            "confidence": round(s.confidence, 4), "text": s.text}
+    return {
+        "start": s.start,
+        "end": s.end,
+        "technique": s.technique,
+        "category": s.category,
+        "confidence": round(s.confidence, 4),
+        "text": s.text,
+    }
 
 
 def _technique_from_dict(t: dict[str, Any]) -> TechniqueScore:

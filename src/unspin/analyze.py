@@ -66,13 +66,22 @@ class Analyzer:
     >>> analysis = analyzer("date 2022-03-11 They will never give up!")  # doctest: +SKIP
     """
 
-    def __init__(self, bundle: Bundle, *, batch_tokens: int = 1024, bf16: bool | None = None,
-                 technique_threshold: float | None = None, span_threshold: float | None = None,
-                 decoding: DecodeSettings | None = None) -> None:
+    def __init__(
+        self,
+        bundle: Bundle,
+        *,
+        batch_tokens: int = 1024,
+        bf16: bool | None = None,
+        technique_threshold: float | None = None,
+        span_threshold: float | None = None,
+        decoding: DecodeSettings | None = None,
+    ) -> None:
         self.bundle = bundle
         self.batch_tokens = batch_tokens
         self.bf16 = _bf16_supported() if bf16 is None else bf16
-        self.technique_threshold = technique_threshold if technique_threshold is not None else bundle.thresholds["technique"]
+        self.technique_threshold = (
+            technique_threshold if technique_threshold is not None else bundle.thresholds["technique"]
+        )
         self.span_threshold = span_threshold if span_threshold is not None else bundle.thresholds["span"]
         self.decoding = decoding or DecodeSettings.from_meta(bundle.meta)
         head = bundle.net.paragraph_head
@@ -87,13 +96,16 @@ class Analyzer:
         info = {"name": self.bundle.meta["name"], "version": self.bundle.meta["version"]}
         lines = self.bundle.meta.get("metrics", {}).get("views", {}).get("lines")
         if lines:  # the mean over validation languages, at the bundle's default thresholds
-            mean = {k: sum(v[k] for v in lines.values()) / len(lines) for k in
-                    ("span_precision", "span_recall", "paragraph_precision", "paragraph_recall")}
+            mean = {
+                k: sum(v[k] for v in lines.values()) / len(lines)
+                for k in ("span_precision", "span_recall", "paragraph_precision", "paragraph_recall")
+            }
             info["quality"] = (
                 f"On validation articles, {mean['span_precision']:.0%} of highlighted text was annotated with the "
                 f"same technique and highlights covered {mean['span_recall']:.0%} of annotated text; "
                 f"{mean['paragraph_precision']:.0%} of paragraph labels were right and they found "
-                f"{mean['paragraph_recall']:.0%} of annotated ones.")
+                f"{mean['paragraph_recall']:.0%} of annotated ones."
+            )
         return info
 
     def __call__(self, article: Article | str) -> Analysis:
@@ -105,7 +117,7 @@ class Analyzer:
     def analyze_many(self, articles: Iterable[Article | str]) -> list[Analysis]:
         """Analyse articles together, batching their paragraphs for speed."""
         parsed = [_as_article(a) for a in articles]
-        return [self.decode(a, p) for a, p in zip(parsed, self.predict(parsed))]
+        return [self.decode(a, p) for a, p in zip(parsed, self.predict(parsed), strict=False)]
 
     def predict(self, articles: Sequence[Article]) -> list[list[ParagraphPrediction]]:
         """The network's scores for every paragraph of every article (the costly step of :meth:`analyze_many`)."""
@@ -121,12 +133,15 @@ class Analyzer:
         tokenizer, settings = self.bundle.tokenizer, self.bundle.settings
         texts = [paragraph for paragraphs in articles for paragraph in paragraphs]
         tokenized = tokenizer.tokenize(texts)
-        inputs = window_inputs(tokenized, settings["max_tokens"], settings["stride"], tokenizer.bos_id, tokenizer.eos_id)
-        pooled = pooled_lower_states(self.bundle.net, inputs, tokenizer.pad_id, batch_tokens=self.batch_tokens,
-                                     bf16=self.bf16)
+        inputs = window_inputs(
+            tokenized, settings["max_tokens"], settings["stride"], tokenizer.bos_id, tokenizer.eos_id
+        )
+        pooled = pooled_lower_states(
+            self.bundle.net, inputs, tokenizer.pad_id, batch_tokens=self.batch_tokens, bf16=self.bf16
+        )
         by_paragraph = np.zeros((len(texts), pooled.shape[1]), np.float32)
         windows = np.zeros(len(texts), np.float32)
-        for window, vector in zip(inputs, pooled):
+        for window, vector in zip(inputs, pooled, strict=False):
             by_paragraph[window.paragraph] += vector
             windows[window.paragraph] += 1
         by_paragraph /= np.maximum(windows, 1)[:, None]  # the mean over a paragraph's windows
@@ -160,8 +175,14 @@ class Analyzer:
         copy.decoding = decoding
         return copy
 
-    def pipe(self, articles: Iterable[Article | str], *, batch_size: int = 16, on_error: OnError = "raise",
-             error_handler: Callable[[Article | str, UnspinError], None] | None = None) -> Iterator[Analysis]:
+    def pipe(
+        self,
+        articles: Iterable[Article | str],
+        *,
+        batch_size: int = 16,
+        on_error: OnError = "raise",
+        error_handler: Callable[[Article | str, UnspinError], None] | None = None,
+    ) -> Iterator[Analysis]:
         """Stream analyses in input order; with ``on_error="skip"`` a bad document is reported and skipped."""
         batch: list[Article] = []
         for item in articles:
@@ -182,13 +203,17 @@ class Analyzer:
     def _predict(self, texts: list[str]) -> list[ParagraphPrediction]:
         tokenizer, settings = self.bundle.tokenizer, self.bundle.settings
         tokenized = tokenizer.tokenize(texts)
-        inputs = window_inputs(tokenized, settings["max_tokens"], settings["stride"], tokenizer.bos_id, tokenizer.eos_id)
+        inputs = window_inputs(
+            tokenized, settings["max_tokens"], settings["stride"], tokenizer.bos_id, tokenizer.eos_id
+        )
         outputs = run_windows(self.bundle.net, inputs, tokenizer.pad_id, batch_tokens=self.batch_tokens, bf16=self.bf16)
         return aggregate(tokenized, inputs, outputs)
 
     def decode(self, article: Article, predictions: Sequence[ParagraphPrediction]) -> Analysis:
         """Turn one article's network scores into its Analysis (cheap: no network pass)."""
-        paragraphs = tuple(self._paragraph(article, p, q) for p, q in zip(article.paragraphs, predictions))
+        paragraphs = tuple(
+            self._paragraph(article, p, q) for p, q in zip(article.paragraphs, predictions, strict=False)
+        )
         features = article_features(predictions)[None, :]
         genre_probs = self.bundle.genre_head.predict_proba(features)[0]
         frame_probs = self.bundle.frames_head.predict_proba(features)[0]
@@ -198,9 +223,9 @@ class Analyzer:
         return Analysis(
             article=article,
             genre=self.bundle.genres[int(genre_probs.argmax())],
-            genre_probabilities=dict(zip(self.bundle.genres, map(float, genre_probs))),
+            genre_probabilities=dict(zip(self.bundle.genres, map(float, genre_probs), strict=False)),
             frames=tuple(LabelScore(frames[i], float(frame_probs[i])) for i in chosen),
-            frame_probabilities=dict(zip(frames, map(float, frame_probs))),
+            frame_probabilities=dict(zip(frames, map(float, frame_probs), strict=False)),
             paragraphs=paragraphs,
             model=self.model_info,
             embedding=article_embedding(predictions),
@@ -214,12 +239,15 @@ class Analyzer:
         words = len(article.text.split())
         return bool(genre_probs.max() < rule.get("min_confidence", 0.0) or words < rule.get("min_words", 0))
 
-    def _paragraph(self, article: Article, paragraph, prediction: ParagraphPrediction) -> ParagraphAnalysis:  # noqa: ANN001
+    def _paragraph(self, article: Article, paragraph, prediction: ParagraphPrediction) -> ParagraphAnalysis:
         labels = self.bundle.techniques
         techniques, candidates = decode_paragraph(paragraph.text, prediction, self._paragraph_head, self.decoding)
         labelled = {t.label for t in techniques if t.confidence >= self.technique_threshold}
-        spans = [s for s in candidates if s.confidence >= self.span_threshold
-                 and (self.decoding.span_first or s.label in labelled)]  # legacy bundles: only labelled techniques
+        spans = [
+            s
+            for s in candidates
+            if s.confidence >= self.span_threshold and (self.decoding.span_first or s.label in labelled)
+        ]  # legacy bundles: only labelled techniques
         shown_spans = {id(s) for s in spans}
         shown = [t for t in techniques if t.label in labelled]
 
@@ -228,12 +256,16 @@ class Analyzer:
             return Span(a, b, labels[c.label], c.confidence, article.text[a:b])
 
         def score(t: TechniqueCandidate) -> TechniqueScore:
-            return TechniqueScore(labels[t.label], t.confidence,
-                                  (paragraph.start + t.evidence[0], paragraph.start + t.evidence[1]))
+            return TechniqueScore(
+                labels[t.label], t.confidence, (paragraph.start + t.evidence[0], paragraph.start + t.evidence[1])
+            )
 
         return ParagraphAnalysis(
-            paragraph.number, paragraph.start, paragraph.end,
-            tuple(map(score, shown)), tuple(span(c) for c in candidates if id(c) in shown_spans),
+            paragraph.number,
+            paragraph.start,
+            paragraph.end,
+            tuple(map(score, shown)),
+            tuple(span(c) for c in candidates if id(c) in shown_spans),
             tuple(score(t) for t in techniques if t not in shown),
             tuple(span(c) for c in candidates if id(c) not in shown_spans),
         )

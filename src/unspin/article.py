@@ -19,7 +19,7 @@ from .language import detect_language
 if TYPE_CHECKING:
     from .formats.decode import decode_bytes, read_text
 
-__all__ = ["Article", "Paragraph", "read_text", "decode_bytes"]
+__all__ = ["Article", "Paragraph", "decode_bytes", "read_text"]
 
 _DATE_HEADER = re.compile(r"\A(\ufeff?\s*)date[ \t]+(\d{4}-\d{2}-\d{2})(?=\s|\Z)")
 _BLANK_LINES = re.compile(r"\n[^\S\n]*\n\s*")  # a blank line may hold any whitespace, NBSP too
@@ -130,7 +130,7 @@ class Article:
         return cls._build(text, tuple(paragraphs), id, title, None, source, language, None)
 
     @classmethod
-    def _build(cls, text, paragraphs, id, title, date, source, language, url) -> Article:  # noqa: ANN001
+    def _build(cls, text, paragraphs, id, title, date, source, language, url) -> Article:
         if language is None:
             language = detect_language(" ".join(p.text for p in paragraphs[:40]))
         return cls(text, paragraphs, id, title, date, source, language, url)

@@ -76,8 +76,15 @@ class BatchStats:
         """One line for the end of a run."""
         rate = self.analysed / self.seconds if self.seconds > 0 else 0.0
         parts = [f"analysed {self.analysed:,} documents in {_duration(self.seconds)} ({rate:.1f}/s)"]
-        parts += [f"{n:,} {what}" for n, what in ((self.failed, "failed"), (self.skipped, "already done"),
-                                                (self.duplicates, "duplicates skipped")) if n]
+        parts += [
+            f"{n:,} {what}"
+            for n, what in (
+                (self.failed, "failed"),
+                (self.skipped, "already done"),
+                (self.duplicates, "duplicates skipped"),
+            )
+            if n
+        ]
         return ", ".join(parts)
 
 
@@ -174,8 +181,9 @@ class ErrorLog:
     so a run without failures leaves no errors file behind; an old one is removed.
     """
 
-    def __init__(self, path: Path | None = None, echo: Callable[[str], None] | None = None,
-                 echo_limit: int = 50) -> None:
+    def __init__(
+        self, path: Path | None = None, echo: Callable[[str], None] | None = None, echo_limit: int = 50
+    ) -> None:
         self.path = path
         self.echo = echo
         self.echo_limit = echo_limit
@@ -269,8 +277,13 @@ class RichProgress(_Totals):
 
         super().__init__()
         self._progress = Progress(
-            TextColumn("[bold]analysing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
-            TextColumn("{task.fields[failed]}"), TimeRemainingColumn(), console=console,
+            TextColumn("[bold]analysing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TextColumn("{task.fields[failed]}"),
+            TimeRemainingColumn(),
+            console=console,
         )
         self._task = self._progress.add_task("analysing", total=None, rate="", failed="")
         self._progress.start()
@@ -281,8 +294,11 @@ class RichProgress(_Totals):
     def update(self, stats: BatchStats) -> None:
         tokens_per_s = stats.tokens / stats.seconds if stats.seconds > 0 else 0.0
         self._progress.update(
-            self._task, completed=stats.analysed + stats.failed, total=self.remaining_total(stats),
-            rate=f"{tokens_per_s:,.0f} tokens/s", failed=f"[red]{stats.failed:,} failed" if stats.failed else "",
+            self._task,
+            completed=stats.analysed + stats.failed,
+            total=self.remaining_total(stats),
+            rate=f"{tokens_per_s:,.0f} tokens/s",
+            failed=f"[red]{stats.failed:,} failed" if stats.failed else "",
         )
 
     def log(self, message: str) -> None:
@@ -315,8 +331,10 @@ class LogProgress(_Totals):
         done = stats.analysed + stats.failed
         total = self.remaining_total(stats)
         rate = done / stats.seconds if stats.seconds > 0 else 0.0
-        parts = [f"{done:,}" + (f" of {total:,}" if total is not None else "") + " documents",
-                 f"{stats.tokens / max(stats.seconds, 1e-9):,.0f} tokens/s"]
+        parts = [
+            f"{done:,}" + (f" of {total:,}" if total is not None else "") + " documents",
+            f"{stats.tokens / max(stats.seconds, 1e-9):,.0f} tokens/s",
+        ]
         if stats.failed:
             parts.append(f"{stats.failed:,} failed")
         if total is not None and rate > 0:
@@ -369,7 +387,7 @@ class _Prefetch:
             for item in items:
                 if not self._put(item):
                     return
-        except BaseException as exc:  # handed to the consumer, which re-raises it
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which re-raises it
             self._put(exc)
             return
         self._put(_END)
@@ -397,9 +415,16 @@ class _Prefetch:
         self._stop.set()
 
 
-def run_batch(documents: Iterable[Document], analyzer: AnalyzerLike, writer: ResultWriter, *,
-              errors: ErrorLog | None = None, done: set[str] | None = None,
-              batch_size: int = DEFAULT_BATCH_SIZE, progress: ProgressReporter | None = None) -> BatchStats:
+def run_batch(
+    documents: Iterable[Document],
+    analyzer: AnalyzerLike,
+    writer: ResultWriter,
+    *,
+    errors: ErrorLog | None = None,
+    done: set[str] | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: ProgressReporter | None = None,
+) -> BatchStats:
     """Analyse ``documents`` and write each analysis; failures go to ``errors``, the run goes on.
 
     Parameters
@@ -422,13 +447,26 @@ def run_batch(documents: Iterable[Document], analyzer: AnalyzerLike, writer: Res
     -------
     BatchStats
     """
-    return _BatchRun(analyzer, writer, errors or ErrorLog(), done if done is not None else set(),
-                     batch_size, progress or NoProgress()).run(documents)
+    return _BatchRun(
+        analyzer,
+        writer,
+        errors or ErrorLog(),
+        done if done is not None else set(),
+        batch_size,
+        progress or NoProgress(),
+    ).run(documents)
 
 
 class _BatchRun:
-    def __init__(self, analyzer: AnalyzerLike, writer: ResultWriter, errors: ErrorLog, done: set[str],
-                 batch_size: int, progress: ProgressReporter) -> None:
+    def __init__(
+        self,
+        analyzer: AnalyzerLike,
+        writer: ResultWriter,
+        errors: ErrorLog,
+        done: set[str],
+        batch_size: int,
+        progress: ProgressReporter,
+    ) -> None:
         self.analyzer = analyzer
         self.writer = writer
         self.errors = errors
@@ -509,7 +547,7 @@ class _BatchRun:
         articles = [item.document.unwrap() for item in batch]
         try:
             return list(self.analyzer.analyze_many(articles))
-        except Exception as exc:  # isolated below, document by document
+        except Exception as exc:  # noqa: BLE001 - isolated below, document by document
             if len(articles) == 1:
                 return [_failure_reason(exc)]
         return [self._analyse_one(article) for article in articles]
@@ -517,7 +555,7 @@ class _BatchRun:
     def _analyse_one(self, article: Any) -> Analysis | str:
         try:
             return self.analyzer.analyze(article)
-        except Exception as exc:  # one bad document must not stop the run
+        except Exception as exc:  # noqa: BLE001 - one bad document must not stop the run
             return _failure_reason(exc)
 
 

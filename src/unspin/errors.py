@@ -1,11 +1,11 @@
 """Exceptions raised by unspin.
 
-    UnspinError
-     ├── InputError (also ValueError)   bad user input: file, encoding, empty text, malformed row
-     │    └── ScoringError              gold and prediction files that cannot be compared
-     ├── OffsetError                    a span whose offsets do not match its text
-     ├── BundleError                    a model bundle that is missing, corrupt or incompatible
-     └── StoreError                     a corpus database that cannot be opened or used
+UnspinError
+ ├── InputError (also ValueError)   bad user input: file, encoding, empty text, malformed row
+ │    └── ScoringError              gold and prediction files that cannot be compared
+ ├── OffsetError                    a span whose offsets do not match its text
+ ├── BundleError                    a model bundle that is missing, corrupt or incompatible
+ └── StoreError                     a corpus database that cannot be opened or used
 """
 
 from __future__ import annotations

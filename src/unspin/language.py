@@ -19,7 +19,17 @@ _MIN_LETTERS = 3
 _SAMPLE_CHARS = 5000
 
 # SemEval-2023 directory codes -> ISO 639-1
-SEMEVAL_LANGUAGES = {"en": "en", "fr": "fr", "ge": "de", "it": "it", "po": "pl", "ru": "ru", "es": "es", "gr": "el", "ka": "ka"}
+SEMEVAL_LANGUAGES = {
+    "en": "en",
+    "fr": "fr",
+    "ge": "de",
+    "it": "it",
+    "po": "pl",
+    "ru": "ru",
+    "es": "es",
+    "gr": "el",
+    "ka": "ka",
+}
 
 
 def detect_language(text: str) -> str | None:
@@ -62,8 +72,12 @@ def _load_identifier() -> LanguageIdentifier:
     uncompressed = _uncompressed_model(source, py3langid.__version__) or io.BytesIO(_decompressed(source))
     with np.load(uncompressed, allow_pickle=False) as data:  # the arrays py3langid.modelio.load_model reads
         return LanguageIdentifier(
-            data["ptc"], data["pc"], data["classes"].tolist(), _stdlib_array(data["nextmove"]),
-            data["out_feat"].tolist(), tk_row=_stdlib_array(data["nextmove_row"]),
+            data["ptc"],
+            data["pc"],
+            data["classes"].tolist(),
+            _stdlib_array(data["nextmove"]),
+            data["out_feat"].tolist(),
+            tk_row=_stdlib_array(data["nextmove_row"]),
         )
 
 

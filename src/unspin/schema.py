@@ -40,7 +40,9 @@ class ModelInfo(_Strict):
 class Genre(_Strict):
     label: Literal["opinion", "reporting", "satire"] = Field(description="The most probable genre.")
     probabilities: dict[str, float]
-    uncertain: bool = Field(False, description="The genre's confidence is below the model's bar, or the text is too short.")
+    uncertain: bool = Field(
+        False, description="The genre's confidence is below the model's bar, or the text is too short."
+    )
 
 
 class FrameLabel(_Strict):
@@ -106,10 +108,13 @@ class AnalysisDocument(_Strict):
     frames: Frames
     paragraphs: list[ParagraphOut]
     thresholds: dict[str, float] = Field(
-        default_factory=dict, description="The confidence the shown techniques and spans passed.")
+        default_factory=dict, description="The confidence the shown techniques and spans passed."
+    )
     summary: Summary
     embedding: list[float] | None = Field(
-        None, description="The article's unit-length embedding, only when asked for (e.g. `unspin analyze --embeddings`).")
+        None,
+        description="The article's unit-length embedding, only when asked for (e.g. `unspin analyze --embeddings`).",
+    )
 
 
 def json_schema() -> str:

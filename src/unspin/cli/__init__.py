@@ -5,11 +5,10 @@ from __future__ import annotations
 import sys
 
 from ..errors import UnspinError
-from . import _util
-from ._util import app
-# Importing the command modules registers their commands on ``app``.
-from . import analyze, baseline, corpus, evaluate, predict, serve, train  # noqa: E402,F401
 
+# Importing the command modules registers their commands on ``app``.
+from . import _util, analyze, baseline, corpus, evaluate, predict, serve, train  # noqa: F401
+from ._util import app
 
 __all__ = ["app", "main"]
 

@@ -18,10 +18,25 @@ _SHARD_INPUT_FORMATS = ("auto", *SHARD_FORMATS)
 _SCHEME_SLASH = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):/(?!/)")
 
 
-def analyze_on_cluster(address: str, inputs: list[str], feeds: list[str], options: ReadOptions, *,
-                       globs: list[str] | None, output: Path | None, fmt: str | None, errors: Path | None,
-                       resume: bool | None, store: bool, embeddings: bool, model: Path | None,
-                       threshold: float | None, partition_rows: int, batch_size: int, threads: int | None) -> None:
+def analyze_on_cluster(
+    address: str,
+    inputs: list[str],
+    feeds: list[str],
+    options: ReadOptions,
+    *,
+    globs: list[str] | None,
+    output: Path | None,
+    fmt: str | None,
+    errors: Path | None,
+    resume: bool | None,
+    store: bool,
+    embeddings: bool,
+    model: Path | None,
+    threshold: float | None,
+    partition_rows: int,
+    batch_size: int,
+    threads: int | None,
+) -> None:
     """Run ``unspin analyze`` on a Dask cluster; exits 1 when documents failed, like a local batch."""
     _check(address, inputs, feeds, fmt, options)
     _check_batch_options(errors, resume, store)
@@ -34,10 +49,16 @@ def analyze_on_cluster(address: str, inputs: list[str], feeds: list[str], option
     from ..cluster import SHARD_GLOBS, Job, connect, run_job
 
     job = Job(
-        inputs=tuple(inputs), output=_folder(output), format="parquet" if fmt == "parquet" else "jsonl",
-        model=str(model.absolute()) if model else None, threshold=threshold,
-        options=replace(options, globs=tuple(globs) if globs else SHARD_GLOBS), embeddings=embeddings,
-        partition_rows=partition_rows, batch_size=batch_size, threads=threads,
+        inputs=tuple(inputs),
+        output=_folder(output),
+        format="parquet" if fmt == "parquet" else "jsonl",
+        model=str(model.absolute()) if model else None,
+        threshold=threshold,
+        options=replace(options, globs=tuple(globs) if globs else SHARD_GLOBS),
+        embeddings=embeddings,
+        partition_rows=partition_rows,
+        batch_size=batch_size,
+        threads=threads,
     )
     with connect(address) as client:
         _echo(f"Dask dashboard: {client.dashboard_link}")
@@ -56,8 +77,11 @@ def _check(address: str, inputs: list[str], feeds: list[str], fmt: str | None, o
     if fmt not in (None, *_RESULT_FORMATS):
         raise fail(f"--cluster writes jsonl or parquet partitions, not {fmt}", code=2)
     if options.input_format not in _SHARD_INPUT_FORMATS:
-        raise fail("--cluster reads JSONL, CSV and Parquet shards: --input-format "
-                   f"{', '.join(_SHARD_INPUT_FORMATS[:-1])} or {_SHARD_INPUT_FORMATS[-1]}", code=2)
+        raise fail(
+            "--cluster reads JSONL, CSV and Parquet shards: --input-format "
+            f"{', '.join(_SHARD_INPUT_FORMATS[:-1])} or {_SHARD_INPUT_FORMATS[-1]}",
+            code=2,
+        )
 
 
 def _check_batch_options(errors: Path | None, resume: bool | None, store: bool) -> None:
@@ -67,8 +91,11 @@ def _check_batch_options(errors: Path | None, resume: bool | None, store: bool) 
     if resume is False:
         raise fail("--cluster reruns skip finished partitions; to start over, remove the --output folder", code=2)
     if store:
-        raise fail("--store writes from one process; load a cluster's results with "
-                   "`unspin corpus import DIR/analyses/*.jsonl`", code=2)
+        raise fail(
+            "--store writes from one process; load a cluster's results with "
+            "`unspin corpus import DIR/analyses/*.jsonl`",
+            code=2,
+        )
 
 
 def _folder(output: Path) -> str:

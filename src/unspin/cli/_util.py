@@ -31,7 +31,6 @@ def warn(message: str) -> None:
     err_console.print(f"[yellow]warning:[/] {escape(message)}", soft_wrap=True)
 
 
-
 def refuse_overwriting_inputs(outputs: Mapping[str, Path | None], inputs: Iterable[Path]) -> None:
     """Exit 2, before anything is written, when an output option names an input file or another output.
 

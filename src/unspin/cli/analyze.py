@@ -61,86 +61,181 @@ _AUTO = InputFormat("auto")
 
 @app.command()
 def analyze(
-    inputs: Annotated[list[str] | None, typer.Argument(
-        help="Article files, directories, JSONL/CSV/HTML files, http(s) URLs, or - for stdin.",
-        show_default=False)] = None,
-    feed: Annotated[list[str] | None, typer.Option(
-        "--feed", metavar="URL", help="An RSS or Atom feed to analyse, newest items first (repeatable).")] = None,
+    inputs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Article files, directories, JSONL/CSV/HTML files, http(s) URLs, or - for stdin.", show_default=False
+        ),
+    ] = None,
+    feed: Annotated[
+        list[str] | None,
+        typer.Option("--feed", metavar="URL", help="An RSS or Atom feed to analyse, newest items first (repeatable)."),
+    ] = None,
     model: Annotated[Path | None, typer.Option(help="Model bundle directory (default: the shipped model).")] = None,
-    format: Annotated[OutputFormat | None, typer.Option(
-        "--format", "-f", help="text (terminal view), json, jsonl, csv, parquet or html (a self-contained report; a folder of pages for a batch). Default: from the --output "
-        "suffix; without --output, text for one document and jsonl for a batch. CSV text cells starting with "
-        "= + - @ get a leading ' so spreadsheets do not run them as formulas (see --raw-csv).",
-        show_default=False)] = None,
-    raw_csv: Annotated[bool, typer.Option(
-        "--raw-csv", help="Write CSV text cells as they are, formula characters included.")] = False,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write results here instead of stdout (csv/parquet: the article table; "
-        "the span table goes beside it as NAME.spans.csv/.parquet).")] = None,
-    errors: Annotated[Path | None, typer.Option(
-        help="JSONL file of failed documents (default for a batch with --output: OUTPUT.errors.jsonl).")] = None,
-    resume: Annotated[bool | None, typer.Option(
-        "--resume/--no-resume", help="Skip documents already in the JSONL --output and append to it "
-        "(default: on when the output exists; --no-resume overwrites it).", show_default=False)] = None,
-    threshold: Annotated[float | None, typer.Option(
-        min=0.0, max=1.0, help="Show techniques and spans at or above this calibrated confidence "
-        "(default: the model's F1-balanced thresholds; lower finds more, less precisely).")] = None,
+    format: Annotated[
+        OutputFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text (terminal view), json, jsonl, csv, parquet or html (a self-contained report; a folder of pages for a batch). Default: from the --output "
+            "suffix; without --output, text for one document and jsonl for a batch. CSV text cells starting with "
+            "= + - @ get a leading ' so spreadsheets do not run them as formulas (see --raw-csv).",
+            show_default=False,
+        ),
+    ] = None,
+    raw_csv: Annotated[
+        bool, typer.Option("--raw-csv", help="Write CSV text cells as they are, formula characters included.")
+    ] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write results here instead of stdout (csv/parquet: the article table; "
+            "the span table goes beside it as NAME.spans.csv/.parquet).",
+        ),
+    ] = None,
+    errors: Annotated[
+        Path | None,
+        typer.Option(help="JSONL file of failed documents (default for a batch with --output: OUTPUT.errors.jsonl)."),
+    ] = None,
+    resume: Annotated[
+        bool | None,
+        typer.Option(
+            "--resume/--no-resume",
+            help="Skip documents already in the JSONL --output and append to it "
+            "(default: on when the output exists; --no-resume overwrites it).",
+            show_default=False,
+        ),
+    ] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Show techniques and spans at or above this calibrated confidence "
+            "(default: the model's F1-balanced thresholds; lower finds more, less precisely).",
+        ),
+    ] = None,
     encoding: Annotated[str, typer.Option(help="Input encoding, or auto to detect it.")] = "auto",
-    input_format: Annotated[InputFormat, typer.Option(
-        help="How to read inputs; auto goes by file suffix (.jsonl, .csv/.tsv, .parquet, .html, else text). "
-        "urls: a file of URLs, one a line.")] = _AUTO,
-    glob: Annotated[list[str] | None, typer.Option(
-        metavar="PATTERN", help=f"Files to read from directories (repeatable; default {', '.join(DEFAULT_GLOBS)}).",
-        show_default=False)] = None,
-    field: Annotated[list[str] | None, typer.Option(
-        metavar="KEY=NAME", help="JSONL key or CSV column for text, id, title, date, source, url or language, "
-        "e.g. --field text=body (repeatable).", show_default=False)] = None,
-    max_size: Annotated[float, typer.Option(
-        min=0.001, metavar="MiB", help="Largest article file, web page or record read.")] = DEFAULT_MAX_BYTES / 2**20,
-    timeout: Annotated[float, typer.Option(
-        min=0.01, help="Seconds allowed for one URL, download included.")] = DEFAULT_TIMEOUT,
-    batch_size: Annotated[int, typer.Option(
-        min=1, help="Documents analysed together (a killed run loses at most these).")] = DEFAULT_BATCH_SIZE,
-    threads: Annotated[int | None, typer.Option(
-        min=1, help="Torch threads (default: OMP_NUM_THREADS, else one per core).", show_default=False)] = None,
-    store: Annotated[bool, typer.Option(
-        "--store", help="Also add the analyses to the corpus store (see `unspin corpus`); a batch without "
-        "--output writes only to the store.")] = False,
-    db: Annotated[str | None, typer.Option(
-        help="Corpus database for --store: a SQLite file or postgresql:// URL (default: $UNSPIN_DB, "
-        "else corpus.db in the user's data directory).", show_default=False)] = None,
-    embeddings: Annotated[bool, typer.Option(
-        "--embeddings", help="Add each article's embedding to JSON/JSONL output (for `unspin corpus import`).")] = False,
-    cluster: Annotated[str | None, typer.Option(
-        metavar="ADDRESS", help="Analyse JSONL, CSV or Parquet shards on a Dask cluster: tcp://HOST:8786, or "
-        "local:N for N local worker processes; --output names the results folder (docs/distributed.md).",
-        show_default=False)] = None,
-    partition_size: Annotated[int, typer.Option(
-        min=1, metavar="ROWS", help="With --cluster: records per partition, the unit a worker analyses and "
-        "a rerun skips once finished.")] = DEFAULT_PARTITION_ROWS,
+    input_format: Annotated[
+        InputFormat,
+        typer.Option(
+            help="How to read inputs; auto goes by file suffix (.jsonl, .csv/.tsv, .parquet, .html, else text). "
+            "urls: a file of URLs, one a line."
+        ),
+    ] = _AUTO,
+    glob: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="PATTERN",
+            help=f"Files to read from directories (repeatable; default {', '.join(DEFAULT_GLOBS)}).",
+            show_default=False,
+        ),
+    ] = None,
+    field: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="KEY=NAME",
+            help="JSONL key or CSV column for text, id, title, date, source, url or language, "
+            "e.g. --field text=body (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    max_size: Annotated[
+        float, typer.Option(min=0.001, metavar="MiB", help="Largest article file, web page or record read.")
+    ] = DEFAULT_MAX_BYTES / 2**20,
+    timeout: Annotated[
+        float, typer.Option(min=0.01, help="Seconds allowed for one URL, download included.")
+    ] = DEFAULT_TIMEOUT,
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="Documents analysed together (a killed run loses at most these).")
+    ] = DEFAULT_BATCH_SIZE,
+    threads: Annotated[
+        int | None,
+        typer.Option(min=1, help="Torch threads (default: OMP_NUM_THREADS, else one per core).", show_default=False),
+    ] = None,
+    store: Annotated[
+        bool,
+        typer.Option(
+            "--store",
+            help="Also add the analyses to the corpus store (see `unspin corpus`); a batch without "
+            "--output writes only to the store.",
+        ),
+    ] = False,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            help="Corpus database for --store: a SQLite file or postgresql:// URL (default: $UNSPIN_DB, "
+            "else corpus.db in the user's data directory).",
+            show_default=False,
+        ),
+    ] = None,
+    embeddings: Annotated[
+        bool,
+        typer.Option(
+            "--embeddings", help="Add each article's embedding to JSON/JSONL output (for `unspin corpus import`)."
+        ),
+    ] = False,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ADDRESS",
+            help="Analyse JSONL, CSV or Parquet shards on a Dask cluster: tcp://HOST:8786, or "
+            "local:N for N local worker processes; --output names the results folder (docs/distributed.md).",
+            show_default=False,
+        ),
+    ] = None,
+    partition_size: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            metavar="ROWS",
+            help="With --cluster: records per partition, the unit a worker analyses and a rerun skips once finished.",
+        ),
+    ] = DEFAULT_PARTITION_ROWS,
 ) -> None:
     """Find persuasion techniques, frames and genre in articles."""
     inputs, feeds = inputs or [], feed or []
     if not inputs and not feeds:
         raise fail("give articles to analyse (files, directories, URLs, - for stdin) or --feed URL", code=2)
     options = ReadOptions(
-        input_format=input_format.value, encoding=encoding, globs=tuple(glob or DEFAULT_GLOBS),
-        fields=parse_field_overrides(field or []), max_bytes=int(max_size * 2**20), timeout=timeout,
+        input_format=input_format.value,
+        encoding=encoding,
+        globs=tuple(glob or DEFAULT_GLOBS),
+        fields=parse_field_overrides(field or []),
+        max_bytes=int(max_size * 2**20),
+        timeout=timeout,
     )
     if cluster is not None:
-        from ._cluster import analyze_on_cluster  # noqa: PLC0415  (Dask loads only for a cluster run)
+        from ._cluster import analyze_on_cluster
 
-        return analyze_on_cluster(
-            cluster, inputs, feeds, options, globs=glob, output=output, fmt=format and format.value, errors=errors,
-            resume=resume, store=store, embeddings=embeddings, model=model, threshold=threshold,
-            partition_rows=partition_size, batch_size=batch_size, threads=threads,
+        analyze_on_cluster(
+            cluster,
+            inputs,
+            feeds,
+            options,
+            globs=glob,
+            output=output,
+            fmt=format and format.value,
+            errors=errors,
+            resume=resume,
+            store=store,
+            embeddings=embeddings,
+            model=model,
+            threshold=threshold,
+            partition_rows=partition_size,
+            batch_size=batch_size,
+            threads=threads,
         )
+        return
     batch = is_batch(inputs, feeds, options)
     fmt = _output_format(format, output, batch)
     errors_path = errors or (errors_path_for(output) if output is not None and batch else None)
     options = replace(options, exclude=_own_files(fmt, output, errors_path))
-    refuse_overwriting_inputs(_written_files(fmt, output, errors_path, _database_file(db) if store else None),
-                              input_files(inputs, options))
+    refuse_overwriting_inputs(
+        _written_files(fmt, output, errors_path, _database_file(db) if store else None), input_files(inputs, options)
+    )
     documents = _documents(inputs, feeds, options, batch)
     analyzer = _load_analyzer(model, threshold)
     configure_threads(threads)
@@ -148,13 +243,21 @@ def analyze(
     corpus = _open_store(db) if store else None
     if corpus is not None and done:
         _add_missing_to_store(corpus, output)  # type: ignore[arg-type]
-    writer = _writer(fmt, output, append=done is not None, embeddings=embeddings, raw_csv=raw_csv,
-                     store=corpus, store_only=store and batch and output is None)
+    writer = _writer(
+        fmt,
+        output,
+        append=done is not None,
+        embeddings=embeddings,
+        raw_csv=raw_csv,
+        store=corpus,
+        store_only=store and batch and output is None,
+    )
     progress = _progress(batch, inputs, feeds, options)
     error_log = ErrorLog(errors_path, echo=_error_echo(progress, batch))
     try:
-        stats = run_batch(documents, analyzer, writer, errors=error_log, done=done, batch_size=batch_size,
-                          progress=progress)
+        stats = run_batch(
+            documents, analyzer, writer, errors=error_log, done=done, batch_size=batch_size, progress=progress
+        )
     except BrokenPipeError:
         raise
     except OSError as exc:  # a full disk, a vanished output folder
@@ -169,23 +272,32 @@ def analyze(
         raise typer.Exit(1)
 
 
-def _writer(fmt: OutputFormat, output: Path | None, *, append: bool, embeddings: bool, raw_csv: bool,
-            store: Store | None, store_only: bool) -> ResultWriter:
+def _writer(
+    fmt: OutputFormat,
+    output: Path | None,
+    *,
+    append: bool,
+    embeddings: bool,
+    raw_csv: bool,
+    store: Store | None,
+    store_only: bool,
+) -> ResultWriter:
     """The output writer, the store's, or both."""
     if store is None:
-        return open_writer(fmt.value, output, append=append, console=out_console, embedding=embeddings,
-                           raw_csv=raw_csv)
-    from ..store.store import StoreWriter  # noqa: PLC0415
+        return open_writer(fmt.value, output, append=append, console=out_console, embedding=embeddings, raw_csv=raw_csv)
+    from ..store.store import StoreWriter
 
     store_writer = StoreWriter(store)
     if store_only:
         return store_writer
-    return TeeWriter(open_writer(fmt.value, output, append=append, console=out_console, embedding=embeddings,
-                                 raw_csv=raw_csv), store_writer)
+    return TeeWriter(
+        open_writer(fmt.value, output, append=append, console=out_console, embedding=embeddings, raw_csv=raw_csv),
+        store_writer,
+    )
 
 
 def _open_store(db: str | None) -> Store:
-    from ..store import Store  # noqa: PLC0415  (SQLAlchemy loads only when a store is used)
+    from ..store import Store
 
     store = Store(db)
     _echo(f"storing analyses in {store.url}")
@@ -239,8 +351,9 @@ def _own_files(fmt: OutputFormat, output: Path | None, errors_path: Path | None)
     return frozenset(p.resolve() for p in files if p is not None)
 
 
-def _written_files(fmt: OutputFormat, output: Path | None, errors_path: Path | None,
-                   db_file: Path | None) -> dict[str, Path | None]:
+def _written_files(
+    fmt: OutputFormat, output: Path | None, errors_path: Path | None, db_file: Path | None
+) -> dict[str, Path | None]:
     """The files this run writes, by the option naming them."""
     files = {"--output": output, "--errors": errors_path, "--db": db_file}
     if output is not None and fmt in _TABLE_FORMATS:

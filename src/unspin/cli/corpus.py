@@ -28,21 +28,33 @@ if TYPE_CHECKING:
 corpus_app = typer.Typer(help="Store analyses in a database and ask the corpus questions.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
 
-Db = Annotated[str | None, typer.Option(
-    help="A SQLite file or postgresql:// URL (default: $UNSPIN_DB, else corpus.db in the user's data directory).",
-    show_default=False)]
-Sources = Annotated[list[str] | None, typer.Option("--source", help="Only these sources (repeatable).",
-                                                   show_default=False)]
-Languages = Annotated[list[str] | None, typer.Option("--language", help="Only these languages (repeatable).",
-                                                     show_default=False)]
-Techniques = Annotated[list[str] | None, typer.Option(
-    "--technique", help="Only articles with one of these techniques (repeatable).", show_default=False)]
-DateFrom = Annotated[dt.datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day included.",
-                                                      show_default=False)]
-DateTo = Annotated[dt.datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day included.",
-                                                    show_default=False)]
-Model = Annotated[str | None, typer.Option(help="NAME==VERSION of the analyses to use (default: the latest model).",
-                                           show_default=False)]
+Db = Annotated[
+    str | None,
+    typer.Option(
+        help="A SQLite file or postgresql:// URL (default: $UNSPIN_DB, else corpus.db in the user's data directory).",
+        show_default=False,
+    ),
+]
+Sources = Annotated[
+    list[str] | None, typer.Option("--source", help="Only these sources (repeatable).", show_default=False)
+]
+Languages = Annotated[
+    list[str] | None, typer.Option("--language", help="Only these languages (repeatable).", show_default=False)
+]
+Techniques = Annotated[
+    list[str] | None,
+    typer.Option("--technique", help="Only articles with one of these techniques (repeatable).", show_default=False),
+]
+DateFrom = Annotated[
+    dt.datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day included.", show_default=False)
+]
+DateTo = Annotated[
+    dt.datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day included.", show_default=False)
+]
+Model = Annotated[
+    str | None,
+    typer.Option(help="NAME==VERSION of the analyses to use (default: the latest model).", show_default=False),
+]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 ARTICLE_INDEX_LIMIT = 2000  # newest articles of the slice the offline report can list
 
@@ -77,14 +89,24 @@ class ExportFormat(str, Enum):
     parquet = "parquet"
 
 
-def _filter(sources: list[str] | None = None, languages: list[str] | None = None,
-            techniques: list[str] | None = None, date_from: dt.datetime | None = None,
-            date_to: dt.datetime | None = None, model: str | None = None) -> CorpusFilter:
+def _filter(
+    sources: list[str] | None = None,
+    languages: list[str] | None = None,
+    techniques: list[str] | None = None,
+    date_from: dt.datetime | None = None,
+    date_to: dt.datetime | None = None,
+    model: str | None = None,
+) -> CorpusFilter:
     from ..store import CorpusFilter
 
-    return CorpusFilter.build(sources=sources or [], languages=languages or [], techniques=techniques or [],
-                              date_from=date_from.date() if date_from else None,
-                              date_to=date_to.date() if date_to else None, model=model)
+    return CorpusFilter.build(
+        sources=sources or [],
+        languages=languages or [],
+        techniques=techniques or [],
+        date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None,
+        model=model,
+    )
 
 
 def _store(db: str | None) -> Store:
@@ -104,8 +126,9 @@ def _database_file(db: str | None) -> list[Path]:
 def _show(rows: Sequence[BaseModel], columns: list[str], as_json: bool, title: str) -> None:
     """A table of ``columns`` on the terminal, or every field as JSON."""
     if as_json:
-        out_console.out(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=2),
-                        highlight=False)
+        out_console.out(
+            json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=2), highlight=False
+        )
         return
     if not rows:
         _say("nothing matches")
@@ -164,14 +187,26 @@ def import_(
 @corpus_app.command()
 def export(
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
-    format: Annotated[ExportFormat | None, typer.Option(
-        "--format", "-f", help="jsonl (analyses), csv or parquet (article and span tables); default from the suffix. "
-        "CSV text cells starting with = + - @ get a leading ' so spreadsheets do not run them as formulas.",
-        show_default=False)] = None,
-    raw_csv: Annotated[bool, typer.Option(
-        "--raw-csv", help="Write CSV text cells as they are, formula characters included.")] = False,
-    db: Db = None, source: Sources = None, language: Languages = None, technique: Techniques = None,
-    date_from: DateFrom = None, date_to: DateTo = None, model: Model = None,
+    format: Annotated[
+        ExportFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="jsonl (analyses), csv or parquet (article and span tables); default from the suffix. "
+            "CSV text cells starting with = + - @ get a leading ' so spreadsheets do not run them as formulas.",
+            show_default=False,
+        ),
+    ] = None,
+    raw_csv: Annotated[
+        bool, typer.Option("--raw-csv", help="Write CSV text cells as they are, formula characters included.")
+    ] = False,
+    db: Db = None,
+    source: Sources = None,
+    language: Languages = None,
+    technique: Techniques = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    model: Model = None,
 ) -> None:
     """Write stored analyses back out, in the formats `unspin analyze` writes."""
     from ..formats.outputs import open_writer
@@ -202,8 +237,9 @@ def _export_format(output: Path) -> ExportFormat:
     try:
         return ExportFormat(output_format_of(output.suffix))
     except ValueError:
-        raise typer.BadParameter(f"cannot tell the format from {output.name!r}; give --format",
-                                 param_hint="--format") from None
+        raise typer.BadParameter(
+            f"cannot tell the format from {output.name!r}; give --format", param_hint="--format"
+        ) from None
 
 
 @corpus_app.command()
@@ -223,8 +259,13 @@ def demo(db: Db = None) -> None:
 def report(
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path("dashboard.html"),
     period: Annotated[Period, typer.Option(help="Time step of the charts.")] = Period.month,
-    db: Db = None, source: Sources = None, language: Languages = None, technique: Techniques = None,
-    date_from: DateFrom = None, date_to: DateTo = None, model: Model = None,
+    db: Db = None,
+    source: Sources = None,
+    language: Languages = None,
+    technique: Techniques = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    model: Model = None,
 ) -> None:
     """Write the corpus dashboard as one self-contained HTML file (works offline)."""
     refuse_overwriting_inputs({"--output": output}, _database_file(db))
@@ -258,8 +299,15 @@ def write_dashboard(store: Store, filters: CorpusFilter, output: Path, *, period
 
 
 @corpus_app.command()
-def info(db: Db = None, source: Sources = None, language: Languages = None, date_from: DateFrom = None,
-         date_to: DateTo = None, model: Model = None, as_json: AsJson = False) -> None:
+def info(
+    db: Db = None,
+    source: Sources = None,
+    language: Languages = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    model: Model = None,
+    as_json: AsJson = False,
+) -> None:
     """What the store holds: articles, words, sources, languages, dates, models."""
     from ..store.articles import overview
 
@@ -268,9 +316,13 @@ def info(db: Db = None, source: Sources = None, language: Languages = None, date
         if as_json:
             out_console.out(view.model_dump_json(indent=2), highlight=False)
             return
-        out_console.print(f"{store.url}\n{view.articles:,} articles, {view.words:,} words, "
-                          f"{view.first_date or '-'} to {view.last_date or '-'} ({view.undated:,} undated); "
-                          f"model {view.model or '-'}", markup=False, highlight=False)
+        out_console.print(
+            f"{store.url}\n{view.articles:,} articles, {view.words:,} words, "
+            f"{view.first_date or '-'} to {view.last_date or '-'} ({view.undated:,} undated); "
+            f"model {view.model or '-'}",
+            markup=False,
+            highlight=False,
+        )
         out_console.print("sources: " + _cell(view.sources), markup=False, highlight=False)
         out_console.print("languages: " + _cell(view.languages), markup=False, highlight=False)
 
@@ -280,17 +332,37 @@ def rates(
     by: Annotated[GroupBy, typer.Option(help="One row group per source, per language, or none.")] = GroupBy.source,
     period: Annotated[Period | None, typer.Option(help="Also split by day, week or month.", show_default=False)] = None,
     level: Annotated[Level, typer.Option(help="Techniques or their categories.")] = Level.technique,
-    db: Db = None, source: Sources = None, language: Languages = None, technique: Techniques = None,
-    date_from: DateFrom = None, date_to: DateTo = None, model: Model = None, as_json: AsJson = False,
+    db: Db = None,
+    source: Sources = None,
+    language: Languages = None,
+    technique: Techniques = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    model: Model = None,
+    as_json: AsJson = False,
 ) -> None:
     """Technique use per source and period: labelled paragraphs per 1,000 words and per article, with counts."""
     from ..store.queries import rates as query
 
     with _store(db) as store:
-        rows = query(store, _filter(source, language, technique, date_from, date_to, model), by=by.value,
-                     period=period.value if period else None, level=level.value)
-    columns = ["group", *(["period"] if period else []), "label", "count", "articles_with", "articles", "words",
-               "per_1000_words", "per_article"]
+        rows = query(
+            store,
+            _filter(source, language, technique, date_from, date_to, model),
+            by=by.value,
+            period=period.value if period else None,
+            level=level.value,
+        )
+    columns = [
+        "group",
+        *(["period"] if period else []),
+        "label",
+        "count",
+        "articles_with",
+        "articles",
+        "words",
+        "per_1000_words",
+        "per_article",
+    ]
     _show(rows, columns, as_json, f"{level.value} rates by {by.value}")
 
 
@@ -300,21 +372,35 @@ def trend(
     kind: Annotated[TrendKind, typer.Option(help="What LABEL is.")] = TrendKind.technique,
     period: Annotated[Period, typer.Option(help="Time step.")] = Period.week,
     by: Annotated[GroupBy, typer.Option(help="One series per source, per language, or one in all.")] = GroupBy.source,
-    db: Db = None, source: Sources = None, language: Languages = None,
-    date_from: DateFrom = None, date_to: DateTo = None, model: Model = None, as_json: AsJson = False,
+    db: Db = None,
+    source: Sources = None,
+    language: Languages = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    model: Model = None,
+    as_json: AsJson = False,
 ) -> None:
     """A label over time with its change points (techniques per 1,000 words; frames, genres as shares)."""
     from ..store.queries import trend as query
 
     with _store(db) as store:
-        result = query(store, label, _filter(source, language, None, date_from, date_to, model),
-                       kind=kind.value, period=period.value, by=by.value)
+        result = query(
+            store,
+            label,
+            _filter(source, language, None, date_from, date_to, model),
+            kind=kind.value,
+            period=period.value,
+            by=by.value,
+        )
     if as_json:
         out_console.out(result.model_dump_json(indent=2), highlight=False)
         return
     for series in result.series:
-        table = Table(title=f"{label} in {series.group or '(no source)'} ({result.measure}); change points: "
-                            f"{_cell(series.change_points) or 'none'}", title_justify="left")
+        table = Table(
+            title=f"{label} in {series.group or '(no source)'} ({result.measure}); change points: "
+            f"{_cell(series.change_points) or 'none'}",
+            title_justify="left",
+        )
         for column in ("period", "value", "count", "articles"):
             table.add_column(column)
         for point in series.points:
@@ -327,16 +413,22 @@ def trend(
 
 @corpus_app.command()
 def compare(
-    a_source: Annotated[list[str] | None, typer.Option("--a-source", help="Slice A: sources.", show_default=False)] = None,
+    a_source: Annotated[
+        list[str] | None, typer.Option("--a-source", help="Slice A: sources.", show_default=False)
+    ] = None,
     a_language: Annotated[list[str] | None, typer.Option("--a-language", show_default=False)] = None,
     a_from: Annotated[dt.datetime | None, typer.Option("--a-from", formats=["%Y-%m-%d"], show_default=False)] = None,
     a_to: Annotated[dt.datetime | None, typer.Option("--a-to", formats=["%Y-%m-%d"], show_default=False)] = None,
-    b_source: Annotated[list[str] | None, typer.Option("--b-source", help="Slice B: sources.", show_default=False)] = None,
+    b_source: Annotated[
+        list[str] | None, typer.Option("--b-source", help="Slice B: sources.", show_default=False)
+    ] = None,
     b_language: Annotated[list[str] | None, typer.Option("--b-language", show_default=False)] = None,
     b_from: Annotated[dt.datetime | None, typer.Option("--b-from", formats=["%Y-%m-%d"], show_default=False)] = None,
     b_to: Annotated[dt.datetime | None, typer.Option("--b-to", formats=["%Y-%m-%d"], show_default=False)] = None,
     level: Annotated[Level, typer.Option(help="Techniques or their categories.")] = Level.technique,
-    db: Db = None, model: Model = None, as_json: AsJson = False,
+    db: Db = None,
+    model: Model = None,
+    as_json: AsJson = False,
 ) -> None:
     """Which techniques slice A uses more than slice B: rate ratio, 95% interval, p and q values."""
     from ..store.compare import compare as query
@@ -345,51 +437,87 @@ def compare(
     b = _filter(b_source, b_language, None, b_from, b_to, model)
     with _store(db) as store:
         rows = query(store, a, b, level=level.value)
-    _show(rows, ["label", "count_a", "per_1000_words_a", "count_b", "per_1000_words_b", "rate_ratio", "ci_low",
-                 "ci_high", "q_value", "over_represented_in"], as_json, "A against B (per 1,000 words)")
+    _show(
+        rows,
+        [
+            "label",
+            "count_a",
+            "per_1000_words_a",
+            "count_b",
+            "per_1000_words_b",
+            "rate_ratio",
+            "ci_low",
+            "ci_high",
+            "q_value",
+            "over_represented_in",
+        ],
+        as_json,
+        "A against B (per 1,000 words)",
+    )
 
 
 @corpus_app.command()
 def phrases(
-    technique: Annotated[list[str] | None, typer.Option(
-        "--of", help="Only phrases of these techniques (repeatable).", show_default=False)] = None,
+    technique: Annotated[
+        list[str] | None,
+        typer.Option("--of", help="Only phrases of these techniques (repeatable).", show_default=False),
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, max=500, help="Phrases per technique.")] = 10,
-    db: Db = None, source: Sources = None, language: Languages = None,
-    date_from: DateFrom = None, date_to: DateTo = None, model: Model = None, as_json: AsJson = False,
+    db: Db = None,
+    source: Sources = None,
+    language: Languages = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    model: Model = None,
+    as_json: AsJson = False,
 ) -> None:
     """The commonest span texts per technique, normalised, with the entities around them."""
     from ..store.phrases import top_phrases
 
     filters = _filter(source, language, None, date_from, date_to, model)
     with _store(db) as store:
-        rows = [row for name in (technique or [None]) for row in top_phrases(store, filters, technique=name, limit=limit)]
+        rows = [
+            row for name in (technique or [None]) for row in top_phrases(store, filters, technique=name, limit=limit)
+        ]
     _show(rows, ["technique", "phrase", "count", "articles", "entities"], as_json, "top phrases")
 
 
 @corpus_app.command()
 def cooccurrence(
     min_count: Annotated[int, typer.Option(min=1, help="Leave out rarer pairs.")] = 1,
-    db: Db = None, source: Sources = None, language: Languages = None,
-    date_from: DateFrom = None, date_to: DateTo = None, model: Model = None, as_json: AsJson = False,
+    db: Db = None,
+    source: Sources = None,
+    language: Languages = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    model: Model = None,
+    as_json: AsJson = False,
 ) -> None:
     """Technique pairs found in the same paragraph, against what chance would give."""
     from ..store.phrases import cooccurrence as query
 
     with _store(db) as store:
         rows = query(store, _filter(source, language, None, date_from, date_to, model), min_count=min_count)
-    _show(rows, [name for name in type(rows[0]).model_fields] if rows else [], as_json, "co-occurring techniques")
+    _show(rows, list(type(rows[0]).model_fields) if rows else [], as_json, "co-occurring techniques")
 
 
 @corpus_app.command()
 def narratives(
     build: Annotated[bool, typer.Option("--build", help="Cluster the articles anew before listing.")] = False,
-    embed: Annotated[bool, typer.Option(
-        "--embed", help="First compute embeddings for stored articles without one (runs the model).")] = False,
-    model_path: Annotated[Path | None, typer.Option("--model-path", help="Model bundle for --embed.",
-                                                    show_default=False)] = None,
+    embed: Annotated[
+        bool, typer.Option("--embed", help="First compute embeddings for stored articles without one (runs the model).")
+    ] = False,
+    model_path: Annotated[
+        Path | None, typer.Option("--model-path", help="Model bundle for --embed.", show_default=False)
+    ] = None,
     period: Annotated[Period, typer.Option(help="Time step of the timelines.")] = Period.month,
-    db: Db = None, source: Sources = None, language: Languages = None,
-    date_from: DateFrom = None, date_to: DateTo = None, model: Model = None, as_json: AsJson = False,
+    db: Db = None,
+    source: Sources = None,
+    language: Languages = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    model: Model = None,
+    as_json: AsJson = False,
 ) -> None:
     """Recurring narratives: clusters of articles by embedding, with top terms, sources and first appearance."""
     from ..store.narratives import build_narratives, embed_missing
@@ -405,8 +533,10 @@ def narratives(
             _say(f"embedded {embedded:,} articles")
         if build:
             built = build_narratives(store, filters)
-            _say(f"{built.narratives} narratives among {built.articles:,} articles "
-                 f"({built.clustered:,} clustered, {built.assigned:,} assigned, {built.seconds:.1f} s)")
+            _say(
+                f"{built.narratives} narratives among {built.articles:,} articles "
+                f"({built.clustered:,} clustered, {built.assigned:,} assigned, {built.seconds:.1f} s)"
+            )
         rows = query(store, filters, period=period.value)
     _show(rows, ["id", "label", "size", "first", "sources"], as_json, "narratives")
 
@@ -414,25 +544,39 @@ def narratives(
 @corpus_app.command()
 def search(
     query: Annotated[str, typer.Argument(help='Words (all must match) and "quoted phrases".')],
-    spans: Annotated[bool, typer.Option("--spans", help="Search the technique spans instead of whole articles.")] = False,
+    spans: Annotated[
+        bool, typer.Option("--spans", help="Search the technique spans instead of whole articles.")
+    ] = False,
     limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
-    db: Db = None, source: Sources = None, language: Languages = None, technique: Techniques = None,
-    date_from: DateFrom = None, date_to: DateTo = None, model: Model = None, as_json: AsJson = False,
+    db: Db = None,
+    source: Sources = None,
+    language: Languages = None,
+    technique: Techniques = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    model: Model = None,
+    as_json: AsJson = False,
 ) -> None:
     """Full-text search of the corpus, filtered like every other question."""
     from ..store.articles import search as run
 
     with _store(db) as store:
-        hits = run(store, query, _filter(source, language, technique, date_from, date_to, model),
-                   target="spans" if spans else "articles", limit=limit)
+        hits = run(
+            store,
+            query,
+            _filter(source, language, technique, date_from, date_to, model),
+            target="spans" if spans else "articles",
+            limit=limit,
+        )
     if as_json:
         _show(hits, [], True, "")
         return
     for hit in hits:
         article = hit.article
         heading = f"#{article.id} {article.date or ''} {article.source} {article.title or ''}".strip()
-        out_console.print(heading + (f" [{hit.span_technique}]" if hit.span_technique else ""), markup=False,
-                          highlight=False)
+        out_console.print(
+            heading + (f" [{hit.span_technique}]" if hit.span_technique else ""), markup=False, highlight=False
+        )
         out_console.print("    " + hit.snippet.replace("\n", " "), markup=False, highlight=False)
     if not hits:
         _say("nothing matches")
@@ -442,13 +586,20 @@ def search(
 def articles(
     limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
     offset: Annotated[int, typer.Option(min=0)] = 0,
-    db: Db = None, source: Sources = None, language: Languages = None, technique: Techniques = None,
-    date_from: DateFrom = None, date_to: DateTo = None, model: Model = None, as_json: AsJson = False,
+    db: Db = None,
+    source: Sources = None,
+    language: Languages = None,
+    technique: Techniques = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    model: Model = None,
+    as_json: AsJson = False,
 ) -> None:
     """The articles behind a number, newest first."""
     from ..store.articles import list_articles
 
     with _store(db) as store:
-        rows = list_articles(store, _filter(source, language, technique, date_from, date_to, model),
-                             limit=limit, offset=offset)
+        rows = list_articles(
+            store, _filter(source, language, technique, date_from, date_to, model), limit=limit, offset=offset
+        )
     _show(rows, ["id", "date", "source", "language", "genre", "title", "technique_paragraphs"], as_json, "articles")

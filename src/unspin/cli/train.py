@@ -17,15 +17,18 @@ from ._util import app
 def train(
     data: Annotated[Path, typer.Option(help="SemEval-2023 Task 3 data (folders en/ fr/ ge/ it/ po/ ru/).")],
     out: Annotated[Path, typer.Option(help="Directory to write the model bundle to.")],
-    quick: Annotated[bool, typer.Option(help="Train a tiny model on a small subset (about a minute), for tests.")] = False,
+    quick: Annotated[
+        bool, typer.Option(help="Train a tiny model on a small subset (about a minute), for tests.")
+    ] = False,
     epochs: Annotated[int | None, typer.Option(min=1, help="Override the number of epochs.")] = None,
     seed: Annotated[int | None, typer.Option(help="Override the random seed.")] = None,
 ) -> None:
     """Train the technique, frame and genre model; rerun the same command to resume after a stop."""
     try:
+        import sklearn  # noqa: F401
+
         from ..train.trainer import TrainConfig
         from ..train.trainer import train as run_training
-        import sklearn  # noqa: F401
     except ImportError as exc:
         raise InputError(f"training needs extra packages: pip install 'unspin[train]' ({exc.name} is missing)") from exc
     if not data.is_dir():
@@ -47,7 +50,9 @@ def calibrate(
     try:
         from ..train.finalize import recalibrate
     except ImportError as exc:
-        raise InputError(f"calibrating needs extra packages: pip install 'unspin[train]' ({exc.name} is missing)") from exc
+        raise InputError(
+            f"calibrating needs extra packages: pip install 'unspin[train]' ({exc.name} is missing)"
+        ) from exc
     if not data.is_dir():
         raise InputError(f"{data}: no such data directory")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")

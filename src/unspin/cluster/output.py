@@ -45,8 +45,11 @@ ERRORS_FILE = "errors.jsonl"
 # Scratch file -> final place, in the order they are moved; the results table goes last.
 _LAYOUT: dict[str, tuple[tuple[str, str], ...]] = {
     "jsonl": ((ERRORS_FILE, "errors/{}.jsonl"), ("results.jsonl", "analyses/{}.jsonl")),
-    "parquet": ((ERRORS_FILE, "errors/{}.jsonl"), ("results.spans.parquet", "spans/{}.parquet"),
-                ("results.parquet", "articles/{}.parquet")),
+    "parquet": (
+        (ERRORS_FILE, "errors/{}.jsonl"),
+        ("results.spans.parquet", "spans/{}.parquet"),
+        ("results.parquet", "articles/{}.parquet"),
+    ),
 }
 
 
@@ -107,16 +110,25 @@ class OutputFolder:
         if manifest is None:
             self._check_unused()
         elif manifest.get("job") != identity:
-            raise InputError(f"{self.url} holds the results of another job (other inputs, partitions, format or "
-                             "model); give a new --output folder, or remove this one to start over")
+            raise InputError(
+                f"{self.url} holds the results of another job (other inputs, partitions, format or "
+                "model); give a new --output folder, or remove this one to start over"
+            )
         self._write_json(MANIFEST, {"unspin_version": __version__, "complete": False, "job": identity})
         return self._done() if manifest else {}
 
     def finish(self, identity: dict[str, Any], results: list[PartitionResult]) -> None:
         """Record the totals of a complete job and remove the scratch folder."""
         totals = {key: sum(getattr(r, key) for r in results) for key in ("analysed", "failed", "duplicates", "tokens")}
-        self._write_json(MANIFEST, {"unspin_version": __version__, "complete": True, "job": identity,
-                                    "totals": {"partitions": len(results), **totals}})
+        self._write_json(
+            MANIFEST,
+            {
+                "unspin_version": __version__,
+                "complete": True,
+                "job": identity,
+                "totals": {"partitions": len(results), **totals},
+            },
+        )
         if self.fs.exists(self.path(SCRATCH)):
             self.fs.rm(self.path(SCRATCH), recursive=True)
 
@@ -132,8 +144,9 @@ class OutputFolder:
         if self.fs.isfile(self.root):
             raise InputError(f"{self.url} is a file; --output names a folder for a cluster run")
         if self.fs.isdir(self.root) and self.fs.ls(self.root, detail=False):
-            raise InputError(f"{self.url} is not empty and holds no unspin results; "
-                             "give a new or empty --output folder")
+            raise InputError(
+                f"{self.url} is not empty and holds no unspin results; give a new or empty --output folder"
+            )
 
     def _done(self) -> dict[str, PartitionResult]:
         markers = self.fs.find(self.path(DONE))

@@ -24,15 +24,28 @@ from ..formats.registry import INPUT_FORMATS
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
-__all__ = ["DEFAULT_PARTITION_ROWS", "SHARD_FORMATS", "SHARD_GLOBS", "Job", "Partition", "find_shards",
-           "plan_partitions", "shard_format"]
+__all__ = [
+    "DEFAULT_PARTITION_ROWS",
+    "SHARD_FORMATS",
+    "SHARD_GLOBS",
+    "Job",
+    "Partition",
+    "find_shards",
+    "plan_partitions",
+    "shard_format",
+]
 
 ResultFormat = Literal["jsonl", "parquet"]
 
 SHARD_FORMATS: tuple[InputFormat, ...] = ("jsonl", "csv", "parquet")
 _COMPRESSED = ("", ".gz", ".bz2", ".xz")  # text shards may be compressed; Parquet compresses inside
-SHARD_GLOBS = tuple(f"*{suffix}{c}" for entry in INPUT_FORMATS.values() if entry.input_format in SHARD_FORMATS
-                    for suffix in entry.suffixes for c in (("",) if entry.name == "parquet" else _COMPRESSED))
+SHARD_GLOBS = tuple(
+    f"*{suffix}{c}"
+    for entry in INPUT_FORMATS.values()
+    if entry.input_format in SHARD_FORMATS
+    for suffix in entry.suffixes
+    for c in (("",) if entry.name == "parquet" else _COMPRESSED)
+)
 # About 3 to 6 minutes of one core's work: a killed worker loses little, and the fixed
 # cost of a partition (docs/benchmarks.md) stays far below 1%.
 DEFAULT_PARTITION_ROWS = 1000
@@ -81,8 +94,12 @@ class Job:
 
     def identity(self, partitions: Sequence[Partition]) -> dict[str, Any]:
         """What must not change between a run and its rerun into the same folder."""
-        return {"format": self.format, "model": self.model, "threshold": self.threshold,
-                "partitions": [[p.name, p.source, p.start, p.stop] for p in partitions]}
+        return {
+            "format": self.format,
+            "model": self.model,
+            "threshold": self.threshold,
+            "partitions": [[p.name, p.source, p.start, p.stop] for p in partitions],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +216,8 @@ def shard_format(source: str, options: ReadOptions) -> InputFormat:
         name = name.with_suffix("")
     fmt = format_of(Path(name), options)
     if fmt not in SHARD_FORMATS:
-        raise InputError(f"{source}: a cluster run reads JSONL, CSV and Parquet files; "
-                         "name them by their suffix or give --input-format")
+        raise InputError(
+            f"{source}: a cluster run reads JSONL, CSV and Parquet files; "
+            "name them by their suffix or give --input-format"
+        )
     return fmt

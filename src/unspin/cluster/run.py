@@ -73,19 +73,27 @@ def connect(address: str) -> Iterator[Client]:
 
     workers = local_workers(address)
     if workers is not None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host=_LOOPBACK,
-                               dashboard_address=f"{_LOOPBACK}:8787", silence_logs=logging.ERROR)
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host=_LOOPBACK,
+            dashboard_address=f"{_LOOPBACK}:8787",
+            silence_logs=logging.ERROR,
+        )
         with cluster, Client(cluster) as client:
             yield client
         return
     try:
         client = Client(address)
     except (OSError, TimeoutError) as exc:
-        raise UnspinError(f"cannot reach a Dask scheduler at {address} ({exc}); check the address and that "
-                          "the scheduler is running") from exc
+        raise UnspinError(
+            f"cannot reach a Dask scheduler at {address} ({exc}); check the address and that the scheduler is running"
+        ) from exc
     except ValueError as exc:
-        raise InputError(f"--cluster {address}: not a scheduler address ({exc}); "
-                         "give tcp://HOST:PORT or local:N") from exc
+        raise InputError(
+            f"--cluster {address}: not a scheduler address ({exc}); give tcp://HOST:PORT or local:N"
+        ) from exc
     with client:
         yield client
 
@@ -144,8 +152,9 @@ def _run(client: Client, partitions: list[Partition], job: Job, follow: _Follow)
     from distributed import as_completed
 
     run = uuid.uuid4().hex[:8]  # task keys of a rerun differ from those a scheduler may still hold
-    futures = client.map(analyse_partition, partitions, job=job,
-                         key=[f"unspin-analyse-{p.name}-{run}" for p in partitions])
+    futures = client.map(
+        analyse_partition, partitions, job=job, key=[f"unspin-analyse-{p.name}-{run}" for p in partitions]
+    )
     names = {future.key: partition.name for future, partition in zip(futures, partitions, strict=True)}
     try:
         for future in as_completed(futures):
@@ -160,13 +169,16 @@ def _result(future: Future, name: str) -> PartitionResult:
     try:
         return future.result()  # type: ignore[no-any-return]
     except KilledWorker as exc:
-        raise UnspinError(f"{name} killed every worker that ran it (out of memory? see docs/distributed.md); "
-                          "the finished partitions are kept, rerun to go on") from exc
+        raise UnspinError(
+            f"{name} killed every worker that ran it (out of memory? see docs/distributed.md); "
+            "the finished partitions are kept, rerun to go on"
+        ) from exc
     except UnspinError:
         raise
     except Exception as exc:  # anything else a task raised, or a lost scheduler
-        raise UnspinError(f"{name} failed ({type(exc).__name__}: {exc}); the finished partitions are kept, "
-                          "rerun to go on") from exc
+        raise UnspinError(
+            f"{name} failed ({type(exc).__name__}: {exc}); the finished partitions are kept, rerun to go on"
+        ) from exc
 
 
 class _Follow:

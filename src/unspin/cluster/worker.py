@@ -66,8 +66,16 @@ def analyse_partition(partition: Partition, job: Job) -> PartitionResult:
     output = OutputFolder(job.output)
     with output.scratch() as scratch:
         stats, failures = _analyse(partition, job, analyzer, scratch)
-        result = PartitionResult(partition.name, stats.analysed, stats.failed, stats.duplicates, stats.tokens,
-                                 round(time.monotonic() - started, 3), _worker_address(), tuple(failures))
+        result = PartitionResult(
+            partition.name,
+            stats.analysed,
+            stats.failed,
+            stats.duplicates,
+            stats.tokens,
+            round(time.monotonic() - started, 3),
+            _worker_address(),
+            tuple(failures),
+        )
         output.commit(scratch, result, job.format)
     return result
 
@@ -77,8 +85,9 @@ def _analyse(partition: Partition, job: Job, analyzer: Analyzer, scratch: Path) 
     writer = open_writer(job.format, scratch / results_file(job.format), embedding=job.embeddings)
     errors = ErrorLog(scratch / ERRORS_FILE, echo=partial(_keep_first, failures))
     try:
-        stats = run_batch(read_partition(partition, job.options), analyzer, writer, errors=errors,
-                          batch_size=job.batch_size)
+        stats = run_batch(
+            read_partition(partition, job.options), analyzer, writer, errors=errors, batch_size=job.batch_size
+        )
     finally:
         writer.close()
         errors.close()
@@ -92,8 +101,9 @@ def _keep_first(kept: list[str], message: str) -> None:
 
 def read_partition(partition: Partition, options: ReadOptions) -> Iterator[Document]:
     """The documents of a partition, named ``SOURCE:LINE`` (``SOURCE:ROW`` for Parquet)."""
-    return read_records(partition.source, _opener(partition.source), partition.format,
-                        replace(options, records=partition.records))
+    return read_records(
+        partition.source, _opener(partition.source), partition.format, replace(options, records=partition.records)
+    )
 
 
 def _opener(source: str) -> Callable[[], IO[bytes]]:
@@ -141,8 +151,10 @@ def _load_bundle(path: str) -> Bundle:
     try:
         return load_bundle(path)
     except BundleError as exc:
-        raise BundleError(f"the worker at {_worker_address()} cannot load the model: {exc} "
-                          "(every worker needs the bundle at this path: see docs/distributed.md)") from exc
+        raise BundleError(
+            f"the worker at {_worker_address()} cannot load the model: {exc} "
+            "(every worker needs the bundle at this path: see docs/distributed.md)"
+        ) from exc
 
 
 def _worker_address() -> str:

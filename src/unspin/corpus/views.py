@@ -100,8 +100,15 @@ class Dashboard(BaseModel):
     articles: ArticleIndex | None
 
 
-def build_dashboard(store: Store, filters: CorpusFilter = EVERYTHING, *, period: Period = "month",
-                    top_techniques: int = 6, top_narratives: int = 8, articles_limit: int = 0) -> Dashboard:
+def build_dashboard(
+    store: Store,
+    filters: CorpusFilter = EVERYTHING,
+    *,
+    period: Period = "month",
+    top_techniques: int = 6,
+    top_narratives: int = 8,
+    articles_limit: int = 0,
+) -> Dashboard:
     """Everything the corpus dashboard draws for one slice of the corpus.
 
     Parameters
@@ -133,8 +140,7 @@ def build_dashboard(store: Store, filters: CorpusFilter = EVERYTHING, *, period:
         overview=overview(store, filters),
         heatmap=heatmap,
         trends=_trends(store, filters, heatmap.columns[:top_techniques], period),
-        frames=_matrix(frame_shares(store, filters, by="source"), _row_totals(store, filters),
-                       "share_of_articles"),
+        frames=_matrix(frame_shares(store, filters, by="source"), _row_totals(store, filters), "share_of_articles"),
         narratives=_narratives(store, filters, period, top_narratives),
         articles=_article_index(store, filters, articles_limit) if articles_limit else None,
     )
@@ -146,8 +152,14 @@ def _options(store: Store, model: str | None) -> Options:
     for language in whole.languages:
         for source in overview(store, CorpusFilter(languages=[language], model=model)).sources:
             source_languages[source].append(language)
-    return Options(sources=list(whole.sources), languages=list(whole.languages), source_languages=source_languages,
-                   first_date=whole.first_date, last_date=whole.last_date, models=whole.models)
+    return Options(
+        sources=list(whole.sources),
+        languages=list(whole.languages),
+        source_languages=source_languages,
+        first_date=whole.first_date,
+        last_date=whole.last_date,
+        models=whole.models,
+    )
 
 
 def _heatmap(store: Store, filters: CorpusFilter) -> Matrix:
@@ -159,8 +171,9 @@ def _row_totals(store: Store, filters: CorpusFilter) -> dict[str, tuple[int, int
     return {source: totals for (source, _), totals in sorted(groups(store, filters, by="source").items())}
 
 
-def _matrix(rows: list[RateRow], totals: dict[str, tuple[int, int]],
-            measure: Literal["per_1000_words", "share_of_articles"]) -> Matrix:
+def _matrix(
+    rows: list[RateRow], totals: dict[str, tuple[int, int]], measure: Literal["per_1000_words", "share_of_articles"]
+) -> Matrix:
     """Rate rows as a source-by-label matrix; techniques count paragraphs, frames articles."""
     count_of = (lambda r: r.count) if measure == "per_1000_words" else (lambda r: r.articles_with)
     cells = {(r.group, r.label): r for r in rows}
@@ -170,27 +183,43 @@ def _matrix(rows: list[RateRow], totals: dict[str, tuple[int, int]],
     columns = sorted(used, key=lambda label: (-used[label], label))
     sources = list(totals)
     return Matrix(
-        measure=measure, rows=sources, columns=columns,
+        measure=measure,
+        rows=sources,
+        columns=columns,
         values=[[getattr(cells[s, c], measure) if (s, c) in cells else 0.0 for c in columns] for s in sources],
         counts=[[count_of(cells[s, c]) if (s, c) in cells else 0 for c in columns] for s in sources],
-        articles=[totals[s][0] for s in sources], words=[totals[s][1] for s in sources])
+        articles=[totals[s][0] for s in sources],
+        words=[totals[s][1] for s in sources],
+    )
 
 
 def _trends(store: Store, filters: CorpusFilter, labels: list[str], period: Period) -> Trends:
     """One line per technique over the whole slice (all sources together), with its change points."""
-    totals = sorted((when, articles) for (_, when), (articles, _) in groups(store, filters, by="none", period=period).items()
-                    if when is not None)
+    totals = sorted(
+        (when, articles)
+        for (_, when), (articles, _) in groups(store, filters, by="none", period=period).items()
+        if when is not None
+    )
     lines = []
     for label in labels:
         series = trend(store, label, filters, kind="technique", period=period, by="none").series
         points = {p.period: p for p in (series[0].points if series else [])}
-        lines.append(TrendLine(
-            label=label, values=[points[when].value if when in points else 0.0 for when, _ in totals],
-            counts=[points[when].count if when in points else 0 for when, _ in totals],
-            change_points=series[0].change_points if series else []))
+        lines.append(
+            TrendLine(
+                label=label,
+                values=[points[when].value if when in points else 0.0 for when, _ in totals],
+                counts=[points[when].count if when in points else 0 for when, _ in totals],
+                change_points=series[0].change_points if series else [],
+            )
+        )
     periods = [when for when, _ in totals]
-    return Trends(period=period, periods=periods, ends=[period_end(when, period) for when in periods],
-                  articles=[n for _, n in totals], lines=lines)
+    return Trends(
+        period=period,
+        periods=periods,
+        ends=[period_end(when, period) for when in periods],
+        articles=[n for _, n in totals],
+        lines=lines,
+    )
 
 
 def _narratives(store: Store, filters: CorpusFilter, period: Period, top: int) -> Narratives:
@@ -211,5 +240,6 @@ def _article_index(store: Store, filters: CorpusFilter, limit: int) -> ArticleIn
     capped = len(rows) > limit
     rows = rows[:limit]
     labels = article_labels(store, [row.id for row in rows])
-    return ArticleIndex(articles=[IndexedArticle.model_validate({**row.model_dump(), **labels[row.id]}) for row in rows],
-                        capped=capped)
+    return ArticleIndex(
+        articles=[IndexedArticle.model_validate({**row.model_dump(), **labels[row.id]}) for row in rows], capped=capped
+    )

@@ -111,7 +111,7 @@ def _detect_and_decode(data: bytes, name: str) -> tuple[str, str]:
 def _symbols_touching_letters(text: str) -> int:
     return sum(
         1
-        for before, char, after in zip(" " + text, text, text[1:] + " ")
+        for before, char, after in zip(" " + text, text, text[1:] + " ", strict=False)
         if char >= "\x80" and not char.isalpha() and (before.isalpha() or after.isalpha())
     )
 

@@ -155,8 +155,9 @@ def read_text_document(name: str, data: bytes, options: ReadOptions, **metadata:
     return with_encoding(Article.from_text(text, **metadata), used)
 
 
-def read_lines(name: str, source: Source, options: ReadOptions, fetcher: Fetcher, parse: LineParser, *,
-               newline: str = "\n") -> Iterator[Document]:
+def read_lines(
+    name: str, source: Source, options: ReadOptions, fetcher: Fetcher, parse: LineParser, *, newline: str = "\n"
+) -> Iterator[Document]:
     """The documents ``parse`` finds in the decoded lines of ``source``; a file that cannot be read,
     or breaks off, is one failed document more."""
     try:

@@ -54,11 +54,15 @@ def _entry_time(entry: Mapping[str, Any]) -> tuple[int, ...] | None:
     return tuple(parsed[:6]) if parsed else None
 
 
-def _feed_item(entry: Mapping[str, Any], fallback_name: str, feed_title: str | None,
-               options: ReadOptions, fetcher: Fetcher) -> Document:
+def _feed_item(
+    entry: Mapping[str, Any], fallback_name: str, feed_title: str | None, options: ReadOptions, fetcher: Fetcher
+) -> Document:
     when = _entry_time(entry)
-    metadata: dict[str, Any] = {"title": entry.get("title") or None, "date": dt.date(*when[:3]) if when else None,
-                                "source": feed_title}
+    metadata: dict[str, Any] = {
+        "title": entry.get("title") or None,
+        "date": dt.date(*when[:3]) if when else None,
+        "source": feed_title,
+    }
     link = entry.get("link")
     if link:
         return document(link, lambda: fetch_article(fetcher, link, options, **metadata))

@@ -134,8 +134,9 @@ def input_files(inputs: Iterable[str], options: ReadOptions) -> Iterator[Path]:
 # ---------------------------------------------------------------------------- entry point
 
 
-def read_documents(inputs: Iterable[str], *, feeds: Iterable[str] = (),
-                   options: ReadOptions | None = None) -> Iterator[Document]:
+def read_documents(
+    inputs: Iterable[str], *, feeds: Iterable[str] = (), options: ReadOptions | None = None
+) -> Iterator[Document]:
     """Read every input, then every feed, as a stream of documents.
 
     Parameters
@@ -163,8 +164,9 @@ def read_documents(inputs: Iterable[str], *, feeds: Iterable[str] = (),
             yield from read_feed(feed, options, fetcher)
 
 
-def read_records(name: str, open_stream: Callable[[], IO[bytes]], fmt: InputFormat,
-                 options: ReadOptions | None = None) -> Iterator[Document]:
+def read_records(
+    name: str, open_stream: Callable[[], IO[bytes]], fmt: InputFormat, options: ReadOptions | None = None
+) -> Iterator[Document]:
     """The documents of one JSONL, CSV or Parquet file that ``open_stream`` opens, local or remote.
 
     This is how a cluster run reads a partition: ``open_stream`` comes from fsspec, and
@@ -235,8 +237,9 @@ def _read_file(path: Path, fmt: InputFormat, options: ReadOptions, id: str) -> A
     return _read_whole(str(path), open_capped(path, options.max_bytes), fmt, options, id=id)
 
 
-def _read_stream(name: str, source: Source, fmt: InputFormat, options: ReadOptions,
-                 fetcher: Fetcher) -> Iterator[Document]:
+def _read_stream(
+    name: str, source: Source, fmt: InputFormat, options: ReadOptions, fetcher: Fetcher
+) -> Iterator[Document]:
     """Read ``source`` as ``fmt``: stdin (left open), or a function opening a stream (closed after reading)."""
     if fmt in STREAM_FORMATS:
         yield from INPUT_FORMATS[fmt].read(name, source, options, fetcher)

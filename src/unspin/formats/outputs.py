@@ -49,16 +49,33 @@ __all__ = [
 ColumnType = Literal["str", "int", "float", "date"]
 
 ARTICLE_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
-    ("id", "str"), ("title", "str"), ("date", "date"), ("source", "str"), ("url", "str"),
-    ("language", "str"), ("content_hash", "str"), ("encoding", "str"),
-    ("genre", "str"), ("genre_probability", "float"), ("frames", "str"),
-    ("paragraphs", "int"), ("paragraphs_with_techniques", "int"), ("spans", "int"),
+    ("id", "str"),
+    ("title", "str"),
+    ("date", "date"),
+    ("source", "str"),
+    ("url", "str"),
+    ("language", "str"),
+    ("content_hash", "str"),
+    ("encoding", "str"),
+    ("genre", "str"),
+    ("genre_probability", "float"),
+    ("frames", "str"),
+    ("paragraphs", "int"),
+    ("paragraphs_with_techniques", "int"),
+    ("spans", "int"),
     *((key, "int") for key in CATEGORIES),
     *((label, "int") for label in TECHNIQUE_LABELS),
 )
 SPAN_COLUMNS: tuple[tuple[str, ColumnType], ...] = (
-    ("content_hash", "str"), ("article_id", "str"), ("paragraph", "int"), ("start", "int"), ("end", "int"),
-    ("technique", "str"), ("category", "str"), ("confidence", "float"), ("text", "str"),
+    ("content_hash", "str"),
+    ("article_id", "str"),
+    ("paragraph", "int"),
+    ("start", "int"),
+    ("end", "int"),
+    ("technique", "str"),
+    ("category", "str"),
+    ("confidence", "float"),
+    ("text", "str"),
 )
 _FRAME_SEPARATOR = ";"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula (OWASP)
@@ -94,8 +111,12 @@ def span_rows(document: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The rows of the span table from an :meth:`Analysis.to_dict` document."""
     article = document["article"]
     return [
-        {"content_hash": article["content_hash"], "article_id": article.get("id"), "paragraph": paragraph["number"],
-         **{key: span[key] for key in ("start", "end", "technique", "category", "confidence", "text")}}
+        {
+            "content_hash": article["content_hash"],
+            "article_id": article.get("id"),
+            "paragraph": paragraph["number"],
+            **{key: span[key] for key in ("start", "end", "technique", "category", "confidence", "text")},
+        }
         for paragraph in document["paragraphs"]
         for span in paragraph["spans"]
     ]
@@ -117,9 +138,16 @@ def spans_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.spans{path.suffix}")
 
 
-def open_writer(fmt: OutputFormat, output: Path | None = None, *, append: bool = False,
-                stdout: IO[str] | None = None, console: Console | None = None, embedding: bool = False,
-                raw_csv: bool = False) -> ResultWriter:
+def open_writer(
+    fmt: OutputFormat,
+    output: Path | None = None,
+    *,
+    append: bool = False,
+    stdout: IO[str] | None = None,
+    console: Console | None = None,
+    embedding: bool = False,
+    raw_csv: bool = False,
+) -> ResultWriter:
     """A writer of ``fmt`` to ``output`` (or ``stdout``; ``console`` for the terminal view).
 
     ``append`` continues an existing JSONL file, as a resumed run does; ``embedding``
@@ -136,8 +164,9 @@ def open_writer(fmt: OutputFormat, output: Path | None = None, *, append: bool =
     entry = OUTPUT_FORMATS[fmt]
     if entry.tables and output is None:
         raise InputError(f"--format {fmt} writes two files; give the article table's name with --output")
-    writer: ResultWriter = entry.open(output, append=append, stdout=stdout or sys.stdout, console=console,
-                                      embedding=embedding, raw_csv=raw_csv)
+    writer: ResultWriter = entry.open(
+        output, append=append, stdout=stdout or sys.stdout, console=console, embedding=embedding, raw_csv=raw_csv
+    )
     return writer
 
 
@@ -169,8 +198,9 @@ def open_parquet(output: Path, **_: Any) -> ResultWriter:
     return ParquetWriter(output)
 
 
-def _json_writer(output: Path | None, *, append: bool, stdout: IO[str], embedding: bool,
-                 indent: int | None) -> JsonWriter:
+def _json_writer(
+    output: Path | None, *, append: bool, stdout: IO[str], embedding: bool, indent: int | None
+) -> JsonWriter:
     stream = _open(output, "a" if append else "w") if output else stdout
     return JsonWriter(stream, indent=indent, close_stream=output is not None, embedding=embedding)
 
@@ -185,8 +215,9 @@ def _open(path: Path, mode: str, *, encoding: str = "utf-8", newline: str | None
 class JsonWriter:
     """The published JSON, one document per analysis, flushed at once (JSON Lines without ``indent``)."""
 
-    def __init__(self, stream: IO[str], *, indent: int | None = None, close_stream: bool = False,
-                 embedding: bool = False) -> None:
+    def __init__(
+        self, stream: IO[str], *, indent: int | None = None, close_stream: bool = False, embedding: bool = False
+    ) -> None:
         self.stream = stream
         self.indent = indent
         self.close_stream = close_stream
@@ -261,8 +292,10 @@ class ParquetWriter:
             raise InputError("--format parquet needs pyarrow: pip install 'unspin[parquet]'") from exc
         self.targets = (path, spans_path(path))
         self.row_group = row_group
-        self._tables = [_ParquetTable(target.with_name(target.name + ".tmp"), columns)
-                        for target, columns in zip(self.targets, (ARTICLE_COLUMNS, SPAN_COLUMNS), strict=True)]
+        self._tables = [
+            _ParquetTable(target.with_name(target.name + ".tmp"), columns)
+            for target, columns in zip(self.targets, (ARTICLE_COLUMNS, SPAN_COLUMNS), strict=True)
+        ]
 
     def write(self, analysis: Analysis) -> None:
         document = analysis.to_dict()
@@ -367,7 +400,7 @@ class HtmlWriter:
         from ..render.html import render_index
 
         if self.to_directory and self.pages:
-            analyses, links = zip(*self.pages)
+            analyses, links = zip(*self.pages, strict=False)
             _write_atomically(self.output / "index.html", render_index(list(analyses), list(links)))  # type: ignore[operator]
 
 

@@ -43,8 +43,9 @@ __all__ = ["article_from_record", "count_records", "parse_json_line", "read_csv"
 _PARQUET_BATCH_ROWS = 256
 _COUNT_CHUNK_BYTES = 1 << 20
 # A TSV name, compressed or not (compressed shards: see unspin.cluster).
-_TSV = re.compile(rf"({'|'.join(map(re.escape, INPUT_FORMATS['tsv'].suffixes))})(\.(gz|bz2|xz|zst|lz4))?$",
-                  re.IGNORECASE)
+_TSV = re.compile(
+    rf"({'|'.join(map(re.escape, INPUT_FORMATS['tsv'].suffixes))})(\.(gz|bz2|xz|zst|lz4))?$", re.IGNORECASE
+)
 
 
 def article_from_record(record: Mapping[str, Any], fields: Mapping[str, tuple[str, ...]] = DEFAULT_FIELDS) -> Article:
@@ -124,8 +125,10 @@ def _first_selected(wanted: range | None) -> bool:
 def _text_column_problem(columns: list[str], text_names: tuple[str, ...], listed: str) -> str | None:
     lowered = {c.lower() for c in columns}
     if not any(n.lower() in lowered for n in text_names):
-        return (f"no text column {' or '.join(map(repr, text_names))} ({listed} {', '.join(columns)}); "
-                f"name it with --field text=COLUMN")
+        return (
+            f"no text column {' or '.join(map(repr, text_names))} ({listed} {', '.join(columns)}); "
+            f"name it with --field text=COLUMN"
+        )
     return None
 
 
@@ -137,8 +140,9 @@ def read_jsonl(name: str, source: Source, options: ReadOptions, fetcher: Fetcher
     return read_lines(name, source, options, fetcher, _jsonl_documents)
 
 
-def _jsonl_documents(name: str, lines: IO[str], encoding: str, options: ReadOptions,
-                     fetcher: Fetcher) -> Iterator[Document]:
+def _jsonl_documents(
+    name: str, lines: IO[str], encoding: str, options: ReadOptions, fetcher: Fetcher
+) -> Iterator[Document]:
     records = ((number, line) for number, line in enumerate(lines, start=1) if line.strip())
     for number, line in _selected(records, options.records):
         yield document(f"{name}:{number}", _jsonl_article, line, encoding, options)
@@ -188,8 +192,9 @@ def read_csv(name: str, source: Source, options: ReadOptions, fetcher: Fetcher) 
     return read_lines(name, source, options, fetcher, _csv_file_documents, newline="")  # csv reads line ends itself
 
 
-def _csv_file_documents(name: str, lines: IO[str], encoding: str, options: ReadOptions,
-                        fetcher: Fetcher) -> Iterator[Document]:
+def _csv_file_documents(
+    name: str, lines: IO[str], encoding: str, options: ReadOptions, fetcher: Fetcher
+) -> Iterator[Document]:
     rows = _csv_reader(name, lines, options)
     header = [cell.strip() for cell in next(rows, [])]
     problem = _header_problem(header, options.fields["text"])
@@ -256,7 +261,9 @@ def read_parquet(name: str, source: Source, options: ReadOptions, fetcher: Fetch
         yield Document(name, reason="reading Parquet needs pyarrow: pip install 'unspin[parquet]'")
         return
     try:
-        stream = source() if callable(source) else io.BytesIO(source.read())  # Parquet is read from its end: stdin cannot seek
+        stream = (
+            source() if callable(source) else io.BytesIO(source.read())
+        )  # Parquet is read from its end: stdin cannot seek
     except BROKEN_STREAM as exc:
         yield Document(name, reason=reason(exc, name))
         return

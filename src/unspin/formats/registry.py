@@ -136,27 +136,56 @@ _JSONL = (".jsonl", ".ndjson"), ("application/x-ndjson", "application/jsonl", "a
 _CSV = (".csv",), ("text/csv",)
 _PARQUET = (".parquet", ".pq"), ("application/vnd.apache.parquet",)
 
-INPUT_FORMATS: Mapping[str, InputFormatEntry] = {entry.name: entry for entry in (
-    InputFormatEntry("text", "Plain text", (".txt", ".text", ".md"), ("text/plain", "text/markdown"),
-                     _Named("documents", "read_text_document")),
-    InputFormatEntry("jsonl", "JSON Lines", *_JSONL, _Named("records", "read_jsonl"), many=True, upload=True),
-    InputFormatEntry("csv", "CSV", *_CSV, _Named("records", "read_csv"), many=True, upload=True),
-    InputFormatEntry("tsv", "TSV", (".tsv",), ("text/tab-separated-values",), _Named("records", "read_csv"),
-                     many=True, read_as="csv", upload=True),
-    InputFormatEntry("parquet", "Parquet", *_PARQUET, _Named("records", "read_parquet"), many=True),
-    InputFormatEntry("html", "HTML", (".html", ".htm", ".xhtml"), ("text/html",), _Named("web", "read_html_document")),
-    InputFormatEntry("urls", "URLs, one a line", (".txt",), ("text/plain",), _Named("web", "read_url_list"),
-                     many=True, detected=False, upload=True),
-)}
+INPUT_FORMATS: Mapping[str, InputFormatEntry] = {
+    entry.name: entry
+    for entry in (
+        InputFormatEntry(
+            "text",
+            "Plain text",
+            (".txt", ".text", ".md"),
+            ("text/plain", "text/markdown"),
+            _Named("documents", "read_text_document"),
+        ),
+        InputFormatEntry("jsonl", "JSON Lines", *_JSONL, _Named("records", "read_jsonl"), many=True, upload=True),
+        InputFormatEntry("csv", "CSV", *_CSV, _Named("records", "read_csv"), many=True, upload=True),
+        InputFormatEntry(
+            "tsv",
+            "TSV",
+            (".tsv",),
+            ("text/tab-separated-values",),
+            _Named("records", "read_csv"),
+            many=True,
+            read_as="csv",
+            upload=True,
+        ),
+        InputFormatEntry("parquet", "Parquet", *_PARQUET, _Named("records", "read_parquet"), many=True),
+        InputFormatEntry(
+            "html", "HTML", (".html", ".htm", ".xhtml"), ("text/html",), _Named("web", "read_html_document")
+        ),
+        InputFormatEntry(
+            "urls",
+            "URLs, one a line",
+            (".txt",),
+            ("text/plain",),
+            _Named("web", "read_url_list"),
+            many=True,
+            detected=False,
+            upload=True,
+        ),
+    )
+}
 
-OUTPUT_FORMATS: Mapping[str, OutputFormatEntry] = {entry.name: entry for entry in (
-    OutputFormatEntry("text", (), ("text/plain",), _Named("outputs", "open_terminal")),
-    OutputFormatEntry("json", (".json",), ("application/json",), _Named("outputs", "open_json")),
-    OutputFormatEntry("jsonl", *_JSONL, _Named("outputs", "open_jsonl")),
-    OutputFormatEntry("csv", *_CSV, _Named("outputs", "open_csv"), tables=True),
-    OutputFormatEntry("parquet", *_PARQUET, _Named("outputs", "open_parquet"), tables=True),
-    OutputFormatEntry("html", (".html", ".htm"), ("text/html",), _Named("outputs", "open_html")),
-)}
+OUTPUT_FORMATS: Mapping[str, OutputFormatEntry] = {
+    entry.name: entry
+    for entry in (
+        OutputFormatEntry("text", (), ("text/plain",), _Named("outputs", "open_terminal")),
+        OutputFormatEntry("json", (".json",), ("application/json",), _Named("outputs", "open_json")),
+        OutputFormatEntry("jsonl", *_JSONL, _Named("outputs", "open_jsonl")),
+        OutputFormatEntry("csv", *_CSV, _Named("outputs", "open_csv"), tables=True),
+        OutputFormatEntry("parquet", *_PARQUET, _Named("outputs", "open_parquet"), tables=True),
+        OutputFormatEntry("html", (".html", ".htm"), ("text/html",), _Named("outputs", "open_html")),
+    )
+}
 
 INPUT_FORMAT_CHOICES: tuple[str, ...] = ("auto", *(e.name for e in INPUT_FORMATS.values() if e.read_as is None))
 """``ReadOptions.input_format`` values: ``auto`` (by suffix) and every format not read as another."""

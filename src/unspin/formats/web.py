@@ -70,8 +70,15 @@ def looks_like_html(data: bytes) -> bool:
 # ---------------------------------------------------------------------------- HTML
 
 
-def article_from_html(html: bytes | str, *, url: str | None = None, charset: str | None = None,
-                      encoding: str = "auto", name: str = "<html>", **metadata: Any) -> Article:
+def article_from_html(
+    html: bytes | str,
+    *,
+    url: str | None = None,
+    charset: str | None = None,
+    encoding: str = "auto",
+    name: str = "<html>",
+    **metadata: Any,
+) -> Article:
     """Extract the main text of a web page, with its title, date and site name, as an article.
 
     Paragraphs are the extracted text blocks, separated by blank lines; ``article.text`` is
@@ -109,7 +116,11 @@ def _extract(html: str, url: str | None) -> Any:
     import trafilatura
 
     return trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=False,
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
 
@@ -168,8 +179,9 @@ class Fetcher:
             raise InputError("redirected to a URL that is not http or https") from exc
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             if deadline.expired or isinstance(exc, httpx.TimeoutException):
-                raise InputError(f"no complete answer within {self.options.timeout:g} s; "
-                                 "try later or raise --timeout") from exc
+                raise InputError(
+                    f"no complete answer within {self.options.timeout:g} s; try later or raise --timeout"
+                ) from exc
             raise InputError(f"cannot fetch: {exc or type(exc).__name__}") from exc
 
     def _download(self, url: str, deadline: _Deadline) -> Fetched:
@@ -178,8 +190,9 @@ class Fetcher:
                 raise InputError(f"HTTP {response.status_code} {response.reason_phrase}")
             declared = _content_length(response.headers.get("content-length"))
             if declared > self.options.max_bytes:
-                raise InputError(f"the page is {size(declared)}, over the {size(self.options.max_bytes)} limit; "
-                                 "raise --max-size")
+                raise InputError(
+                    f"the page is {size(declared)}, over the {size(self.options.max_bytes)} limit; raise --max-size"
+                )
             content = _decoded_body(response, self.options.max_bytes)
             media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
             return Fetched(str(response.url), content, media_type, response.charset_encoding)
@@ -191,8 +204,11 @@ class Fetcher:
             # No kept-alive connections: the deadline shuts the sockets it saw opened.
             limits = httpx.Limits(max_keepalive_connections=0)
             self._client = httpx.Client(
-                follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=self.options.timeout,
-                headers={"User-Agent": _USER_AGENT, "Accept-Encoding": ", ".join(_DECODERS)}, limits=limits,
+                follow_redirects=True,
+                max_redirects=MAX_REDIRECTS,
+                timeout=self.options.timeout,
+                headers={"User-Agent": _USER_AGENT, "Accept-Encoding": ", ".join(_DECODERS)},
+                limits=limits,
                 transport=None if self.options.allow_private_addresses else _public_only_transport(limits),
             )
         return self._client
@@ -257,8 +273,10 @@ def _decoded_body(response: httpx.Response, max_bytes: int) -> bytes:
     codings = [c.strip().lower() for c in response.headers.get("content-encoding", "").split(",") if c.strip()]
     codings = [c for c in codings if c != "identity"]
     if len(codings) > 1 or (codings and codings[0] not in _DECODERS):
-        raise InputError(f"the page is sent with content encoding {', '.join(codings)[:60]}; "
-                         f"unspin reads {', '.join(_DECODERS)} or none")
+        raise InputError(
+            f"the page is sent with content encoding {', '.join(codings)[:60]}; "
+            f"unspin reads {', '.join(_DECODERS)} or none"
+        )
     inflate = zlib.decompressobj(_DECODERS[codings[0]]) if codings else None
     body = bytearray()
     over = f"the page is over the {size(max_bytes)} limit; raise --max-size"
@@ -311,8 +329,13 @@ def _public_only_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
                 return super().handle_request(request)  # httpx refuses it as before
             host = url.raw_host.decode("ascii")
             address = public_address(host, url.port or _DEFAULT_PORTS[url.scheme])
-            pinned = httpx.Request(request.method, url.copy_with(host=address), headers=request.headers,
-                                   stream=request.stream, extensions={**request.extensions, "sni_hostname": host})
+            pinned = httpx.Request(
+                request.method,
+                url.copy_with(host=address),
+                headers=request.headers,
+                stream=request.stream,
+                extensions={**request.extensions, "sni_hostname": host},
+            )
             return super().handle_request(pinned)
 
     return PublicOnlyTransport(limits=limits)
@@ -346,7 +369,9 @@ def public_address(host: str, port: int) -> str:
         raise InputError(f"cannot resolve the host {host!r}")
     for address in addresses:
         if not _is_public(address):
-            raise InputError(f"not fetched: {host} resolves to {address}, a loopback, private or other non-public address")
+            raise InputError(
+                f"not fetched: {host} resolves to {address}, a loopback, private or other non-public address"
+            )
     return str(addresses[0])
 
 
@@ -367,8 +392,9 @@ def article_from_fetched(page: Fetched, options: ReadOptions, **metadata: Any) -
         return with_encoding(Article.from_text(text, url=page.url, **metadata), used)
     if page.content_type and "html" not in page.content_type and "xml" not in page.content_type:
         raise InputError(f"content type {page.content_type}: unspin reads HTML pages and plain text")
-    return article_from_html(page.content, url=page.url, charset=page.charset, encoding=options.encoding,
-                             name=page.url, **metadata)
+    return article_from_html(
+        page.content, url=page.url, charset=page.charset, encoding=options.encoding, name=page.url, **metadata
+    )
 
 
 def fetch_article(fetcher: Fetcher, url: str, options: ReadOptions, **metadata: Any) -> Article:
@@ -381,8 +407,9 @@ def read_url_list(name: str, source: Source, options: ReadOptions, fetcher: Fetc
     return read_lines(name, source, options, fetcher, _url_documents)
 
 
-def _url_documents(name: str, lines: IO[str], encoding: str, options: ReadOptions,
-                   fetcher: Fetcher) -> Iterator[Document]:
+def _url_documents(
+    name: str, lines: IO[str], encoding: str, options: ReadOptions, fetcher: Fetcher
+) -> Iterator[Document]:
     for line in map(str.strip, lines):
         if line and not line.startswith("#"):
             yield document(line, fetch_article, fetcher, line, options)

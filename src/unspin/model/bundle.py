@@ -32,8 +32,14 @@ FORMAT_VERSION = 1
 NETWORK_FILE = "network.safetensors"
 HEADS_FILE = "heads.safetensors"
 # The numbers of meta.json that decide labels, as (section, key, required), each between 0 and 1.
-_PROBABILITIES = (("thresholds", "technique", True), ("thresholds", "span", True), ("thresholds", "frame", True),
-                  ("decoding", "segment", False), ("decoding", "floor", False), ("genre", "min_confidence", False))
+_PROBABILITIES = (
+    ("thresholds", "technique", True),
+    ("thresholds", "span", True),
+    ("thresholds", "frame", True),
+    ("decoding", "segment", False),
+    ("decoding", "floor", False),
+    ("genre", "min_confidence", False),
+)
 
 
 @dataclass
@@ -76,7 +82,9 @@ class Bundle:
         tmp.mkdir(parents=True)
         state = {k: v.detach().to(torch.float16).contiguous() for k, v in self.net.trainable_state().items()}
         save_torch(state, str(tmp / NETWORK_FILE))
-        save_numpy({**self.frames_head.to_arrays("frames"), **self.genre_head.to_arrays("genre")}, str(tmp / HEADS_FILE))
+        save_numpy(
+            {**self.frames_head.to_arrays("frames"), **self.genre_head.to_arrays("genre")}, str(tmp / HEADS_FILE)
+        )
         meta = {**self.meta, "format_version": FORMAT_VERSION, "unspin_version": __version__}
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n")
         (tmp / "README.md").write_text(model_card(meta))
@@ -108,7 +116,9 @@ def load_bundle(path: str | Path) -> Bundle:
         state = {k: v.float() for k, v in load_torch(str(path / NETWORK_FILE)).items()}
         expected = set(net.trainable_state())
         if set(state) != expected:
-            raise BundleError(f"{path / NETWORK_FILE}: weights do not match the network (missing {sorted(expected - set(state))[:3]})")
+            raise BundleError(
+                f"{path / NETWORK_FILE}: weights do not match the network (missing {sorted(expected - set(state))[:3]})"
+            )
         net.load_state_dict(state, strict=False, assign=True)  # no copy into fresh tensors
         heads = load_numpy(str(path / HEADS_FILE))
         frames_head = LinearHead.from_arrays(heads, "frames", multilabel=True)
@@ -143,8 +153,10 @@ def _check_probabilities(meta: dict[str, Any], meta_path: Path) -> None:
             continue
         value = values[key]
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-            raise BundleError(f"{meta_path}: {section}.{key} is {value!r}, expected a number from 0 to 1; "
-                              "retrain or restore the bundle")
+            raise BundleError(
+                f"{meta_path}: {section}.{key} is {value!r}, expected a number from 0 to 1; "
+                "retrain or restore the bundle"
+            )
 
 
 def model_card(meta: dict[str, Any]) -> str:
@@ -153,8 +165,10 @@ def model_card(meta: dict[str, Any]) -> str:
     metrics = meta.get("metrics", {})
     training = meta.get("training", {})
     lines = [
-        f"# {meta.get('name', 'unspin model')} {meta.get('version', '')}", "",
-        "Persuasion techniques (paragraphs and spans), frames and genre for news articles.", "",
+        f"# {meta.get('name', 'unspin model')} {meta.get('version', '')}",
+        "",
+        "Persuasion techniques (paragraphs and spans), frames and genre for news articles.",
+        "",
         f"- encoder: {encoder['name']} rebuilt from `{encoder['package']}` (sha256 {encoder['source_sha256'][:12]}…), "
         f"top {encoder['layers'] - settings['frozen_layers']} of {encoder['layers']} layers fine-tuned",
         f"- windows of {settings['max_tokens']} tokens overlapping by {settings['stride']}",
@@ -165,40 +179,58 @@ def model_card(meta: dict[str, Any]) -> str:
     ]
     decoding = meta.get("decoding")
     if decoding:
-        lines.append(f"- decoding: spans from tokens above {decoding['segment']}, sentence scores "
-                     f"{'on' if decoding['sentence_scores'] else 'off'}, span-first labels "
-                     f"{'on' if decoding['span_first'] else 'off'}, candidates kept down to {decoding['floor']}; "
-                     f"confidences calibrated by isotonic regression; fitted on {decoding.get('fitted_on', '?')}")
+        lines.append(
+            f"- decoding: spans from tokens above {decoding['segment']}, sentence scores "
+            f"{'on' if decoding['sentence_scores'] else 'off'}, span-first labels "
+            f"{'on' if decoding['span_first'] else 'off'}, candidates kept down to {decoding['floor']}; "
+            f"confidences calibrated by isotonic regression; fitted on {decoding.get('fitted_on', '?')}"
+        )
     lines += ["", "## Validation (unspin validation split)", ""]
     views = metrics.get("views", {})
     frames = metrics.get("frames", {}).get("per_language", {})
     genre = metrics.get("genre", {}).get("per_language", {})
     if views:
-        lines += ["| lang | view | paragraph micro-F1 | article micro-F1 | spans P / R / F1 (technique-aware) "
-                  "| frames micro-F1 | genre macro-F1 |", "|---|---|---|---|---|---|---|"]
+        lines += [
+            "| lang | view | paragraph micro-F1 | article micro-F1 | spans P / R / F1 (technique-aware) "
+            "| frames micro-F1 | genre macro-F1 |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for view in ("lines", "joined"):
             for language, v in views.get(view, {}).items():
                 article = view == "lines"
                 lines.append(
                     f"| {language} | {view} | {v['paragraph_micro_f1']:.3f} | {v['article_micro_f1']:.3f} | "
                     f"{v['span_precision']:.3f} / {v['span_recall']:.3f} / {v['span_f1']:.3f} | "
-                    + (f"{frames.get(language, {}).get('micro_f1', float('nan')):.3f} | "
-                       f"{genre.get(language, {}).get('macro_f1', float('nan')):.3f} |" if article else "– | – |"))
+                    + (
+                        f"{frames.get(language, {}).get('micro_f1', float('nan')):.3f} | "
+                        f"{genre.get(language, {}).get('macro_f1', float('nan')):.3f} |"
+                        if article
+                        else "– | – |"
+                    )
+                )
     lines += _calibration_lines(metrics)
     return "\n".join(lines) + "\n"
 
 
 def _calibration_lines(metrics: dict[str, Any]) -> list[str]:
-    tables = {**metrics.get("calibration", {}),
-              **{k: metrics[k]["calibration"] for k in ("frames", "genre") if "calibration" in metrics.get(k, {})}}
+    tables = {
+        **metrics.get("calibration", {}),
+        **{k: metrics[k]["calibration"] for k in ("frames", "genre") if "calibration" in metrics.get(k, {})},
+    }
     if not tables:
         return []
-    lines = ["", "## Calibration on validation", "",
-             "Expected calibration error (ECE) and, per confidence bin, the mean confidence against what was "
-             "observed (spans: the share of the span inside gold spans of its technique; techniques and frames: "
-             "the share of labels that were gold; genre: the share of articles whose most likely genre was right).", ""]
+    lines = [
+        "",
+        "## Calibration on validation",
+        "",
+        "Expected calibration error (ECE) and, per confidence bin, the mean confidence against what was "
+        "observed (spans: the share of the span inside gold spans of its technique; techniques and frames: "
+        "the share of labels that were gold; genre: the share of articles whose most likely genre was right).",
+        "",
+    ]
     for name, table in tables.items():
-        bins = ", ".join(f"{row['bin']}: {row['confidence']:.2f}→{row['observed']:.2f} (n={row['n']})"
-                         for row in table["table"])
+        bins = ", ".join(
+            f"{row['bin']}: {row['confidence']:.2f}→{row['observed']:.2f} (n={row['n']})" for row in table["table"]
+        )
         lines.append(f"- **{name}**: ECE {table['ece']:.3f} over {table['n']}; {bins}")
     return lines

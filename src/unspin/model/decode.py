@@ -65,9 +65,14 @@ class DecodeSettings:
         decoding = meta.get("decoding")
         if decoding is None:
             return cls(segment=meta["thresholds"]["span"], sentence_scores=False, span_first=False)
-        return cls(segment=decoding["segment"], sentence_scores=decoding["sentence_scores"],
-                   span_first=decoding["span_first"], technique_curve=Curve.from_meta(decoding.get("technique_curve")),
-                   span_curve=Curve.from_meta(decoding.get("span_curve")), floor=decoding.get("floor", FLOOR))
+        return cls(
+            segment=decoding["segment"],
+            sentence_scores=decoding["sentence_scores"],
+            span_first=decoding["span_first"],
+            technique_curve=Curve.from_meta(decoding.get("technique_curve")),
+            span_curve=Curve.from_meta(decoding.get("span_curve")),
+            floor=decoding.get("floor", FLOOR),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,13 +118,16 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
         bounds.append((start, match.end()))
         start = match.end()
     bounds.append((start, len(text)))
-    trimmed = [(a + len(text[a:b]) - len(text[a:b].lstrip()), b - (len(text[a:b]) - len(text[a:b].rstrip())))
-               for a, b in bounds]
+    trimmed = [
+        (a + len(text[a:b]) - len(text[a:b].lstrip()), b - (len(text[a:b]) - len(text[a:b].rstrip())))
+        for a, b in bounds
+    ]
     return [(a, b) for a, b in trimmed if b > a] or [(0, len(text))]
 
 
-def sentence_probabilities(prediction: ParagraphPrediction, bounds: Sequence[tuple[int, int]],
-                           head: ParagraphHead) -> np.ndarray:
+def sentence_probabilities(
+    prediction: ParagraphPrediction, bounds: Sequence[tuple[int, int]], head: ParagraphHead
+) -> np.ndarray:
     """``(sentences, labels)``: the paragraph head over each sentence's tokens; one sentence reuses the paragraph's."""
     if len(bounds) == 1:
         return prediction.paragraph_probs[None, :]
@@ -132,8 +140,9 @@ def sentence_probabilities(prediction: ParagraphPrediction, bounds: Sequence[tup
     return np.stack(rows)
 
 
-def decode_paragraph(text: str, prediction: ParagraphPrediction, head: ParagraphHead | None,
-                     settings: DecodeSettings) -> tuple[list[TechniqueCandidate], list[SpanCandidate]]:
+def decode_paragraph(
+    text: str, prediction: ParagraphPrediction, head: ParagraphHead | None, settings: DecodeSettings
+) -> tuple[list[TechniqueCandidate], list[SpanCandidate]]:
     """Every technique and span candidate of one paragraph with calibrated confidence at or above the floor."""
     bounds = sentence_bounds(text)
     if settings.sentence_scores and head is not None:
@@ -161,7 +170,9 @@ def _token_peaks(prediction: ParagraphPrediction, bounds: Sequence[tuple[int, in
     rows = []
     for start, end in bounds:
         inside = (tokens.starts < end) & (tokens.ends > start)
-        rows.append(prediction.token_probs[inside].max(0) if inside.any() else np.zeros(prediction.token_probs.shape[1]))
+        rows.append(
+            prediction.token_probs[inside].max(0) if inside.any() else np.zeros(prediction.token_probs.shape[1])
+        )
     return np.stack(rows)
 
 
@@ -173,7 +184,10 @@ def span_candidates(text: str, prediction: ParagraphPrediction, settings: Decode
     for label in np.flatnonzero(above.any(axis=0)):
         column = np.concatenate([[False], above[:, label], [False]])
         edges = np.flatnonzero(column[1:] != column[:-1])
-        pieces = [snap_to_words(text, int(tokens.starts[a]), int(tokens.ends[b - 1])) for a, b in zip(edges[::2], edges[1::2])]
+        pieces = [
+            snap_to_words(text, int(tokens.starts[a]), int(tokens.ends[b - 1]))
+            for a, b in zip(edges[::2], edges[1::2], strict=False)
+        ]
         for start, end in merge_adjacent(text, pieces):
             if not is_phrase(text[start:end]):
                 continue
@@ -216,7 +230,7 @@ def snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
         start -= 1
     while end < len(text) and _is_word_char(text, end) and _is_word_char(text, end - 1):
         end += 1
-    if 0 < start and end < len(text) and text[start - 1] in _OPENING_QUOTES and text[end] in _CLOSING_QUOTES:
+    if start > 0 and end < len(text) and text[start - 1] in _OPENING_QUOTES and text[end] in _CLOSING_QUOTES:
         start, end = start - 1, end + 1
     return start, end
 

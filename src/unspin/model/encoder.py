@@ -106,7 +106,7 @@ class Encoder(nn.Module):
             encoder = cls(json.loads((directory / "config.json").read_text()))
         q4_path = directory / Q4_EMBEDDINGS_FILE
         with safe_open(str(directory / "model.safetensors"), framework="pt") as weights:
-            names = [n for n in weights.keys() if not (q4_path.is_file() and n == "embeddings.word_embeddings.weight")]
+            names = [n for n in weights if not (q4_path.is_file() and n == "embeddings.word_embeddings.weight")]
             state = _from_hf_names({n: weights.get_tensor(n) for n in names})
         encoder.load_state_dict(state, assign=True, strict=not q4_path.is_file())
         if q4_path.is_file():
@@ -130,9 +130,14 @@ def attention_bias(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
 
 
 _HF_LAYER_NAMES = {
-    "attention.self.query": "query", "attention.self.key": "key", "attention.self.value": "value",
-    "attention.output.dense": "attention_out", "attention.output.LayerNorm": "attention_norm",
-    "intermediate.dense": "ffn_in", "output.dense": "ffn_out", "output.LayerNorm": "output_norm",
+    "attention.self.query": "query",
+    "attention.self.key": "key",
+    "attention.self.value": "value",
+    "attention.output.dense": "attention_out",
+    "attention.output.LayerNorm": "attention_norm",
+    "intermediate.dense": "ffn_in",
+    "output.dense": "ffn_out",
+    "output.LayerNorm": "output_norm",
 }
 
 
@@ -152,5 +157,3 @@ def _from_hf_names(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         module, param = rest.rsplit(".", 1)
         renamed[f"layers.{index}.{_HF_LAYER_NAMES[module]}.{param}"] = tensor
     return renamed
-
-

@@ -15,12 +15,14 @@ def article_features(paragraphs: Sequence[ParagraphPrediction]) -> np.ndarray:
     weights = np.array([max(len(p.tokens.ids), 1) for p in paragraphs], np.float32)[:, None]
     weights /= weights.sum()
     probs = np.stack([p.paragraph_probs for p in paragraphs])
-    return np.concatenate([
-        (np.stack([p.pooled for p in paragraphs]) * weights).sum(0),
-        (np.stack([p.pooled_lower for p in paragraphs]) * weights).sum(0),
-        probs.mean(0),
-        probs.max(0),
-    ]).astype(np.float32)
+    return np.concatenate(
+        [
+            (np.stack([p.pooled for p in paragraphs]) * weights).sum(0),
+            (np.stack([p.pooled_lower for p in paragraphs]) * weights).sum(0),
+            probs.mean(0),
+            probs.max(0),
+        ]
+    ).astype(np.float32)
 
 
 def article_embedding(paragraphs: Sequence[ParagraphPrediction]) -> np.ndarray:
@@ -53,8 +55,10 @@ class LinearHead:
         return exp / exp.sum(axis=-1, keepdims=True)
 
     def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
-        return {f"{prefix}.{name}": getattr(self, name).astype(np.float32)
-                for name in ("mean", "scale", "coef", "intercept")}
+        return {
+            f"{prefix}.{name}": getattr(self, name).astype(np.float32)
+            for name in ("mean", "scale", "coef", "intercept")
+        }
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str, multilabel: bool) -> LinearHead:

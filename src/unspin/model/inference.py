@@ -43,7 +43,9 @@ class ParagraphPrediction:
     token_states: np.ndarray  # (tokens, hidden) last layer, float16: sentences are pooled from it
 
 
-def window_inputs(tokenized: Sequence[TokenizedText], max_tokens: int, stride: int, bos: int, eos: int) -> list[WindowInput]:
+def window_inputs(
+    tokenized: Sequence[TokenizedText], max_tokens: int, stride: int, bos: int, eos: int
+) -> list[WindowInput]:
     """Every window of every paragraph; ``max_tokens`` counts the two special tokens."""
     inputs = []
     for index, tokens in enumerate(tokenized):
@@ -76,7 +78,7 @@ def pad(sequences: Sequence[np.ndarray], pad_id: int) -> tuple[torch.Tensor, tor
     return torch.from_numpy(ids), torch.from_numpy(mask)
 
 
-def autocast(bf16: bool):  # noqa: ANN201
+def autocast(bf16: bool):
     return torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else nullcontext()
 
 
@@ -87,15 +89,25 @@ def unpack(output: NetOutput, lengths: Sequence[int]) -> list[WindowOutput]:
     pooled, pooled_lower = output.pooled.float().numpy(), output.pooled_lower.float().numpy()
     states = output.states.to(torch.float16).numpy()
     return [
-        WindowOutput(paragraph_logits[row], token_logits[row, 1 : length - 1], pooled[row], pooled_lower[row],
-                     states[row, 1 : length - 1])
+        WindowOutput(
+            paragraph_logits[row],
+            token_logits[row, 1 : length - 1],
+            pooled[row],
+            pooled_lower[row],
+            states[row, 1 : length - 1],
+        )
         for row, length in enumerate(lengths)
     ]
 
 
 @torch.inference_mode()
 def run_windows(
-    net: PersuasionNet, inputs: Sequence[WindowInput], pad_id: int, *, batch_tokens: int = 8192, bf16: bool = False,
+    net: PersuasionNet,
+    inputs: Sequence[WindowInput],
+    pad_id: int,
+    *,
+    batch_tokens: int = 8192,
+    bf16: bool = False,
     upper_only: Callable[[list[int]], tuple[torch.Tensor, torch.Tensor]] | None = None,
 ) -> list[WindowOutput]:
     """Run every window through the network (or only the upper layers, from cached states)."""
@@ -108,7 +120,7 @@ def run_windows(
                 result = net.upper(states, mask)
             else:
                 result = net(*pad([inputs[i].input_ids for i in batch], pad_id))
-        for index, output in zip(batch, unpack(result, [lengths[i] for i in batch])):
+        for index, output in zip(batch, unpack(result, [lengths[i] for i in batch]), strict=False):
             outputs[index] = output
     return outputs  # type: ignore[return-value]
 
@@ -117,10 +129,12 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -40, 40)))
 
 
-def aggregate(tokenized: Sequence[TokenizedText], inputs: Sequence[WindowInput], outputs: Sequence[WindowOutput]) -> list[ParagraphPrediction]:
+def aggregate(
+    tokenized: Sequence[TokenizedText], inputs: Sequence[WindowInput], outputs: Sequence[WindowOutput]
+) -> list[ParagraphPrediction]:
     """Combine windows per paragraph: max of paragraph scores, mean of overlapping token scores."""
     by_paragraph: dict[int, list[tuple[WindowInput, WindowOutput]]] = {}
-    for window_input, output in zip(inputs, outputs):
+    for window_input, output in zip(inputs, outputs, strict=False):
         by_paragraph.setdefault(window_input.paragraph, []).append((window_input, output))
     predictions = []
     for index, tokens in enumerate(tokenized):
@@ -134,14 +148,16 @@ def aggregate(tokenized: Sequence[TokenizedText], inputs: Sequence[WindowInput],
             token_sum[w.first : w.last] += sigmoid(output.token_logits)
             state_sum[w.first : w.last] += output.states
             token_count[w.first : w.last] += 1
-        predictions.append(ParagraphPrediction(
-            tokens=tokens,
-            paragraph_probs=sigmoid(np.max([o.paragraph_logits for _, o in parts], axis=0)),
-            token_probs=token_sum / np.maximum(token_count, 1),
-            pooled=np.mean([o.pooled for _, o in parts], axis=0),
-            pooled_lower=np.mean([o.pooled_lower for _, o in parts], axis=0),
-            token_states=(state_sum / np.maximum(token_count, 1)).astype(np.float16),
-        ))
+        predictions.append(
+            ParagraphPrediction(
+                tokens=tokens,
+                paragraph_probs=sigmoid(np.max([o.paragraph_logits for _, o in parts], axis=0)),
+                token_probs=token_sum / np.maximum(token_count, 1),
+                pooled=np.mean([o.pooled for _, o in parts], axis=0),
+                pooled_lower=np.mean([o.pooled_lower for _, o in parts], axis=0),
+                token_states=(state_sum / np.maximum(token_count, 1)).astype(np.float16),
+            )
+        )
     return predictions
 
 
@@ -157,15 +173,16 @@ def decode_spans(prediction: ParagraphPrediction, thresholds: np.ndarray) -> lis
     for label in np.flatnonzero(above.any(axis=0)):
         column = np.concatenate([[False], above[:, label], [False]])
         edges = np.flatnonzero(column[1:] != column[:-1])
-        for first, last in zip(edges[::2], edges[1::2]):
+        for first, last in zip(edges[::2], edges[1::2], strict=False):
             score = float(probs[first:last, label].mean())
             spans.append((int(tokens.starts[first]), int(tokens.ends[last - 1]), int(label), score))
     return sorted(spans)
 
 
 @torch.inference_mode()
-def pooled_lower_states(net: PersuasionNet, inputs: Sequence[WindowInput], pad_id: int, *, batch_tokens: int,
-                        bf16: bool) -> np.ndarray:
+def pooled_lower_states(
+    net: PersuasionNet, inputs: Sequence[WindowInput], pad_id: int, *, batch_tokens: int, bf16: bool
+) -> np.ndarray:
     """Each window's mean state after the frozen lower layers (special tokens included, as in the network).
 
     About half the cost of a full pass: the article embedding needs nothing above them.

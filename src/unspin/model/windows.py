@@ -47,7 +47,7 @@ class Tokenizer:
 
     def tokenize(self, texts: list[str]) -> list[TokenizedText]:
         encodings = self._tokenizer.encode_batch(texts, add_special_tokens=False)
-        return [_with_visible_offsets(text, e.ids, e.offsets) for text, e in zip(texts, encodings)]
+        return [_with_visible_offsets(text, e.ids, e.offsets) for text, e in zip(texts, encodings, strict=False)]
 
 
 @cache
@@ -80,7 +80,7 @@ def make_windows(n_tokens: int, max_tokens: int, stride: int) -> list[Window]:
     if n_tokens <= max_tokens:
         return [Window(0, n_tokens)]
     step = max_tokens - stride
-    firsts = list(range(0, n_tokens - max_tokens, step)) + [n_tokens - max_tokens]
+    firsts = [*list(range(0, n_tokens - max_tokens, step)), n_tokens - max_tokens]
     return [Window(f, f + max_tokens) for f in dict.fromkeys(firsts)]
 
 

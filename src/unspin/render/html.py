@@ -17,8 +17,8 @@ CR (and CRLF) into a line feed but keeps a referenced one.
 from __future__ import annotations
 
 import base64
-import math
 import hashlib
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -265,15 +265,17 @@ def render_index(analyses: Sequence[Analysis], links: Sequence[str]) -> str:
     if len(links) != len(analyses):
         raise InputError(f"render_index needs one link per analysis, got {len(links)} links for {len(analyses)}")
     hrefs = [_safe_href(link, _INDEX_LINK_SCHEMES) for link in links]
-    for position, (link, href) in enumerate(zip(links, hrefs), start=1):
+    for position, (link, href) in enumerate(zip(links, hrefs, strict=False), start=1):
         if href is None:
             raise InputError(f"link {position} ({link!r}) must be a relative path or an http(s) or file URL")
     summaries = [a.summary() for a in analyses]
     paragraphs = sum(s["paragraphs"] for s in summaries)
     flagged = sum(s["paragraphs_with_techniques"] for s in summaries)
     context = {
-        "articles": [_index_row(position, a, s, href)
-                     for position, (a, s, href) in enumerate(zip(analyses, summaries, hrefs), start=1)],
+        "articles": [
+            _index_row(position, a, s, href)
+            for position, (a, s, href) in enumerate(zip(analyses, summaries, hrefs, strict=False), start=1)
+        ],
         "corpus": {
             "paragraphs": paragraphs,
             "flagged": flagged,
@@ -290,8 +292,12 @@ def _paragraph_views(analysis: Analysis) -> tuple[list[_ParagraphView], list[_Ma
     span_ids = {id(span): f"s{index}" for index, span in enumerate(analysis.spans, start=1)}
     views: list[_ParagraphView] = []
     marks: list[_MarkView] = []
-    span_ids.update({id(span): f"s{len(span_ids) + index}" for index, span in
-                     enumerate((s for p in analysis.paragraphs for s in p.candidate_spans), start=1)})
+    span_ids.update(
+        {
+            id(span): f"s{len(span_ids) + index}"
+            for index, span in enumerate((s for p in analysis.paragraphs for s in p.candidate_spans), start=1)
+        }
+    )
     for paragraph in analysis.paragraphs:
         pieces = []
         shown = {id(s) for s in paragraph.spans}
@@ -299,8 +305,10 @@ def _paragraph_views(analysis: Analysis) -> tuple[list[_ParagraphView], list[_Ma
         for segment in segments(text, every, paragraph.start, paragraph.end):
             mark = None
             if segment.spans:
-                covering = tuple(_span_view(s, span_ids[id(s)], min(s.end, paragraph.end) == segment.end, id(s) in shown)
-                                 for s in segment.spans)
+                covering = tuple(
+                    _span_view(s, span_ids[id(s)], min(s.end, paragraph.end) == segment.end, id(s) in shown)
+                    for s in segment.spans
+                )
                 mark = _MarkView(f"m{len(marks) + 1}", covering)
                 marks.append(mark)
             pieces.append(_Piece(text[segment.start : segment.end], mark))
@@ -310,8 +318,16 @@ def _paragraph_views(analysis: Analysis) -> tuple[list[_ParagraphView], list[_Ma
 
 def _span_view(span: Span, span_id: str, ends_here: bool, shown: bool) -> _SpanView:
     entry = technique(span.technique)
-    return _SpanView(span_id, entry.name, entry.definition, _category_view(CATEGORIES[entry.category]),
-                     span.confidence, _quote(span.text), ends_here, shown)
+    return _SpanView(
+        span_id,
+        entry.name,
+        entry.definition,
+        _category_view(CATEGORIES[entry.category]),
+        span.confidence,
+        _quote(span.text),
+        ends_here,
+        shown,
+    )
 
 
 def _notes(paragraph: ParagraphAnalysis, text: str) -> tuple[_NoteView, ...]:
@@ -320,9 +336,14 @@ def _notes(paragraph: ParagraphAnalysis, text: str) -> tuple[_NoteView, ...]:
     notes = []
     for shown, scores in ((True, paragraph.techniques), (False, paragraph.candidate_techniques)):
         for t in sorted(scores, key=lambda t: -t.confidence):
-            evidence = _quote(text[t.evidence[0] : t.evidence[1]]) if t.evidence and t.technique not in spanned else None
-            notes.append(_NoteView(technique(t.technique).name, _category_view(_category(t.technique)), t.confidence,
-                                   shown, evidence))
+            evidence = (
+                _quote(text[t.evidence[0] : t.evidence[1]]) if t.evidence and t.technique not in spanned else None
+            )
+            notes.append(
+                _NoteView(
+                    technique(t.technique).name, _category_view(_category(t.technique)), t.confidence, shown, evidence
+                )
+            )
     return tuple(notes)
 
 
@@ -349,12 +370,15 @@ def _technique_rows(analysis: Analysis) -> list[_BarRow]:
 
 def _count_rows(main: dict[str, int], second: dict[str, int]) -> list[_BarRow]:
     """Rows per technique, by ``main`` count, then ``second``; the bar shows ``main``."""
-    labels = sorted(set(main) | set(second),
-                    key=lambda t: (-main.get(t, 0), -second.get(t, 0), _label_order(t)))
+    labels = sorted(set(main) | set(second), key=lambda t: (-main.get(t, 0), -second.get(t, 0), _label_order(t)))
     top = max(main.values(), default=0) or 1
     return [
-        _BarRow(technique(t).name, main.get(t, 0) / top, (str(main.get(t, 0)), str(second.get(t, 0))),
-                _category_view(_category(t)))
+        _BarRow(
+            technique(t).name,
+            main.get(t, 0) / top,
+            (str(main.get(t, 0)), str(second.get(t, 0))),
+            _category_view(_category(t)),
+        )
         for t in labels
     ]
 
@@ -374,7 +398,8 @@ def _corpus_rows(analyses: Sequence[Analysis], summaries: list[dict[str, Any]]) 
         "technique_rows": _count_rows(paragraphs, articles),
         "category_rows": [
             _BarRow(c.name, categories[c.key] / top_category, (str(categories[c.key]),), _category_view(c))
-            for c in sorted(CATEGORIES.values(), key=lambda c: -categories[c.key]) if categories[c.key]
+            for c in sorted(CATEGORIES.values(), key=lambda c: -categories[c.key])
+            if categories[c.key]
         ],
         "genre_rows": _tally_rows(genres, GENRES),
         "frame_rows": _tally_rows(frames, FRAMES),

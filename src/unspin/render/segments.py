@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -28,7 +29,7 @@ def segments(text: str, spans: Sequence[Span], start: int = 0, end: int | None =
     inside = [s for s in spans if s.start < end and s.end > start]
     cuts = sorted({start, end, *(max(s.start, start) for s in inside), *(min(s.end, end) for s in inside)})
     pieces = []
-    for a, b in zip(cuts, cuts[1:]):
+    for a, b in itertools.pairwise(cuts):
         covering = tuple(sorted((s for s in inside if s.start < b and s.end > a), key=lambda s: -s.confidence))
         pieces.append(Segment(a, b, covering))
     return pieces

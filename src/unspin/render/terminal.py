@@ -49,7 +49,11 @@ def render_terminal(analysis: Analysis) -> Group:
         heading.append("  " + " · ".join(meta), style="dim")
     parts.append(heading)
     genre_p = analysis.genre_probabilities[analysis.genre]
-    genre = f"uncertain (most likely {analysis.genre}, {genre_p:.0%})" if analysis.genre_uncertain else f"{analysis.genre} ({genre_p:.0%})"
+    genre = (
+        f"uncertain (most likely {analysis.genre}, {genre_p:.0%})"
+        if analysis.genre_uncertain
+        else f"{analysis.genre} ({genre_p:.0%})"
+    )
     frames = ", ".join(f"{FRAMES[f.label].name} {f.probability:.0%}" for f in analysis.frames)
     parts.append(Text(f"Genre: {genre}   Frames: {frames}", style="cyan"))
     for index, paragraph in enumerate(analysis.paragraphs):
@@ -65,7 +69,9 @@ def render_terminal(analysis: Analysis) -> Group:
 
 def summary_table(analysis: Analysis) -> Table:
     summary = analysis.summary()
-    table = Table(title=f"{summary['paragraphs_with_techniques']} of {summary['paragraphs']} paragraphs use a technique")
+    table = Table(
+        title=f"{summary['paragraphs_with_techniques']} of {summary['paragraphs']} paragraphs use a technique"
+    )
     table.add_column("Technique")
     table.add_column("Category")
     table.add_column("Paragraphs", justify="right")
@@ -75,12 +81,14 @@ def summary_table(analysis: Analysis) -> Table:
         spans_per_technique[span.technique] = spans_per_technique.get(span.technique, 0) + 1
     for technique, count in sorted(summary["techniques"].items(), key=lambda kv: -kv[1]):
         category = category_of(technique)
-        table.add_row(TECHNIQUES[technique].name, Text(category.name, style=category.colour), str(count),
-                      str(spans_per_technique.get(technique, 0)))
+        table.add_row(
+            TECHNIQUES[technique].name,
+            Text(category.name, style=category.colour),
+            str(count),
+            str(spans_per_technique.get(technique, 0)),
+        )
     return table
 
 
 def print_analysis(analysis: Analysis, console: Console) -> None:
     console.print(render_terminal(analysis))
-
-

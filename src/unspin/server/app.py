@@ -67,12 +67,26 @@ def create_app(settings: Settings | None = None, *, analyzer: Analyzer | None = 
         finally:
             runtime.stop()
 
-    app = FastAPI(title="unspin", version=__version__, description=DESCRIPTION, lifespan=lifespan,
-                  docs_url=None, redoc_url=None, openapi_url="/openapi.json")
+    app = FastAPI(
+        title="unspin",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
     app.state.runtime = runtime
     install_problem_handlers(app)
-    for router in (health.router, analyze.router, jobs.router, analyses.router, corpus.router, reference.router,
-                   docs.router):
+    for router in (
+        health.router,
+        analyze.router,
+        jobs.router,
+        analyses.router,
+        corpus.router,
+        reference.router,
+        docs.router,
+    ):
         app.include_router(router)
     _include_ui(app)
     _add_middleware(app, settings)
@@ -112,7 +126,9 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type"],
             expose_headers=["Content-Location", "X-Analysis-Id", "Location", "Retry-After", "X-Job-Status"],
         )

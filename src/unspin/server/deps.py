@@ -14,8 +14,11 @@ from .security import retry_after
 from .settings import Settings
 
 RETRY_WHILE_LOADING = "5"
-api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
-                              description="An API key from the server's key file (or send it as a bearer token).")
+api_key_header = APIKeyHeader(
+    name="X-API-Key",
+    auto_error=False,
+    description="An API key from the server's key file (or send it as a bearer token).",
+)
 bearer = HTTPBearer(auto_error=False, description="An API key from the server's key file.")
 
 
@@ -33,8 +36,11 @@ def get_settings(runtime: RuntimeDep) -> Settings:
 def get_inference(runtime: RuntimeDep) -> InferenceQueue:
     """The model's inference queue; 503 with Retry-After while the model is still loading."""
     if runtime.inference is None:
-        detail = (f"the model could not be loaded: {runtime.load_error}" if runtime.load_error
-                  else "the model is still loading; retry in a few seconds")
+        detail = (
+            f"the model could not be loaded: {runtime.load_error}"
+            if runtime.load_error
+            else "the model is still loading; retry in a few seconds"
+        )
         raise HTTPException(503, detail=detail, headers={"Retry-After": RETRY_WHILE_LOADING})
     return runtime.inference
 
@@ -50,9 +56,12 @@ class Caller:
     identity: str = "address:?"
 
 
-def get_caller(request: Request, runtime: RuntimeDep,
-               key: Annotated[str | None, Security(api_key_header)] = None,
-               credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None) -> Caller:
+def get_caller(
+    request: Request,
+    runtime: RuntimeDep,
+    key: Annotated[str | None, Security(api_key_header)] = None,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None,
+) -> Caller:
     """Check the API key (when the server has keys) and the caller's rate limit.
 
     A missing or wrong key counts against the client address's limit first, so keys
@@ -65,8 +74,11 @@ def get_caller(request: Request, runtime: RuntimeDep,
         owner = runtime.keys.identify(supplied) if supplied else None
         if owner is None:
             _throttle(runtime, address)
-            detail = ("the API key is not valid; ask the server's operator for one" if supplied else
-                      "this server needs an API key: send it as 'Authorization: Bearer KEY' or 'X-API-Key: KEY'")
+            detail = (
+                "the API key is not valid; ask the server's operator for one"
+                if supplied
+                else "this server needs an API key: send it as 'Authorization: Bearer KEY' or 'X-API-Key: KEY'"
+            )
             raise HTTPException(401, detail=detail, headers={"WWW-Authenticate": "Bearer"})
     identity = f"key:{owner}" if owner else address
     _throttle(runtime, identity)
@@ -76,21 +88,31 @@ def get_caller(request: Request, runtime: RuntimeDep,
 def _throttle(runtime: Runtime, identity: str) -> None:
     wait = runtime.limiter.acquire(identity)
     if wait:
-        raise HTTPException(429, detail=f"rate limit of {runtime.limiter.per_minute} requests a minute reached; "
-                                        f"retry in {retry_after(wait)} s", headers={"Retry-After": retry_after(wait)})
+        raise HTTPException(
+            429,
+            detail=f"rate limit of {runtime.limiter.per_minute} requests a minute reached; "
+            f"retry in {retry_after(wait)} s",
+            headers={"Retry-After": retry_after(wait)},
+        )
 
 
 def charge(runtime: Runtime, caller: Caller, tokens: int) -> None:
     """Take an analysis's model tokens from the caller's budget: 413 over the per-request cap, 429 over the minute's."""
     settings = runtime.settings
     if tokens > settings.max_request_tokens:
-        raise HTTPException(413, detail=f"the article is {tokens:,} model tokens, over the {settings.max_request_tokens:,} "
-                                        "one request may take; split it, or send it as a batch job")
+        raise HTTPException(
+            413,
+            detail=f"the article is {tokens:,} model tokens, over the {settings.max_request_tokens:,} "
+            "one request may take; split it, or send it as a batch job",
+        )
     wait = runtime.budget.acquire(caller.identity, tokens)
     if wait:
-        raise HTTPException(429, detail=f"compute budget of {settings.tokens_per_minute:,} model tokens a minute "
-                                        f"used up; retry in {retry_after(wait)} s",
-                            headers={"Retry-After": retry_after(wait)})
+        raise HTTPException(
+            429,
+            detail=f"compute budget of {settings.tokens_per_minute:,} model tokens a minute "
+            f"used up; retry in {retry_after(wait)} s",
+            headers={"Retry-After": retry_after(wait)},
+        )
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

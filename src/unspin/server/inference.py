@@ -54,8 +54,9 @@ class InferenceQueue:
         self._thread = threading.Thread(target=self._run, name="unspin-inference", daemon=True)
         self._thread.start()
 
-    def submit(self, articles: Sequence[Article], *, threshold: float | None = None,
-               priority: int = INTERACTIVE, cost: int = 0) -> Future[list[Analysis]]:
+    def submit(
+        self, articles: Sequence[Article], *, threshold: float | None = None, priority: int = INTERACTIVE, cost: int = 0
+    ) -> Future[list[Analysis]]:
         """Queue articles; ``cost`` (model tokens, :meth:`Analyzer.cost`) puts long requests after short ones."""
         future: Future[list[Analysis]] = Future()
         request = _Request(priority, cost > LONG_REQUEST_TOKENS, next(self._numbers), threshold, list(articles), future)

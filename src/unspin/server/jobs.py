@@ -80,8 +80,16 @@ class JobStore:
         self._cache: dict[str, tuple[int, dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
-    def create(self, source: IO[bytes], fmt: JobFormat, *, name: str | None = None, owner: str | None = None,
-               threshold: float | None = None, categories: Sequence[str] | None = None) -> dict[str, Any]:
+    def create(
+        self,
+        source: IO[bytes],
+        fmt: JobFormat,
+        *,
+        name: str | None = None,
+        owner: str | None = None,
+        threshold: float | None = None,
+        categories: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
         """Copy ``source`` into a new job and queue it.
 
         Raises :class:`InputError` for an empty input, :class:`QuotaExceeded` when the
@@ -97,9 +105,19 @@ class JobStore:
                 shutil.copyfileobj(source, target)
             self._check_upload(path.stat().st_size, used)
             state = {
-                "id": job_id, "status": "queued", "format": fmt, "name": name, "owner": owner,
-                "created": _now(), "started": None, "finished": None,
-                "total": _count(path, fmt), "done": 0, "analysed": 0, "failed": 0, "duplicates": 0,
+                "id": job_id,
+                "status": "queued",
+                "format": fmt,
+                "name": name,
+                "owner": owner,
+                "created": _now(),
+                "started": None,
+                "finished": None,
+                "total": _count(path, fmt),
+                "done": 0,
+                "analysed": 0,
+                "failed": 0,
+                "duplicates": 0,
                 "options": {"threshold": threshold, "categories": list(categories) if categories else None},
                 "error": None,
             }
@@ -113,8 +131,10 @@ class JobStore:
         if size == 0:
             raise InputError("the upload is empty")
         if self.quota_bytes is not None and used + size > self.quota_bytes:
-            raise QuotaExceeded(f"your jobs hold {used / 2**20:.1f} MiB of the {self.quota_bytes / 2**20:g} MiB "
-                                "a key may keep; delete finished jobs (DELETE /v1/jobs/{id}) and retry")
+            raise QuotaExceeded(
+                f"your jobs hold {used / 2**20:.1f} MiB of the {self.quota_bytes / 2**20:g} MiB "
+                "a key may keep; delete finished jobs (DELETE /v1/jobs/{id}) and retry"
+            )
 
     def save(self, state: dict[str, Any]) -> None:
         """Write a job's state; a job deleted meanwhile stays deleted."""
@@ -208,7 +228,9 @@ _DETECTED = [entry for name, entry in INPUT_FORMATS.items() if name in JOB_FORMA
 _SUFFIX_FORMATS = {suffix: cast(JobFormat, entry.name) for entry in _DETECTED for suffix in entry.suffixes}
 _MEDIA_FORMATS = {media_type: cast(JobFormat, entry.name) for entry in _DETECTED for media_type in entry.media_types}
 
-HttpUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://\S+$")]
+HttpUrl = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=2048, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://\S+$")
+]
 
 
 class JobUrls(BaseModel):
@@ -230,8 +252,10 @@ def upload_format(declared: str, name: str | None, content_type: str | None, hea
         return found
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         return "jsonl"
-    raise InputError(f"cannot tell the upload's format; name the file {_or(e.suffixes[0] for e in _DETECTED)}, "
-                     f"or give format={_or(JOB_FORMATS)}")
+    raise InputError(
+        f"cannot tell the upload's format; name the file {_or(e.suffixes[0] for e in _DETECTED)}, "
+        f"or give format={_or(JOB_FORMATS)}"
+    )
 
 
 def _or(items: Iterable[str]) -> str:
@@ -246,7 +270,9 @@ def public_job(state: dict[str, Any]) -> dict[str, Any]:
     total = state["total"]
     return {
         **{k: v for k, v in state.items() if k != "owner"},
-        "progress": min(1.0, round(state["done"] / total, 4)) if total else (1.0 if state["status"] == "done" else None),
+        "progress": min(1.0, round(state["done"] / total, 4))
+        if total
+        else (1.0 if state["status"] == "done" else None),
         "links": {"self": base, "results": f"{base}/results", "errors": f"{base}/errors"},
     }
 
@@ -323,8 +349,9 @@ class _Stopped(BaseException):
 class _QueuedAnalyzer:
     """An :class:`~unspin.analyze.AnalyzerLike` whose inference is done by the server's queue."""
 
-    def __init__(self, inference: InferenceQueue, threshold: float | None,
-                 select: Callable[[Analysis], Analysis]) -> None:
+    def __init__(
+        self, inference: InferenceQueue, threshold: float | None, select: Callable[[Analysis], Analysis]
+    ) -> None:
         self.bundle = inference.analyzer.bundle
         self._inference = inference
         self._threshold = threshold
@@ -351,7 +378,7 @@ class _JobErrors(ErrorLog):
 
     def add(self, name: str, reason: str) -> None:
         if name.startswith(self._prefix):
-            name = self._display + name[len(self._prefix):]
+            name = self._display + name[len(self._prefix) :]
         super().add(name, reason)
 
 
@@ -381,7 +408,9 @@ class _JobProgress:
 
     def _count(self, stats: BatchStats) -> None:
         self.state.update(
-            analysed=stats.analysed + stats.skipped, failed=stats.failed, duplicates=stats.duplicates,
+            analysed=stats.analysed + stats.skipped,
+            failed=stats.failed,
+            duplicates=stats.duplicates,
             done=stats.analysed + stats.skipped + stats.failed + stats.duplicates,
         )
 
@@ -394,9 +423,17 @@ class _JobProgress:
 class JobWorker:
     """Runs queued jobs in the background, a few at a time; see the module docstring."""
 
-    def __init__(self, store: JobStore, inference: InferenceQueue, read_options: ReadOptions,
-                 select: Callable[[Analysis, Sequence[str] | None], Analysis], *, poll_seconds: float = 1.0,
-                 max_running: int = 2, retention: Callable[[JobStore], int] | None = None) -> None:
+    def __init__(
+        self,
+        store: JobStore,
+        inference: InferenceQueue,
+        read_options: ReadOptions,
+        select: Callable[[Analysis, Sequence[str] | None], Analysis],
+        *,
+        poll_seconds: float = 1.0,
+        max_running: int = 2,
+        retention: Callable[[JobStore], int] | None = None,
+    ) -> None:
         self.store = store
         self.inference = inference
         self.read_options = read_options
@@ -432,8 +469,9 @@ class JobWorker:
             if self._holds_lock():
                 self._running = {i: run for i, run in self._running.items() if run[0].is_alive()}
                 for state in self._next_jobs():
-                    thread = threading.Thread(target=self._process, args=(state,), daemon=True,
-                                              name=f"unspin-job-{state['id'][:8]}")
+                    thread = threading.Thread(
+                        target=self._process, args=(state,), daemon=True, name=f"unspin-job-{state['id'][:8]}"
+                    )
                     self._running[state["id"]] = (thread, state.get("owner"))
                     thread.start()
                 self._prune()
@@ -510,8 +548,14 @@ class JobWorker:
         errors = _JobErrors(self.store.errors_path(job_id), input_path, state.get("name") or "upload")
         progress = _JobProgress(self.store, state, self._stop)
         try:
-            return run_batch(read_documents([str(input_path)], options=read_options), analyzer,
-                             writer, errors=errors, done=done, progress=progress)
+            return run_batch(
+                read_documents([str(input_path)], options=read_options),
+                analyzer,
+                writer,
+                errors=errors,
+                done=done,
+                progress=progress,
+            )
         finally:
             writer.close()
             errors.close()

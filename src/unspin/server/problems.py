@@ -22,16 +22,26 @@ logger = logging.getLogger("unspin.server")
 class Problem(BaseModel):
     """An RFC 9457 problem: what went wrong (``title``) and what to do about it (``detail``)."""
 
-    type: str = Field(default="about:blank", description="A URI naming the kind of problem; about:blank: see the status.")
+    type: str = Field(
+        default="about:blank", description="A URI naming the kind of problem; about:blank: see the status."
+    )
     title: str = Field(description="The HTTP status phrase.")
     status: int
     detail: str = Field(description="What went wrong in this request, and what to do.")
     instance: str | None = Field(default=None, description="The request path.")
-    errors: list[dict[str, Any]] | None = Field(default=None, description="Each invalid field, for 422 validation errors.")
+    errors: list[dict[str, Any]] | None = Field(
+        default=None, description="Each invalid field, for 422 validation errors."
+    )
 
 
-def problem_response(status: int, detail: str, *, instance: str | None = None,
-                     headers: Mapping[str, str] | None = None, **extensions: Any) -> JSONResponse:
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    instance: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
     body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail}
     if instance:
         body["instance"] = instance
@@ -42,8 +52,14 @@ def problem_response(status: int, detail: str, *, instance: str | None = None,
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries documenting these statuses as problem+json."""
     schema = {"$ref": "#/components/schemas/Problem"}
-    return {status: {"model": Problem, "description": HTTPStatus(status).phrase,
-                     "content": {PROBLEM_MEDIA_TYPE: {"schema": schema}}} for status in statuses}
+    return {
+        status: {
+            "model": Problem,
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": schema}},
+        }
+        for status in statuses
+    }
 
 
 def status_of(error: UnspinError) -> int:
@@ -71,8 +87,9 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     # The offending input is left out: it may be a whole article, or a key.
     errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]
     where = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'request'}: {e['msg']}" for e in errors[:5])
-    return problem_response(422, f"invalid request: {where}" if where else "invalid request",
-                            instance=request.url.path, errors=errors)
+    return problem_response(
+        422, f"invalid request: {where}" if where else "invalid request", instance=request.url.path, errors=errors
+    )
 
 
 async def _unspin_error(request: Request, exc: UnspinError) -> JSONResponse:
@@ -84,5 +101,6 @@ async def _unspin_error(request: Request, exc: UnspinError) -> JSONResponse:
 
 async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("internal error in %s %s", request.method, request.url.path)
-    return problem_response(500, "internal error; the server log has the details, please report it",
-                            instance=request.url.path)
+    return problem_response(
+        500, "internal error; the server log has the details, please report it", instance=request.url.path
+    )

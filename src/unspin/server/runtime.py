@@ -44,7 +44,8 @@ class Runtime:
         # slow upstreams can hold at most these threads, never the server's other routes.
         self.fetch_pool = ThreadPoolExecutor(settings.max_fetches, thread_name_prefix="unspin-fetch")
         self.read_options = ReadOptions(
-            max_bytes=settings.max_body_bytes, timeout=settings.fetch_timeout,
+            max_bytes=settings.max_body_bytes,
+            timeout=settings.fetch_timeout,
             allow_private_addresses=settings.allow_private_urls,
         )
         self.analyzer = analyzer
@@ -90,8 +91,13 @@ class Runtime:
         inference = InferenceQueue(self.analyzer)
         settings = self.settings
         self.worker = JobWorker(
-            self.jobs, inference, self.read_options, select_categories, max_running=settings.job_workers,
-            retention=lambda jobs: jobs.prune(max_age_days=settings.job_retention_days, max_jobs=settings.max_jobs))
+            self.jobs,
+            inference,
+            self.read_options,
+            select_categories,
+            max_running=settings.job_workers,
+            retention=lambda jobs: jobs.prune(max_age_days=settings.job_retention_days, max_jobs=settings.max_jobs),
+        )
         self.worker.start()
         self.inference = inference  # last: from here on the server is ready
         logger.info("model %s %s loaded; ready", *self.analyzer.model_info.values())
@@ -111,10 +117,11 @@ def select_categories(analysis: Analysis, categories: Sequence[str] | None) -> A
         return analysis
     keep = set(categories)
     paragraphs = tuple(
-        replace(p, techniques=tuple(t for t in p.techniques if category_of(t.technique).key in keep),
-                spans=tuple(s for s in p.spans if s.category in keep))
+        replace(
+            p,
+            techniques=tuple(t for t in p.techniques if category_of(t.technique).key in keep),
+            spans=tuple(s for s in p.spans if s.category in keep),
+        )
         for p in analysis.paragraphs
     )
     return replace(analysis, paragraphs=paragraphs)
-
-

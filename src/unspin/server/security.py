@@ -35,7 +35,7 @@ SECURITY_HEADERS = (
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
 )
-NEW_KEY_COMMAND = "python -c \"import secrets; print(secrets.token_urlsafe(32))\" >> keys.txt"
+NEW_KEY_COMMAND = 'python -c "import secrets; print(secrets.token_urlsafe(32))" >> keys.txt'
 
 
 def _digest(key: str) -> bytes:
@@ -69,8 +69,10 @@ class KeyRing:
             raise InputError(f"{path}: no API keys in the file; add one a line, e.g. with {NEW_KEY_COMMAND}")
         short = sum(1 for key in keys if len(key) < MIN_KEY_CHARS)
         if short:
-            raise InputError(f"{path}: {short} API key(s) shorter than {MIN_KEY_CHARS} characters; "
-                             f"make long random ones, e.g. with {NEW_KEY_COMMAND}")
+            raise InputError(
+                f"{path}: {short} API key(s) shorter than {MIN_KEY_CHARS} characters; "
+                f"make long random ones, e.g. with {NEW_KEY_COMMAND}"
+            )
         return cls(keys)
 
     def __len__(self) -> int:
@@ -210,8 +212,11 @@ class BodyLimitMiddleware:
         from .problems import problem_response
 
         limit = f"{self.max_bytes / 2**20:.3g} MiB"
-        response = problem_response(413, f"the request body is over the {limit} limit; send less, or split a batch "
-                                         "into several jobs", headers={"Connection": "close"})
+        response = problem_response(
+            413,
+            f"the request body is over the {limit} limit; send less, or split a batch into several jobs",
+            headers={"Connection": "close"},
+        )
         await response(scope, receive, send)
 
 

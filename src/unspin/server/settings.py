@@ -31,32 +31,60 @@ class Settings(BaseSettings):
     api_keys: Path | None = Field(default=None, description="File of API keys, one a line; required off loopback.")
     data_dir: Path = Field(default_factory=data_dir, description="Where jobs and stored analyses live.")
     max_body_mb: float = Field(default=10.0, gt=0, description="Largest request body; larger ones get 413.")
-    rate_limit: int = Field(default=600, ge=0, description="Requests a minute per API key (per client address "
-                                                   "without keys); 0 turns the limit off.")
+    rate_limit: int = Field(
+        default=600,
+        ge=0,
+        description="Requests a minute per API key (per client address without keys); 0 turns the limit off.",
+    )
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed cross-origin requests.")
-    allow_private_urls: bool = Field(default=False, description="Fetch URLs on loopback and private addresses "
-                                                        "(local testing only).")
+    allow_private_urls: bool = Field(
+        default=False, description="Fetch URLs on loopback and private addresses (local testing only)."
+    )
     fetch_timeout: float = Field(default=20.0, gt=0, description="Seconds allowed for fetching one URL.")
-    db: str | None = Field(default=None, description="Corpus database: a SQLite file or postgresql:// URL; "
-                                                    "default corpus.db in the user's data directory.")
-    threads: int | None = Field(default=None, ge=1, description="Torch threads; default OMP_NUM_THREADS or one per core.")
-    allowed_hosts: list[str] | None = Field(default=None, description=(
-        "Host names the server answers to (against DNS rebinding); default the bind address and localhost, "
-        "or any name when listening beyond loopback, where API keys guard it."))
-    trusted_proxies: list[str] = Field(default_factory=list, description=(
-        "Addresses of reverse proxies whose X-Forwarded-For is believed; none by default, so a client "
-        "cannot choose the address its rate limit is counted under."))
-    max_fetches: int = Field(default=8, ge=1, description="URLs fetched at once for single analyses; "
-                                                          "more wait their turn without holding other requests.")
+    db: str | None = Field(
+        default=None,
+        description="Corpus database: a SQLite file or postgresql:// URL; "
+        "default corpus.db in the user's data directory.",
+    )
+    threads: int | None = Field(
+        default=None, ge=1, description="Torch threads; default OMP_NUM_THREADS or one per core."
+    )
+    allowed_hosts: list[str] | None = Field(
+        default=None,
+        description=(
+            "Host names the server answers to (against DNS rebinding); default the bind address and localhost, "
+            "or any name when listening beyond loopback, where API keys guard it."
+        ),
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Addresses of reverse proxies whose X-Forwarded-For is believed; none by default, so a client "
+            "cannot choose the address its rate limit is counted under."
+        ),
+    )
+    max_fetches: int = Field(
+        default=8,
+        ge=1,
+        description="URLs fetched at once for single analyses; more wait their turn without holding other requests.",
+    )
     job_workers: int = Field(default=2, ge=1, description="Jobs run at once, so one slow job does not hold the others.")
     job_retention_days: float = Field(default=30.0, gt=0, description="Finished jobs are deleted after this many days.")
     max_jobs: int = Field(default=1000, ge=1, description="Finished jobs kept; older ones beyond it are deleted.")
     job_quota_mb: float = Field(default=2048.0, gt=0, description="Disk space one API key's jobs may hold (MiB).")
-    max_request_tokens: int = Field(default=100_000, ge=1, description=(
-        "Model tokens one article may have (about 0.75 words each); longer ones get 413."))
-    tokens_per_minute: int = Field(default=1_000_000, ge=0, description=(
-        "Model tokens a minute per API key (per client address without keys) for single analyses; "
-        "over it, 429. 0 turns the budget off."))
+    max_request_tokens: int = Field(
+        default=100_000,
+        ge=1,
+        description=("Model tokens one article may have (about 0.75 words each); longer ones get 413."),
+    )
+    tokens_per_minute: int = Field(
+        default=1_000_000,
+        ge=0,
+        description=(
+            "Model tokens a minute per API key (per client address without keys) for single analyses; "
+            "over it, 429. 0 turns the budget off."
+        ),
+    )
 
     @field_validator("rate_limit", mode="before")
     @classmethod
@@ -76,8 +104,10 @@ class Settings(BaseSettings):
     def environment(self) -> dict[str, str]:
         """These settings as ``UNSPIN_*`` variables, for worker processes to read back."""
         values = self.model_dump(mode="json", exclude_none=True)
-        return {f"UNSPIN_{name.upper()}": value if isinstance(value, str) else json.dumps(value)
-                for name, value in values.items()}
+        return {
+            f"UNSPIN_{name.upper()}": value if isinstance(value, str) else json.dumps(value)
+            for name, value in values.items()
+        }
 
 
 def parse_rate_limit(value: str) -> int:

@@ -20,7 +20,21 @@ from .queries import frame_shares, rates, trend
 from .store import Store
 
 __all__ = [
-    "EVERYTHING", "CorpusFilter", "Store", "build_narratives", "compare", "cooccurrence", "embed_missing",
-    "frame_shares", "get_analysis", "iter_analyses", "list_articles", "narratives", "overview", "rates", "search",
-    "top_phrases", "trend",
+    "EVERYTHING",
+    "CorpusFilter",
+    "Store",
+    "build_narratives",
+    "compare",
+    "cooccurrence",
+    "embed_missing",
+    "frame_shares",
+    "get_analysis",
+    "iter_analyses",
+    "list_articles",
+    "narratives",
+    "overview",
+    "rates",
+    "search",
+    "top_phrases",
+    "trend",
 ]

@@ -64,7 +64,8 @@ def overview(store: Store, filters: CorpusFilter = EVERYTHING) -> Overview:
     model_id = store.model_id(filters.model)
     with store.connect() as connection:
         counts = (_counts_with_techniques if filters.techniques else _counts_from_aggregates)(
-            connection, filters, model_id)
+            connection, filters, model_id
+        )
     models = store.models()
     current = next((f"{m['name']}=={m['version']}" for m in models if m["id"] == model_id), None)
     return Overview(**counts, models=[f"{m['name']}=={m['version']}" for m in models], model=current)
@@ -80,12 +81,19 @@ def _counts_from_aggregates(connection: sa.Connection, filters: CorpusFilter, mo
         query = sa.select(column, sa.func.sum(g.c.articles)).where(*where).group_by(column).order_by(column)
         return {key: int(n) for key, n in connection.execute(query)}
 
-    articles, words = connection.execute(sa.select(sa.func.sum(g.c.articles), sa.func.sum(g.c.words)).where(*where)).one()
+    articles, words = connection.execute(
+        sa.select(sa.func.sum(g.c.articles), sa.func.sum(g.c.words)).where(*where)
+    ).one()
     undated = connection.scalar(sa.select(sa.func.sum(g.c.articles)).where(*where, g.c.day == t.UNDATED))
-    return {"articles": int(articles or 0), "words": int(words or 0), "sources": counted(g.c.source),
-            "languages": counted(g.c.language), "undated": int(undated or 0),
-            "first_date": _day(connection.scalar(sa.select(sa.func.min(d.c.day)).where(*dated))),
-            "last_date": _day(connection.scalar(sa.select(sa.func.max(d.c.day)).where(*dated)))}
+    return {
+        "articles": int(articles or 0),
+        "words": int(words or 0),
+        "sources": counted(g.c.source),
+        "languages": counted(g.c.language),
+        "undated": int(undated or 0),
+        "first_date": _day(connection.scalar(sa.select(sa.func.min(d.c.day)).where(*dated))),
+        "last_date": _day(connection.scalar(sa.select(sa.func.max(d.c.day)).where(*dated))),
+    }
 
 
 def _counts_with_techniques(connection: sa.Connection, filters: CorpusFilter, model_id: int) -> dict:
@@ -96,16 +104,35 @@ def _counts_with_techniques(connection: sa.Connection, filters: CorpusFilter, mo
         query = sa.select(column, sa.func.count()).where(*where).group_by(column).order_by(column)
         return {key: int(n) for key, n in connection.execute(query)}
 
-    articles, words, undated, first, last = connection.execute(sa.select(
-        sa.func.count(), sa.func.sum(a.c.words), sa.func.count().filter(a.c.date.is_(None)),
-        sa.func.min(a.c.date), sa.func.max(a.c.date)).where(*where)).one()
-    return {"articles": int(articles or 0), "words": int(words or 0), "sources": counted(a.c.source),
-            "languages": counted(a.c.language), "undated": int(undated or 0),
-            "first_date": _day(first), "last_date": _day(last)}
+    articles, words, undated, first, last = connection.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.sum(a.c.words),
+            sa.func.count().filter(a.c.date.is_(None)),
+            sa.func.min(a.c.date),
+            sa.func.max(a.c.date),
+        ).where(*where)
+    ).one()
+    return {
+        "articles": int(articles or 0),
+        "words": int(words or 0),
+        "sources": counted(a.c.source),
+        "languages": counted(a.c.language),
+        "undated": int(undated or 0),
+        "first_date": _day(first),
+        "last_date": _day(last),
+    }
 
 
-def list_articles(store: Store, filters: CorpusFilter = EVERYTHING, *, frame: str | None = None,
-                  narrative: int | None = None, limit: int = 50, offset: int = 0) -> list[ArticleRow]:
+def list_articles(
+    store: Store,
+    filters: CorpusFilter = EVERYTHING,
+    *,
+    frame: str | None = None,
+    narrative: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[ArticleRow]:
     """Articles in the slice, newest first; only those with ``frame``, or in ``narrative``, when given.
 
     ``frame`` and ``narrative`` are for the dashboard's charts of them, whose values list their articles.
@@ -118,8 +145,13 @@ def list_articles(store: Store, filters: CorpusFilter = EVERYTHING, *, frame: st
         conditions.append(sa.exists().where(f.c.article_id == a.c.id, f.c.frame == frame))
     if narrative is not None:
         conditions.append(sa.exists().where(an.c.article_id == a.c.id, an.c.narrative_id == narrative))
-    query = (sa.select(*_article_columns()).where(*conditions)
-             .order_by(a.c.date.desc().nulls_last(), a.c.id.desc()).limit(limit).offset(offset))
+    query = (
+        sa.select(*_article_columns())
+        .where(*conditions)
+        .order_by(a.c.date.desc().nulls_last(), a.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
     with store.connect() as connection:
         return [ArticleRow(**row._mapping) for row in connection.execute(query)]
 
@@ -131,11 +163,16 @@ def article_labels(store: Store, article_ids: list[int]) -> dict[int, dict[str, 
     """
     labels: dict[int, dict[str, list]] = {i: {"techniques": [], "frames": [], "narratives": []} for i in article_ids}
     pt, f, an = t.paragraph_techniques, t.frames, t.article_narratives
-    queries = {"techniques": sa.select(pt.c.article_id, pt.c.technique).distinct()
-                             .where(pt.c.article_id.in_(article_ids)).order_by(pt.c.article_id, pt.c.technique),
-               "frames": sa.select(f.c.article_id, f.c.frame).where(f.c.article_id.in_(article_ids))
-                         .order_by(f.c.article_id, f.c.probability.desc()),
-               "narratives": sa.select(an.c.article_id, an.c.narrative_id).where(an.c.article_id.in_(article_ids))}
+    queries = {
+        "techniques": sa.select(pt.c.article_id, pt.c.technique)
+        .distinct()
+        .where(pt.c.article_id.in_(article_ids))
+        .order_by(pt.c.article_id, pt.c.technique),
+        "frames": sa.select(f.c.article_id, f.c.frame)
+        .where(f.c.article_id.in_(article_ids))
+        .order_by(f.c.article_id, f.c.probability.desc()),
+        "narratives": sa.select(an.c.article_id, an.c.narrative_id).where(an.c.article_id.in_(article_ids)),
+    }
     with store.connect() as connection:
         for kind, query in queries.items():
             for article_id, label in connection.execute(query):
@@ -143,8 +180,15 @@ def article_labels(store: Store, article_ids: list[int]) -> dict[int, dict[str, 
     return labels
 
 
-def search(store: Store, text: str, filters: CorpusFilter = EVERYTHING, *,
-           target: Literal["articles", "spans"] = "articles", limit: int = 20, offset: int = 0) -> list[SearchHit]:
+def search(
+    store: Store,
+    text: str,
+    filters: CorpusFilter = EVERYTHING,
+    *,
+    target: Literal["articles", "spans"] = "articles",
+    limit: int = 20,
+    offset: int = 0,
+) -> list[SearchHit]:
     """Full-text search of article titles and texts, or of span texts, best matches first.
 
     Words are ANDed; "double quotes" make a phrase. Matching ignores case and, on
@@ -167,8 +211,9 @@ def search(store: Store, text: str, filters: CorpusFilter = EVERYTHING, *,
         values = dict(row._mapping)
         snippet, highlights = _marked(values.pop("snippet") or "")
         technique = values.pop("span_technique", None)
-        hits.append(SearchHit(article=ArticleRow(**values), snippet=snippet, highlights=highlights,
-                              span_technique=technique))
+        hits.append(
+            SearchHit(article=ArticleRow(**values), snippet=snippet, highlights=highlights, span_technique=technique)
+        )
     return hits
 
 
@@ -176,33 +221,58 @@ def get_analysis(store: Store, article_id: int) -> Analysis | None:
     """A stored article's analysis rebuilt as an :class:`Analysis` (None if there is no such article)."""
     a = t.articles
     with store.connect() as connection:
-        row = connection.execute(sa.select(a, t.models.c.name.label("model_name"), t.models.c.version.label("model_version"))
-                                 .join(t.models, t.models.c.id == a.c.model_id).where(a.c.id == article_id)).first()
+        row = connection.execute(
+            sa.select(a, t.models.c.name.label("model_name"), t.models.c.version.label("model_version"))
+            .join(t.models, t.models.c.id == a.c.model_id)
+            .where(a.c.id == article_id)
+        ).first()
         if row is None:
             return None
-        paragraphs = connection.execute(sa.select(t.paragraphs).where(t.paragraphs.c.article_id == article_id)
-                                        .order_by(t.paragraphs.c.number)).all()
-        techniques = connection.execute(sa.select(t.paragraph_techniques)
-                                        .where(t.paragraph_techniques.c.article_id == article_id)
-                                        .order_by(t.paragraph_techniques.c.confidence.desc())).all()
-        spans = connection.execute(sa.select(t.spans).where(t.spans.c.article_id == article_id)
-                                   .order_by(t.spans.c.start, t.spans.c.end)).all()
-        frames = connection.execute(sa.select(t.frames).where(t.frames.c.article_id == article_id)
-                                    .order_by(t.frames.c.probability.desc())).all()
+        paragraphs = connection.execute(
+            sa.select(t.paragraphs).where(t.paragraphs.c.article_id == article_id).order_by(t.paragraphs.c.number)
+        ).all()
+        techniques = connection.execute(
+            sa.select(t.paragraph_techniques)
+            .where(t.paragraph_techniques.c.article_id == article_id)
+            .order_by(t.paragraph_techniques.c.confidence.desc())
+        ).all()
+        spans = connection.execute(
+            sa.select(t.spans).where(t.spans.c.article_id == article_id).order_by(t.spans.c.start, t.spans.c.end)
+        ).all()
+        frames = connection.execute(
+            sa.select(t.frames).where(t.frames.c.article_id == article_id).order_by(t.frames.c.probability.desc())
+        ).all()
         vector = connection.scalar(sa.select(t.embeddings.c.vector).where(t.embeddings.c.article_id == article_id))
     text = row.text
-    article = Article(text, tuple(Paragraph(p.number, p.start, p.end, text[p.start:p.end]) for p in paragraphs),
-                      row.doc_id, row.title, row.date, row.source or None, row.language or None, row.url,
-                      dict(row.meta or {}))
+    article = Article(
+        text,
+        tuple(Paragraph(p.number, p.start, p.end, text[p.start : p.end]) for p in paragraphs),
+        row.doc_id,
+        row.title,
+        row.date,
+        row.source or None,
+        row.language or None,
+        row.url,
+        dict(row.meta or {}),
+    )
     return Analysis(
-        article=article, genre=row.genre, genre_probabilities=dict(row.genre_probabilities),
+        article=article,
+        genre=row.genre,
+        genre_probabilities=dict(row.genre_probabilities),
         frames=tuple(LabelScore(f.frame, f.probability) for f in frames),
         frame_probabilities=dict(row.frame_probabilities),
-        paragraphs=tuple(ParagraphAnalysis(
-            p.number, p.start, p.end,
-            tuple(TechniqueScore(x.technique, x.confidence) for x in techniques if x.paragraph == p.number),
-            tuple(Span(s.start, s.end, s.technique, s.confidence, s.text) for s in spans if s.paragraph == p.number),
-        ) for p in paragraphs),
+        paragraphs=tuple(
+            ParagraphAnalysis(
+                p.number,
+                p.start,
+                p.end,
+                tuple(TechniqueScore(x.technique, x.confidence) for x in techniques if x.paragraph == p.number),
+                tuple(
+                    Span(s.start, s.end, s.technique, s.confidence, s.text) for s in spans if s.paragraph == p.number
+                ),
+            )
+            for p in paragraphs
+        ),
         model={"name": row.model_name, "version": row.model_version},
         embedding=np.frombuffer(vector, np.float16).astype(np.float32) if vector else None,
     )
@@ -210,17 +280,24 @@ def get_analysis(store: Store, article_id: int) -> Analysis | None:
 
 def _article_columns() -> list[sa.ColumnElement]:
     a, pt = t.articles, t.paragraph_techniques
-    flagged = (sa.select(sa.func.count()).where(pt.c.article_id == a.c.id)
-               .correlate(a).scalar_subquery().label("technique_paragraphs"))
-    return [a.c.id, a.c.doc_id, a.c.title, a.c.source, a.c.date, a.c.language, a.c.url, a.c.genre, a.c.words,
-            flagged]
+    flagged = (
+        sa.select(sa.func.count())
+        .where(pt.c.article_id == a.c.id)
+        .correlate(a)
+        .scalar_subquery()
+        .label("technique_paragraphs")
+    )
+    return [a.c.id, a.c.doc_id, a.c.title, a.c.source, a.c.date, a.c.language, a.c.url, a.c.genre, a.c.words, flagged]
 
 
 def _article_conditions(filters: CorpusFilter, model_id: int, *, span_techniques: bool = False) -> list:
     conditions = filters.where(t.articles, model_id)
     if filters.techniques:
-        conditions.append(t.spans.c.technique.in_(filters.techniques) if span_techniques
-                          else uses_any_technique(t.articles.c.id, filters.techniques))
+        conditions.append(
+            t.spans.c.technique.in_(filters.techniques)
+            if span_techniques
+            else uses_any_technique(t.articles.c.id, filters.techniques)
+        )
     return conditions
 
 
@@ -245,8 +322,11 @@ def _sqlite_search(text: str, spans: bool) -> sa.Select:
     snippet = sa.func.snippet(sa.literal_column(fts), -1, HIT_START, HIT_END, "…", 24).label("snippet")
     query = sa.select(*_article_columns(), snippet).select_from(table)
     if spans:
-        query = (query.add_columns(t.spans.c.technique.label("span_technique"))
-                 .join(t.spans, t.spans.c.id == table.c.rowid).join(t.articles, t.articles.c.id == t.spans.c.article_id))
+        query = (
+            query.add_columns(t.spans.c.technique.label("span_technique"))
+            .join(t.spans, t.spans.c.id == table.c.rowid)
+            .join(t.articles, t.articles.c.id == t.spans.c.article_id)
+        )
     else:
         query = query.join(t.articles, t.articles.c.id == table.c.rowid)
     return query.where(sa.literal_column(fts).op("MATCH")(sa.bindparam("match", match))).order_by(table.c.rank)
@@ -254,8 +334,9 @@ def _sqlite_search(text: str, spans: bool) -> sa.Select:
 
 def _postgres_search(text: str, spans: bool) -> sa.Select:
     """``websearch_to_tsquery`` parses any input safely; 'simple' does no stemming."""
-    tsquery = sa.func.websearch_to_tsquery("simple", sa.bindparam("match", " ".join(
-        f'"{term}"' if " " in term else term for term in _terms(text))))
+    tsquery = sa.func.websearch_to_tsquery(
+        "simple", sa.bindparam("match", " ".join(f'"{term}"' if " " in term else term for term in _terms(text)))
+    )
     a = t.articles
     document = (sa.func.coalesce(a.c.title, "") + " " + a.c.text) if not spans else t.spans.c.text
     vector = sa.func.to_tsvector("simple", document)
@@ -264,7 +345,8 @@ def _postgres_search(text: str, spans: bool) -> sa.Select:
     query = sa.select(*_article_columns(), snippet)
     if spans:
         query = query.add_columns(t.spans.c.technique.label("span_technique")).select_from(
-            t.spans.join(a, a.c.id == t.spans.c.article_id))
+            t.spans.join(a, a.c.id == t.spans.c.article_id)
+        )
     return query.where(vector.op("@@")(tsquery)).order_by(sa.func.ts_rank(vector, tsquery).desc(), a.c.id)
 
 
@@ -301,8 +383,9 @@ def iter_analyses(store: Store, filters: CorpusFilter = EVERYTHING, *, page: int
     a = t.articles
     last = 0
     while True:
-        query = (sa.select(a.c.id).where(*_article_conditions(filters, model_id), a.c.id > last)
-                 .order_by(a.c.id).limit(page))
+        query = (
+            sa.select(a.c.id).where(*_article_conditions(filters, model_id), a.c.id > last).order_by(a.c.id).limit(page)
+        )
         with store.connect() as connection:
             ids = list(connection.scalars(query))
         for article_id in ids:

@@ -28,8 +28,9 @@ class ComparisonRow(BaseModel):
     over_represented_in: str | None  # "a", "b", or None when q >= alpha
 
 
-def compare(store: Store, a: CorpusFilter, b: CorpusFilter, *, level: Level = "technique",
-            alpha: float = 0.05) -> list[ComparisonRow]:
+def compare(
+    store: Store, a: CorpusFilter, b: CorpusFilter, *, level: Level = "technique", alpha: float = 0.05
+) -> list[ComparisonRow]:
     """Compare technique rates of slice ``a`` against slice ``b``, most over-represented in A first.
 
     Counts are labelled paragraphs; the exposure is the number of words, so longer
@@ -45,9 +46,11 @@ def compare(store: Store, a: CorpusFilter, b: CorpusFilter, *, level: Level = "t
     counts_b, words_b = _counts(store, b, level)
     if not words_a or not words_b:
         return []
-    rows = [_row(label, counts_a.get(label, 0), words_a, counts_b.get(label, 0), words_b)
-            for label in sorted(set(counts_a) | set(counts_b))]
-    for row, q in zip(rows, benjamini_hochberg([r.p_value for r in rows])):
+    rows = [
+        _row(label, counts_a.get(label, 0), words_a, counts_b.get(label, 0), words_b)
+        for label in sorted(set(counts_a) | set(counts_b))
+    ]
+    for row, q in zip(rows, benjamini_hochberg([r.p_value for r in rows]), strict=False):
         row.q_value = q
         if q < alpha:
             row.over_represented_in = "a" if row.rate_ratio > 1 else "b"
@@ -69,7 +72,17 @@ def _row(label: str, count_a: int, words_a: int, count_b: int, words_b: int) -> 
     rate_a, rate_b = 1000 * count_a / words_a, 1000 * count_b / words_b
     result = compare_rates(count_a, words_a, count_b, words_b)
     return ComparisonRow(
-        label=label, count_a=count_a, words_a=words_a, per_1000_words_a=round(rate_a, 6),
-        count_b=count_b, words_b=words_b, per_1000_words_b=round(rate_b, 6),
-        rate_ratio=round(result.rate_ratio, 6), ci_low=round(result.ci_low, 6), ci_high=round(result.ci_high, 6),
-        p_value=result.p_value, q_value=1.0, over_represented_in=None)
+        label=label,
+        count_a=count_a,
+        words_a=words_a,
+        per_1000_words_a=round(rate_a, 6),
+        count_b=count_b,
+        words_b=words_b,
+        per_1000_words_b=round(rate_b, 6),
+        rate_ratio=round(result.rate_ratio, 6),
+        ci_low=round(result.ci_low, 6),
+        ci_high=round(result.ci_high, 6),
+        p_value=result.p_value,
+        q_value=1.0,
+        over_represented_in=None,
+    )

@@ -42,7 +42,9 @@ def database_url(target: str | Path | None = None) -> sa.URL:
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() not in ("sqlite", "postgresql"):
-        raise StoreError(f"unsupported database {url.get_backend_name()!r}: use a file path, sqlite:/// or postgresql://")
+        raise StoreError(
+            f"unsupported database {url.get_backend_name()!r}: use a file path, sqlite:/// or postgresql://"
+        )
     return url
 
 
@@ -58,8 +60,9 @@ def create_engine(target: str | Path | None = None) -> Engine:
         migrate(engine)
     except SQLAlchemyError as exc:
         engine.dispose()
-        raise StoreError(f"cannot open the database {url.render_as_string(hide_password=True)}: "
-                         f"{_first_line(exc)}") from exc
+        raise StoreError(
+            f"cannot open the database {url.render_as_string(hide_password=True)}: {_first_line(exc)}"
+        ) from exc
     return engine
 
 

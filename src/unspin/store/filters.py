@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..errors import InputError
 
-
 # Period arithmetic (weeks, months, the day after) must stay within what dates can hold.
 FIRST_DAY, LAST_DAY = dt.date(1000, 1, 1), dt.date(9000, 12, 31)
 
@@ -24,8 +23,9 @@ class CorpusFilter(BaseModel):
     techniques: list[str] = Field(default_factory=list, description="Articles with any of these techniques.")
     date_from: dt.date | None = Field(None, description="First day included.")
     date_to: dt.date | None = Field(None, description="Last day included.")
-    model: str | None = Field(None, description="NAME==VERSION or VERSION of the model whose analyses to use "
-                                                "(default: the latest imported).")
+    model: str | None = Field(
+        None, description="NAME==VERSION or VERSION of the model whose analyses to use (default: the latest imported)."
+    )
 
     @field_validator("sources", "languages", "techniques", "model")
     @classmethod

@@ -45,8 +45,13 @@ def period_keys(day: dt.date | None) -> tuple[dt.date, dt.date, dt.date]:
     return day, period_start(day, "week"), period_start(day, "month")
 
 
-def add_analyses(connection_source, analyses: Iterable[Analysis], *,
-                 batch_size: int = DEFAULT_BATCH_SIZE, stats: ImportStats | None = None) -> ImportStats:
+def add_analyses(
+    connection_source,
+    analyses: Iterable[Analysis],
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    stats: ImportStats | None = None,
+) -> ImportStats:
     """Store analyses; ``connection_source`` is an Engine. Returns how many were added and skipped."""
     stats = stats or ImportStats()
     for batch in _batches(analyses, batch_size):
@@ -73,9 +78,13 @@ def _add_batch(connection: Connection, batch: list[Analysis]) -> int:
         by_model.setdefault(model_ids[key], {}).setdefault(analysis.article.content_hash, analysis)
     added = 0
     for model_id, by_hash in by_model.items():
-        stored = set(connection.scalars(
-            sa.select(t.articles.c.content_hash)
-            .where(t.articles.c.model_id == model_id, t.articles.c.content_hash.in_(list(by_hash)))))
+        stored = set(
+            connection.scalars(
+                sa.select(t.articles.c.content_hash).where(
+                    t.articles.c.model_id == model_id, t.articles.c.content_hash.in_(list(by_hash))
+                )
+            )
+        )
         new = [a for h, a in by_hash.items() if h not in stored]
         if new:
             _insert(connection, model_id, new)
@@ -88,8 +97,11 @@ def model_id_for(connection: Connection, model: dict[str, str]) -> int:
     query = sa.select(t.models.c.id).where(t.models.c.name == name, t.models.c.version == version)
     model_id = connection.scalar(query)
     if model_id is None:
-        model_id = connection.execute(t.models.insert().values(
-            name=name, version=version, first_imported=dt.datetime.now(dt.UTC).replace(tzinfo=None))).inserted_primary_key[0]
+        model_id = connection.execute(
+            t.models.insert().values(
+                name=name, version=version, first_imported=dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            )
+        ).inserted_primary_key[0]
     return model_id
 
 
@@ -100,13 +112,19 @@ def _insert(connection: Connection, model_id: int, analyses: list[Analysis]) -> 
     # results falls back to one statement per row on SQLite.
     connection.execute(t.articles.insert(), rows)
     a = t.articles.c
-    by_hash = dict(connection.execute(sa.select(a.content_hash, a.id).where(
-        a.model_id == model_id, a.content_hash.in_([row["content_hash"] for row in rows]))).all())
+    by_hash = dict(
+        connection.execute(
+            sa.select(a.content_hash, a.id).where(
+                a.model_id == model_id, a.content_hash.in_([row["content_hash"] for row in rows])
+            )
+        ).all()
+    )
     ids = [by_hash[row["content_hash"]] for row in rows]
-    children: dict[sa.Table, list[dict]] = {table: [] for table in (
-        t.paragraphs, t.paragraph_techniques, t.spans, t.frames, t.embeddings)}
+    children: dict[sa.Table, list[dict]] = {
+        table: [] for table in (t.paragraphs, t.paragraph_techniques, t.spans, t.frames, t.embeddings)
+    }
     aggregates = _Aggregates(model_id)
-    for article_id, analysis, row in zip(ids, analyses, rows):
+    for article_id, analysis, row in zip(ids, analyses, rows, strict=False):
         _child_rows(children, article_id, analysis)
         aggregates.add(analysis, row)
     for table, table_rows in children.items():
@@ -118,30 +136,57 @@ def _insert(connection: Connection, model_id: int, analyses: list[Analysis]) -> 
 def _article_row(model_id: int, analysis: Analysis, now: dt.datetime) -> dict:
     a = analysis.article
     return {
-        "model_id": model_id, "content_hash": a.content_hash, "doc_id": a.id, "source": a.source or "",
-        "url": a.url, "date": a.date, "language": a.language or "", "title": a.title, "text": a.text,
-        "words": sum(count_words(p.text) for p in a.paragraphs), "genre": analysis.genre,
+        "model_id": model_id,
+        "content_hash": a.content_hash,
+        "doc_id": a.id,
+        "source": a.source or "",
+        "url": a.url,
+        "date": a.date,
+        "language": a.language or "",
+        "title": a.title,
+        "text": a.text,
+        "words": sum(count_words(p.text) for p in a.paragraphs),
+        "genre": analysis.genre,
         "genre_probabilities": _rounded(analysis.genre_probabilities),
         "frame_probabilities": _rounded(analysis.frame_probabilities),
-        "meta": dict(a.meta) or None, "imported_at": now,
+        "meta": dict(a.meta) or None,
+        "imported_at": now,
     }
 
 
 def _child_rows(children: dict[sa.Table, list[dict]], article_id: int, analysis: Analysis) -> None:
     text = analysis.article.text
     for p in analysis.paragraphs:
-        children[t.paragraphs].append({"article_id": article_id, "number": p.number, "start": p.start, "end": p.end,
-                                       "words": count_words(text[p.start:p.end])})
+        children[t.paragraphs].append(
+            {
+                "article_id": article_id,
+                "number": p.number,
+                "start": p.start,
+                "end": p.end,
+                "words": count_words(text[p.start : p.end]),
+            }
+        )
         children[t.paragraph_techniques].extend(
             {"article_id": article_id, "paragraph": p.number, "technique": s.technique, "confidence": s.confidence}
-            for s in p.techniques)
+            for s in p.techniques
+        )
         children[t.spans].extend(
-            {"article_id": article_id, "paragraph": p.number, "start": s.start, "end": s.end,
-             "technique": s.technique, "category": s.category, "confidence": s.confidence, "text": s.text,
-             "phrase": normalise_phrase(s.text)}
-            for s in p.spans)
-    children[t.frames].extend({"article_id": article_id, "frame": f.label, "probability": f.probability}
-                              for f in analysis.frames)
+            {
+                "article_id": article_id,
+                "paragraph": p.number,
+                "start": s.start,
+                "end": s.end,
+                "technique": s.technique,
+                "category": s.category,
+                "confidence": s.confidence,
+                "text": s.text,
+                "phrase": normalise_phrase(s.text),
+            }
+            for s in p.spans
+        )
+    children[t.frames].extend(
+        {"article_id": article_id, "frame": f.label, "probability": f.probability} for f in analysis.frames
+    )
     if analysis.embedding is not None:
         vector = np.asarray(analysis.embedding, np.float16)
         children[t.embeddings].append({"article_id": article_id, "vector": vector.tobytes()})
@@ -180,9 +225,11 @@ class _Aggregates:
             self.labels[(*key, kind, label, measure)] += value
 
     def write(self, connection: Connection) -> None:
-        for daily, counts, measures in ((t.agg_articles, self.articles, ("articles", "words", "paragraphs")),
-                                        (t.agg_labels, self.labels, ("articles", "paragraphs", "spans")),
-                                        (t.agg_pairs, self.pairs, ("paragraphs",))):
+        for daily, counts, measures in (
+            (t.agg_articles, self.articles, ("articles", "words", "paragraphs")),
+            (t.agg_labels, self.labels, ("articles", "paragraphs", "spans")),
+            (t.agg_pairs, self.pairs, ("paragraphs",)),
+        ):
             _upsert(connection, daily, self._rows(counts, daily, measures))
             monthly: Counter[tuple] = Counter()
             for key, value in counts.items():  # (day, week, month, ...) -> (month, ...)
@@ -196,8 +243,11 @@ class _Aggregates:
         for key, value in counts.items():
             row = rows.get(key[:-1])
             if row is None:
-                row = rows[key[:-1]] = {"model_id": self.model_id, **dict(zip(columns, key[:-1])),
-                                        **dict.fromkeys(measures, 0)}
+                row = rows[key[:-1]] = {
+                    "model_id": self.model_id,
+                    **dict(zip(columns, key[:-1], strict=False)),
+                    **dict.fromkeys(measures, 0),
+                }
             row[key[-1]] += value
         return list(rows.values())
 
@@ -210,7 +260,8 @@ def _upsert(connection: Connection, table: sa.Table, rows: list[dict]) -> None:
     keys = t.AGG_KEYS[table.name]
     measures = [c.name for c in table.columns if c.name not in keys and c.name not in ("week", "month")]
     statement = insert.on_conflict_do_update(
-        index_elements=list(keys), set_={m: table.c[m] + insert.excluded[m] for m in measures})
+        index_elements=list(keys), set_={m: table.c[m] + insert.excluded[m] for m in measures}
+    )
     execute_many(connection, statement, rows)
 
 

@@ -53,8 +53,14 @@ class CooccurrenceRow(BaseModel):
     pmi: float  # log2(lift)
 
 
-def top_phrases(store: Store, filters: CorpusFilter = EVERYTHING, *, technique: str | None = None,
-                limit: int = 20, entities: int = 5) -> list[PhraseRow]:
+def top_phrases(
+    store: Store,
+    filters: CorpusFilter = EVERYTHING,
+    *,
+    technique: str | None = None,
+    limit: int = 20,
+    entities: int = 5,
+) -> list[PhraseRow]:
     """The ``limit`` most frequent phrases of each technique (or of ``technique``), most frequent first.
 
     Phrases are ranked per technique in SQL with ``ROW_NUMBER() OVER (PARTITION BY
@@ -73,8 +79,9 @@ def top_phrases(store: Store, filters: CorpusFilter = EVERYTHING, *, technique: 
     >>> top_phrases(store, CorpusFilter(sources=["Daily Beacon"]), technique="Loaded_Language")  # doctest: +SKIP
     """
     if not 1 <= limit <= MAX_LIMIT or not 0 <= entities <= MAX_ENTITIES:
-        raise InputError(f"limit must be 1 to {MAX_LIMIT} and entities 0 to {MAX_ENTITIES} "
-                         f"(got limit={limit}, entities={entities})")
+        raise InputError(
+            f"limit must be 1 to {MAX_LIMIT} and entities 0 to {MAX_ENTITIES} (got limit={limit}, entities={entities})"
+        )
     techniques = _techniques(filters, technique)
     if techniques == []:
         return []
@@ -85,10 +92,17 @@ def top_phrases(store: Store, filters: CorpusFilter = EVERYTHING, *, technique: 
             return []
         per_phrase = min(CONTEXT_PARAGRAPHS, max(1, CONTEXT_BUDGET // len(counted))) if entities else 1
         contexts = _contexts(connection, filters, model_id, [(r.technique, r.phrase) for r in counted], per_phrase)
-    return [PhraseRow(technique=r.technique, phrase=r.phrase, count=r.spans, articles=r.articles,
-                      example=contexts[(r.technique, r.phrase)][0].span_text,
-                      entities=_top_entities(contexts[(r.technique, r.phrase)], r.phrase, entities))
-            for r in counted]
+    return [
+        PhraseRow(
+            technique=r.technique,
+            phrase=r.phrase,
+            count=r.spans,
+            articles=r.articles,
+            example=contexts[(r.technique, r.phrase)][0].span_text,
+            entities=_top_entities(contexts[(r.technique, r.phrase)], r.phrase, entities),
+        )
+        for r in counted
+    ]
 
 
 def _techniques(filters: CorpusFilter, technique: str | None) -> list[str] | None:
@@ -98,19 +112,33 @@ def _techniques(filters: CorpusFilter, technique: str | None) -> list[str] | Non
     return [technique] if not filters.techniques or technique in filters.techniques else []
 
 
-def _ranked_phrases(filters: CorpusFilter, model_id: int, techniques: list[str] | None,
-                    limit: int) -> sa.Select[Any]:
+def _ranked_phrases(filters: CorpusFilter, model_id: int, techniques: list[str] | None, limit: int) -> sa.Select[Any]:
     s, a = t.spans, t.articles
     spans = sa.func.count()
     rank = sa.func.row_number().over(partition_by=s.c.technique, order_by=(spans.desc(), s.c.phrase))
-    conditions = [*filters.where(a, model_id), s.c.phrase != "",
-                  *([s.c.technique.in_(techniques)] if techniques is not None else [])]
-    ranked = (sa.select(s.c.technique, s.c.phrase, spans.label("spans"),
-                        sa.func.count(sa.distinct(s.c.article_id)).label("articles"), rank.label("rank"))
-              .select_from(s.join(a, a.c.id == s.c.article_id)).where(*conditions)
-              .group_by(s.c.technique, s.c.phrase).subquery())
-    return (sa.select(ranked.c.technique, ranked.c.phrase, ranked.c.spans, ranked.c.articles)
-            .where(ranked.c.rank <= limit).order_by(ranked.c.technique, ranked.c.rank))
+    conditions = [
+        *filters.where(a, model_id),
+        s.c.phrase != "",
+        *([s.c.technique.in_(techniques)] if techniques is not None else []),
+    ]
+    ranked = (
+        sa.select(
+            s.c.technique,
+            s.c.phrase,
+            spans.label("spans"),
+            sa.func.count(sa.distinct(s.c.article_id)).label("articles"),
+            rank.label("rank"),
+        )
+        .select_from(s.join(a, a.c.id == s.c.article_id))
+        .where(*conditions)
+        .group_by(s.c.technique, s.c.phrase)
+        .subquery()
+    )
+    return (
+        sa.select(ranked.c.technique, ranked.c.phrase, ranked.c.spans, ranked.c.articles)
+        .where(ranked.c.rank <= limit)
+        .order_by(ranked.c.technique, ranked.c.rank)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +149,9 @@ class _Context:
     end: int
 
 
-def _contexts(connection: sa.Connection, filters: CorpusFilter, model_id: int, keys: list[tuple[str, str]],
-              per_phrase: int) -> dict[tuple[str, str], list[_Context]]:
+def _contexts(
+    connection: sa.Connection, filters: CorpusFilter, model_id: int, keys: list[tuple[str, str]], per_phrase: int
+) -> dict[tuple[str, str], list[_Context]]:
     """The first ``per_phrase`` spans of each (technique, phrase), with the paragraph around each.
 
     One small query per phrase: ordered by article, the (technique, phrase, article_id)
@@ -130,16 +159,33 @@ def _contexts(connection: sa.Connection, filters: CorpusFilter, model_id: int, k
     """
     s, a, p = t.spans, t.articles, t.paragraphs
     paragraph = sa.func.substr(a.c.text, p.c.start + 1, p.c.end - p.c.start)
-    query = (sa.select(s.c.text, (s.c.start - p.c.start).label("start"), (s.c.end - p.c.start).label("end"),
-                       paragraph.label("paragraph"))
-             .select_from(s.join(a, a.c.id == s.c.article_id)
-                          .join(p, (p.c.article_id == s.c.article_id) & (p.c.number == s.c.paragraph)))
-             .where(*filters.where(a, model_id), s.c.technique == sa.bindparam("technique"),
-                    s.c.phrase == sa.bindparam("phrase"))
-             .order_by(s.c.article_id, s.c.id).limit(per_phrase))
-    return {(technique, phrase): [_Context(row.text, row.paragraph or "", row.start, row.end) for row in
-                                  connection.execute(query, {"technique": technique, "phrase": phrase})]
-            for technique, phrase in keys}
+    query = (
+        sa.select(
+            s.c.text,
+            (s.c.start - p.c.start).label("start"),
+            (s.c.end - p.c.start).label("end"),
+            paragraph.label("paragraph"),
+        )
+        .select_from(
+            s.join(a, a.c.id == s.c.article_id).join(
+                p, (p.c.article_id == s.c.article_id) & (p.c.number == s.c.paragraph)
+            )
+        )
+        .where(
+            *filters.where(a, model_id),
+            s.c.technique == sa.bindparam("technique"),
+            s.c.phrase == sa.bindparam("phrase"),
+        )
+        .order_by(s.c.article_id, s.c.id)
+        .limit(per_phrase)
+    )
+    return {
+        (technique, phrase): [
+            _Context(row.text, row.paragraph or "", row.start, row.end)
+            for row in connection.execute(query, {"technique": technique, "phrase": phrase})
+        ]
+        for technique, phrase in keys
+    }
 
 
 def _top_entities(contexts: list[_Context], phrase: str, n: int) -> list[EntityCount]:
@@ -149,6 +195,7 @@ def _top_entities(contexts: list[_Context], phrase: str, n: int) -> list[EntityC
 
 
 # -- co-occurrence -------------------------------------------------------------------------------
+
 
 def cooccurrence(store: Store, filters: CorpusFilter = EVERYTHING, *, min_count: int = 1) -> list[CooccurrenceRow]:
     """Technique pairs labelled in the same paragraph, most frequent first, with lift and PMI.
@@ -174,28 +221,37 @@ def cooccurrence(store: Store, filters: CorpusFilter = EVERYTHING, *, min_count:
     return sorted(rows, key=lambda r: (-r.paragraphs, -r.lift, r.technique_a, r.technique_b))
 
 
-def _sliced(daily: sa.Table, filters: CorpusFilter,
-            model_id: int) -> tuple[sa.Table | sa.Subquery, list[sa.ColumnElement[bool]]]:
+def _sliced(
+    daily: sa.Table, filters: CorpusFilter, model_id: int
+) -> tuple[sa.Table | sa.Subquery, list[sa.ColumnElement[bool]]]:
     table = aggregate_table(daily, filters, model_id, None)
     return table, filters.where(table, model_id, date_column="day")
 
 
-def _pair_counts(connection: sa.Connection, filters: CorpusFilter, model_id: int,
-                 min_count: int) -> dict[tuple[str, str], int]:
+def _pair_counts(
+    connection: sa.Connection, filters: CorpusFilter, model_id: int, min_count: int
+) -> dict[tuple[str, str], int]:
     table, conditions = _sliced(t.agg_pairs, filters, model_id)
     c = table.c
     if filters.techniques:
         conditions.append(sa.or_(c.technique_a.in_(filters.techniques), c.technique_b.in_(filters.techniques)))
     paragraphs = sa.func.sum(c.paragraphs)
-    query = (sa.select(c.technique_a, c.technique_b, paragraphs).where(*conditions)
-             .group_by(c.technique_a, c.technique_b).having(paragraphs >= min_count))
+    query = (
+        sa.select(c.technique_a, c.technique_b, paragraphs)
+        .where(*conditions)
+        .group_by(c.technique_a, c.technique_b)
+        .having(paragraphs >= min_count)
+    )
     return {(a, b): int(n) for a, b, n in connection.execute(query)}
 
 
 def _technique_paragraphs(connection: sa.Connection, filters: CorpusFilter, model_id: int) -> dict[str, int]:
     table, conditions = _sliced(t.agg_labels, filters, model_id)
-    query = (sa.select(table.c.label, sa.func.sum(table.c.paragraphs))
-             .where(*conditions, table.c.kind == "technique").group_by(table.c.label))
+    query = (
+        sa.select(table.c.label, sa.func.sum(table.c.paragraphs))
+        .where(*conditions, table.c.kind == "technique")
+        .group_by(table.c.label)
+    )
     return {label: int(n) for label, n in connection.execute(query)}
 
 
@@ -207,6 +263,13 @@ def _all_paragraphs(connection: sa.Connection, filters: CorpusFilter, model_id: 
 def _cooccurrence_row(a: str, b: str, n: int, n_a: int, n_b: int, total: int) -> CooccurrenceRow:
     expected = n_a * n_b / total if total else 0.0
     lift = n / expected if expected else 0.0
-    return CooccurrenceRow(technique_a=a, technique_b=b, paragraphs=n, paragraphs_a=n_a, paragraphs_b=n_b,
-                           expected=round(expected, 6), lift=round(lift, 6),
-                           pmi=round(math.log2(lift), 6) if lift else 0.0)
+    return CooccurrenceRow(
+        technique_a=a,
+        technique_b=b,
+        paragraphs=n,
+        paragraphs_a=n_a,
+        paragraphs_b=n_b,
+        expected=round(expected, 6),
+        lift=round(lift, 6),
+        pmi=round(math.log2(lift), 6) if lift else 0.0,
+    )

@@ -41,14 +41,21 @@ class RateRow(BaseModel):
     share_of_articles: float
 
 
-def rates(store: Store, filters: CorpusFilter = EVERYTHING, *, by: GroupBy = "source",
-          period: Period | None = None, level: Level = "technique") -> list[RateRow]:
+def rates(
+    store: Store,
+    filters: CorpusFilter = EVERYTHING,
+    *,
+    by: GroupBy = "source",
+    period: Period | None = None,
+    level: Level = "technique",
+) -> list[RateRow]:
     """Technique (or category) use per source (or language) and period, with counts and rates."""
     return _rates(store, filters, by, period, level, _labels_of(filters, level))
 
 
-def frame_shares(store: Store, filters: CorpusFilter = EVERYTHING, *, by: GroupBy = "source",
-                 period: Period | None = None) -> list[RateRow]:
+def frame_shares(
+    store: Store, filters: CorpusFilter = EVERYTHING, *, by: GroupBy = "source", period: Period | None = None
+) -> list[RateRow]:
     """Frames per source (or language) and period: read ``articles_with`` and ``share_of_articles``.
 
     Frames belong to articles, not paragraphs, so the paragraph counts and rates are 0.
@@ -56,8 +63,9 @@ def frame_shares(store: Store, filters: CorpusFilter = EVERYTHING, *, by: GroupB
     return _rates(store, filters, by, period, "frame", None)
 
 
-def _rates(store: Store, filters: CorpusFilter, by: GroupBy, period: Period | None, kind: str,
-           labels: list[str] | None) -> list[RateRow]:
+def _rates(
+    store: Store, filters: CorpusFilter, by: GroupBy, period: Period | None, kind: str, labels: list[str] | None
+) -> list[RateRow]:
     model_id = store.model_id(filters.model)
     with store.connect() as connection:
         totals = _article_totals(connection, filters, model_id, by, period)
@@ -65,15 +73,27 @@ def _rates(store: Store, filters: CorpusFilter, by: GroupBy, period: Period | No
     rows = []
     for (group, when, label), (with_label, paragraphs, spans) in sorted(counts.items(), key=_sort_key):
         articles, words = totals.get((group, when), (0, 0))
-        rows.append(RateRow(
-            group=group, period=when, label=label, articles=articles, words=words, count=paragraphs,
-            articles_with=with_label, spans=spans, per_1000_words=_ratio(1000 * paragraphs, words),
-            per_article=_ratio(paragraphs, articles), share_of_articles=_ratio(with_label, articles)))
+        rows.append(
+            RateRow(
+                group=group,
+                period=when,
+                label=label,
+                articles=articles,
+                words=words,
+                count=paragraphs,
+                articles_with=with_label,
+                spans=spans,
+                per_1000_words=_ratio(1000 * paragraphs, words),
+                per_article=_ratio(paragraphs, articles),
+                share_of_articles=_ratio(with_label, articles),
+            )
+        )
     return rows
 
 
-def groups(store: Store, filters: CorpusFilter = EVERYTHING, *, by: GroupBy = "source",
-           period: Period | None = None) -> dict[tuple[str, dt.date | None], tuple[int, int]]:
+def groups(
+    store: Store, filters: CorpusFilter = EVERYTHING, *, by: GroupBy = "source", period: Period | None = None
+) -> dict[tuple[str, dt.date | None], tuple[int, int]]:
     """Articles and words per group and period: the denominators of :func:`rates`."""
     model_id = store.model_id(filters.model)
     with store.connect() as connection:
@@ -105,8 +125,9 @@ def _aggregate_where(table: sa.Table, filters: CorpusFilter, model_id: int, peri
     return conditions
 
 
-def aggregate_table(daily: sa.Table, filters: CorpusFilter, model_id: int,
-                    period: Period | None) -> sa.Table | sa.Subquery:
+def aggregate_table(
+    daily: sa.Table, filters: CorpusFilter, model_id: int, period: Period | None
+) -> sa.Table | sa.Subquery:
     """Where to read ``daily``'s counts for a question: the daily table, or mostly the monthly one.
 
     By day or week, the daily table. Otherwise (no period, or by month) the monthly table
@@ -124,47 +145,71 @@ def aggregate_table(daily: sa.Table, filters: CorpusFilter, model_id: int,
         return daily  # no whole month in the range
     whole_from, whole_to = months
     m = monthly.c
-    conditions = [m.model_id == model_id, *([m.source.in_(filters.sources)] if filters.sources else []),
-                  *([m.language.in_(filters.languages)] if filters.languages else []),
-                  *([m.month >= whole_from] if whole_from else []), *([m.month <= whole_to] if whole_to else [])]
+    conditions = [
+        m.model_id == model_id,
+        *([m.source.in_(filters.sources)] if filters.sources else []),
+        *([m.language.in_(filters.languages)] if filters.languages else []),
+        *([m.month >= whole_from] if whole_from else []),
+        *([m.month <= whole_to] if whole_to else []),
+    ]
     rest = [c for c in monthly.c if c.name not in ("model_id", "month")]
     by_month = sa.select(m.model_id, m.month.label("day"), m.month, *rest).where(*conditions)
-    edges = [*([daily.c.day < whole_from] if whole_from and whole_from != first else []),
-             *([daily.c.day > whole_to] if whole_to and whole_to != last else [])]
+    edges = [
+        *([daily.c.day < whole_from] if whole_from and whole_from != first else []),
+        *([daily.c.day > whole_to] if whole_to and whole_to != last else []),
+    ]
     if not edges:
         return by_month.subquery(monthly.name)
-    days = (sa.select(daily.c.model_id, daily.c.day, daily.c.month, *(daily.c[c.name] for c in rest))
-            .where(*filters.where(daily, model_id, date_column="day"), sa.or_(*edges)))
+    days = sa.select(daily.c.model_id, daily.c.day, daily.c.month, *(daily.c[c.name] for c in rest)).where(
+        *filters.where(daily, model_id, date_column="day"), sa.or_(*edges)
+    )
     return sa.union_all(by_month, days).subquery(monthly.name)
 
 
-def _article_totals(connection: sa.Connection, filters: CorpusFilter, model_id: int, by: GroupBy,
-                    period: Period | None) -> dict[tuple[str, dt.date | None], tuple[int, int]]:
+def _article_totals(
+    connection: sa.Connection, filters: CorpusFilter, model_id: int, by: GroupBy, period: Period | None
+) -> dict[tuple[str, dt.date | None], tuple[int, int]]:
     if filters.techniques:  # only articles that use one of the techniques count
         return _article_totals_with_techniques(connection, filters, model_id, by, period)
     table = aggregate_table(t.agg_articles, filters, model_id, period)
     keys = _group_columns(table, by, period)
-    query = (sa.select(*keys, sa.func.sum(table.c.articles), sa.func.sum(table.c.words))
-             .where(*_aggregate_where(table, filters, model_id, period)).group_by(*_grouped(keys)))
+    query = (
+        sa.select(*keys, sa.func.sum(table.c.articles), sa.func.sum(table.c.words))
+        .where(*_aggregate_where(table, filters, model_id, period))
+        .group_by(*_grouped(keys))
+    )
     # Without a GROUP BY an empty slice still gives one row, of NULL sums.
     return {(group, _date(when)): (int(n), int(w)) for group, when, n, w in connection.execute(query) if n}
 
 
-def _article_totals_with_techniques(connection: sa.Connection, filters: CorpusFilter, model_id: int, by: GroupBy,
-                                    period: Period | None) -> dict[tuple[str, dt.date | None], tuple[int, int]]:
+def _article_totals_with_techniques(
+    connection: sa.Connection, filters: CorpusFilter, model_id: int, by: GroupBy, period: Period | None
+) -> dict[tuple[str, dt.date | None], tuple[int, int]]:
     """Totals over the articles that use a filtered technique (read from the article table, not the aggregates)."""
     a = t.articles
     period_of = _period_expression(a.c.date, period, connection.dialect.name) if period else sa.null()
     group = a.c[by] if by != "none" else sa.literal("all")
-    query = (sa.select(group, period_of, sa.func.count(), sa.func.sum(a.c.words))
-             .where(*filters.where(a, model_id), *([a.c.date.is_not(None)] if period else []),
-                    uses_any_technique(a.c.id, filters.techniques, whole_slice=True))
-             .group_by(*_grouped([group]), *([period_of] if period else [])))
+    query = (
+        sa.select(group, period_of, sa.func.count(), sa.func.sum(a.c.words))
+        .where(
+            *filters.where(a, model_id),
+            *([a.c.date.is_not(None)] if period else []),
+            uses_any_technique(a.c.id, filters.techniques, whole_slice=True),
+        )
+        .group_by(*_grouped([group]), *([period_of] if period else []))
+    )
     return {(g, _date(when)): (int(n), int(w or 0)) for g, when, n, w in connection.execute(query) if n}
 
 
-def _label_counts(connection: sa.Connection, filters: CorpusFilter, model_id: int, by: GroupBy,
-                  period: Period | None, kind: str, labels: list[str] | None) -> dict[tuple, tuple[int, int, int]]:
+def _label_counts(
+    connection: sa.Connection,
+    filters: CorpusFilter,
+    model_id: int,
+    by: GroupBy,
+    period: Period | None,
+    kind: str,
+    labels: list[str] | None,
+) -> dict[tuple, tuple[int, int, int]]:
     if kind == "frame" and filters.techniques:
         return _frame_counts_with_techniques(connection, filters, model_id, by, period, labels)
     table = aggregate_table(t.agg_labels, filters, model_id, period)
@@ -172,28 +217,47 @@ def _label_counts(connection: sa.Connection, filters: CorpusFilter, model_id: in
     conditions = [*_aggregate_where(table, filters, model_id, period), table.c.kind == kind]
     if labels is not None:
         conditions.append(table.c.label.in_(labels))
-    query = (sa.select(*keys, sa.func.sum(table.c.articles), sa.func.sum(table.c.paragraphs),
-                       sa.func.sum(table.c.spans)).where(*conditions).group_by(*_grouped(keys)))
-    return {(group, _date(when), label): (int(a), int(p), int(s))
-            for group, when, label, a, p, s in connection.execute(query) if a is not None}
+    query = (
+        sa.select(*keys, sa.func.sum(table.c.articles), sa.func.sum(table.c.paragraphs), sa.func.sum(table.c.spans))
+        .where(*conditions)
+        .group_by(*_grouped(keys))
+    )
+    return {
+        (group, _date(when), label): (int(a), int(p), int(s))
+        for group, when, label, a, p, s in connection.execute(query)
+        if a is not None
+    }
 
 
-def _frame_counts_with_techniques(connection: sa.Connection, filters: CorpusFilter, model_id: int, by: GroupBy,
-                                  period: Period | None, labels: list[str] | None) -> dict[tuple, tuple[int, int, int]]:
+def _frame_counts_with_techniques(
+    connection: sa.Connection,
+    filters: CorpusFilter,
+    model_id: int,
+    by: GroupBy,
+    period: Period | None,
+    labels: list[str] | None,
+) -> dict[tuple, tuple[int, int, int]]:
     """Articles per frame among those that use a filtered technique (the aggregates cannot tell them apart)."""
     a, f = t.articles, t.frames
     period_of = _period_expression(a.c.date, period, connection.dialect.name) if period else sa.null()
     group = a.c[by] if by != "none" else sa.literal("all")
-    query = (sa.select(group, period_of, f.c.frame, sa.func.count()).select_from(f.join(a, a.c.id == f.c.article_id))
-             .where(*filters.where(a, model_id), *([a.c.date.is_not(None)] if period else []),
-                    *([f.c.frame.in_(labels)] if labels is not None else []),
-                    uses_any_technique(a.c.id, filters.techniques, whole_slice=True))
-             .group_by(*_grouped([group]), *([period_of] if period else []), f.c.frame))
+    query = (
+        sa.select(group, period_of, f.c.frame, sa.func.count())
+        .select_from(f.join(a, a.c.id == f.c.article_id))
+        .where(
+            *filters.where(a, model_id),
+            *([a.c.date.is_not(None)] if period else []),
+            *([f.c.frame.in_(labels)] if labels is not None else []),
+            uses_any_technique(a.c.id, filters.techniques, whole_slice=True),
+        )
+        .group_by(*_grouped([group]), *([period_of] if period else []), f.c.frame)
+    )
     return {(g, _date(when), frame): (int(n), 0, 0) for g, when, frame, n in connection.execute(query)}
 
 
-def uses_any_technique(article_id: sa.ColumnElement, techniques: list[str], *,
-                       whole_slice: bool = False) -> sa.ColumnElement:
+def uses_any_technique(
+    article_id: sa.ColumnElement, techniques: list[str], *, whole_slice: bool = False
+) -> sa.ColumnElement:
     """EXISTS a paragraph of the article labelled with one of ``techniques``.
 
     ``whole_slice=True`` writes it as ``article_id IN (SELECT ...)`` instead, for queries
@@ -220,6 +284,7 @@ def _period_expression(column: sa.ColumnElement, period: Period, dialect: str) -
 
 # -- trends ---------------------------------------------------------------------------------------
 
+
 class TrendPoint(BaseModel):
     period: dt.date
     value: float
@@ -242,8 +307,15 @@ class Trend(BaseModel):
     series: list[TrendSeries]
 
 
-def trend(store: Store, label: str, filters: CorpusFilter = EVERYTHING, *, kind: TrendKind = "technique",
-          period: Period = "week", by: GroupBy = "source") -> Trend:
+def trend(
+    store: Store,
+    label: str,
+    filters: CorpusFilter = EVERYTHING,
+    *,
+    kind: TrendKind = "technique",
+    period: Period = "week",
+    by: GroupBy = "source",
+) -> Trend:
     """A label's rate over time, per source (or language), with change points.
 
     Techniques and categories are measured in labelled paragraphs per 1,000 words; frames
@@ -255,8 +327,10 @@ def trend(store: Store, label: str, filters: CorpusFilter = EVERYTHING, *, kind:
         if kind == "genre":
             counts = _genre_counts(connection, filters, model_id, by, period, label)
         else:
-            counts = {key[:2]: value for key, value in
-                      _label_counts(connection, filters, model_id, by, period, kind, [label]).items()}
+            counts = {
+                key[:2]: value
+                for key, value in _label_counts(connection, filters, model_id, by, period, kind, [label]).items()
+            }
     per_words = kind in ("technique", "category")
     by_group: dict[str, list[TrendPoint]] = defaultdict(list)
     for (group, when), (articles, words) in sorted(totals.items(), key=_sort_key):
@@ -265,16 +339,25 @@ def trend(store: Store, label: str, filters: CorpusFilter = EVERYTHING, *, kind:
         value = _ratio(1000 * count, words) if per_words else _ratio(count, articles)
         by_group[group].append(TrendPoint(period=when, value=value, count=count, articles=articles, words=words))
     series = [TrendSeries(group=g, points=p, change_points=_change_points(p)) for g, p in by_group.items()]
-    return Trend(kind=kind, label=label, period=period,
-                 measure="per_1000_words" if per_words else "share_of_articles", series=series)
+    return Trend(
+        kind=kind,
+        label=label,
+        period=period,
+        measure="per_1000_words" if per_words else "share_of_articles",
+        series=series,
+    )
 
 
-def _genre_counts(connection: sa.Connection, filters: CorpusFilter, model_id: int, by: GroupBy,
-                  period: Period, genre: str) -> dict[tuple, tuple[int, int, int]]:
+def _genre_counts(
+    connection: sa.Connection, filters: CorpusFilter, model_id: int, by: GroupBy, period: Period, genre: str
+) -> dict[tuple, tuple[int, int, int]]:
     table = aggregate_table(t.agg_articles, filters, model_id, period)
     keys = _group_columns(table, by, period)
-    query = (sa.select(*keys, sa.func.sum(table.c.articles))
-             .where(*_aggregate_where(table, filters, model_id, period), table.c.genre == genre).group_by(*_grouped(keys)))
+    query = (
+        sa.select(*keys, sa.func.sum(table.c.articles))
+        .where(*_aggregate_where(table, filters, model_id, period), table.c.genre == genre)
+        .group_by(*_grouped(keys))
+    )
     return {(group, _date(when)): (int(n), 0, 0) for group, when, n in connection.execute(query) if n}
 
 
@@ -284,6 +367,7 @@ def _change_points(points: list[TrendPoint]) -> list[dt.date]:
 
 
 # -- helpers ---------------------------------------------------------------------------------------
+
 
 def _ratio(numerator: float, denominator: float) -> float:
     return round(numerator / denominator, 6) if denominator else 0.0

@@ -47,8 +47,13 @@ class Store:
         """Store analyses, one transaction per batch; ones already stored for the same model are skipped."""
         return add_analyses(self.engine, analyses, batch_size=batch_size)
 
-    def import_jsonl(self, path: str | Path, *, batch_size: int = DEFAULT_BATCH_SIZE,
-                     on_error: Callable[[str, str], None] | None = None) -> ImportStats:
+    def import_jsonl(
+        self,
+        path: str | Path,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        on_error: Callable[[str, str], None] | None = None,
+    ) -> ImportStats:
         """Load ``unspin analyze`` JSON Lines output; a bad line is reported to ``on_error`` and skipped."""
         stats = ImportStats()
         add_analyses(self.engine, _read_analyses(Path(path), on_error), batch_size=batch_size, stats=stats)
@@ -57,11 +62,14 @@ class Store:
     def models(self) -> list[dict]:
         """The models with analyses here, latest first, with their article counts."""
         counts = t.agg_articles_monthly  # counted on import: no scan of the articles
-        articles = (sa.select(sa.func.coalesce(sa.func.sum(counts.c.articles), 0))
-                    .where(counts.c.model_id == t.models.c.id).scalar_subquery())
-        query = (sa.select(t.models.c.id, t.models.c.name, t.models.c.version, t.models.c.first_imported,
-                           articles.label("articles"))
-                 .order_by(t.models.c.first_imported.desc(), t.models.c.id.desc()))
+        articles = (
+            sa.select(sa.func.coalesce(sa.func.sum(counts.c.articles), 0))
+            .where(counts.c.model_id == t.models.c.id)
+            .scalar_subquery()
+        )
+        query = sa.select(
+            t.models.c.id, t.models.c.name, t.models.c.version, t.models.c.first_imported, articles.label("articles")
+        ).order_by(t.models.c.first_imported.desc(), t.models.c.id.desc())
         with self.engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
 

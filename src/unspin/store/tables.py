@@ -14,8 +14,20 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
-    JSON, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table,
-    Text, UniqueConstraint,
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
 )
 
 UNDATED = dt.date(1, 1, 1)
@@ -23,7 +35,8 @@ UNDATED = dt.date(1, 1, 1)
 metadata = MetaData()
 
 models = Table(
-    "models", metadata,
+    "models",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(200), nullable=False),
     Column("version", String(100), nullable=False),
@@ -32,7 +45,8 @@ models = Table(
 )
 
 articles = Table(
-    "articles", metadata,
+    "articles",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("model_id", Integer, ForeignKey("models.id"), nullable=False),
     Column("content_hash", String(64), nullable=False),
@@ -55,7 +69,8 @@ articles = Table(
 )
 
 paragraphs = Table(
-    "paragraphs", metadata,
+    "paragraphs",
+    metadata,
     Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
     Column("number", Integer, primary_key=True),
     Column("start", Integer, nullable=False),
@@ -64,7 +79,8 @@ paragraphs = Table(
 )
 
 paragraph_techniques = Table(
-    "paragraph_techniques", metadata,
+    "paragraph_techniques",
+    metadata,
     Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
     Column("paragraph", Integer, primary_key=True),
     Column("technique", String(64), primary_key=True),
@@ -73,7 +89,8 @@ paragraph_techniques = Table(
 )
 
 spans = Table(
-    "spans", metadata,
+    "spans",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
     Column("paragraph", Integer, nullable=False),
@@ -89,7 +106,8 @@ spans = Table(
 )
 
 frames = Table(
-    "frames", metadata,
+    "frames",
+    metadata,
     Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
     Column("frame", String(64), primary_key=True),
     Column("probability", Float, nullable=False),
@@ -97,13 +115,15 @@ frames = Table(
 )
 
 embeddings = Table(
-    "embeddings", metadata,
+    "embeddings",
+    metadata,
     Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
     Column("vector", LargeBinary, nullable=False),  # float16, unit length
 )
 
 narratives = Table(
-    "narratives", metadata,
+    "narratives",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("model_id", Integer, ForeignKey("models.id"), nullable=False),
     Column("label", Text, nullable=False),
@@ -114,7 +134,8 @@ narratives = Table(
 )
 
 article_narratives = Table(
-    "article_narratives", metadata,
+    "article_narratives",
+    metadata,
     Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
     Column("narrative_id", Integer, ForeignKey("narratives.id", ondelete="CASCADE"), nullable=False),
     Column("probability", Float, nullable=False),
@@ -123,12 +144,16 @@ article_narratives = Table(
 
 
 def _period_columns() -> list[Column]:
-    return [Column("day", Date, primary_key=True), Column("week", Date, nullable=False),
-            Column("month", Date, nullable=False)]
+    return [
+        Column("day", Date, primary_key=True),
+        Column("week", Date, nullable=False),
+        Column("month", Date, nullable=False),
+    ]
 
 
 agg_articles = Table(
-    "agg_articles", metadata,
+    "agg_articles",
+    metadata,
     Column("model_id", Integer, primary_key=True),
     *_period_columns(),
     Column("source", String(500), primary_key=True),
@@ -141,7 +166,8 @@ agg_articles = Table(
 )
 
 agg_labels = Table(
-    "agg_labels", metadata,
+    "agg_labels",
+    metadata,
     Column("model_id", Integer, primary_key=True),
     *_period_columns(),
     Column("source", String(500), primary_key=True),
@@ -159,7 +185,8 @@ agg_labels = Table(
 # these, about 30 times fewer rows than the daily ones, plus the days of any partial month
 # at the ends of its date range from the daily tables (see queries.aggregate_table).
 agg_articles_monthly = Table(
-    "agg_articles_monthly", metadata,
+    "agg_articles_monthly",
+    metadata,
     Column("model_id", Integer, primary_key=True),
     Column("month", Date, primary_key=True),
     Column("source", String(500), primary_key=True),
@@ -172,7 +199,8 @@ agg_articles_monthly = Table(
 )
 
 agg_labels_monthly = Table(
-    "agg_labels_monthly", metadata,
+    "agg_labels_monthly",
+    metadata,
     Column("model_id", Integer, primary_key=True),
     Column("month", Date, primary_key=True),
     Column("source", String(500), primary_key=True),
@@ -188,14 +216,18 @@ agg_labels_monthly = Table(
 
 
 def _pair_columns() -> list[Column]:
-    return [Column("source", String(500), primary_key=True), Column("language", String(16), primary_key=True),
-            Column("technique_a", String(64), primary_key=True),  # technique_a < technique_b
-            Column("technique_b", String(64), primary_key=True),
-            Column("paragraphs", Integer, nullable=False)]  # paragraphs labelled with both
+    return [
+        Column("source", String(500), primary_key=True),
+        Column("language", String(16), primary_key=True),
+        Column("technique_a", String(64), primary_key=True),  # technique_a < technique_b
+        Column("technique_b", String(64), primary_key=True),
+        Column("paragraphs", Integer, nullable=False),
+    ]  # paragraphs labelled with both
 
 
 agg_pairs = Table(
-    "agg_pairs", metadata,
+    "agg_pairs",
+    metadata,
     Column("model_id", Integer, primary_key=True),
     *_period_columns(),
     *_pair_columns(),
@@ -203,7 +235,8 @@ agg_pairs = Table(
 )
 
 agg_pairs_monthly = Table(
-    "agg_pairs_monthly", metadata,
+    "agg_pairs_monthly",
+    metadata,
     Column("model_id", Integer, primary_key=True),
     Column("month", Date, primary_key=True),
     *_pair_columns(),
@@ -215,12 +248,15 @@ agg_pairs_monthly = Table(
 # replaced with the narratives; the narratives view reads only these. Keyed by narrative
 # first, so that a narrative's first day is one index seek.
 def _narrative_columns() -> list[Column]:
-    return [Column("narrative_id", Integer, ForeignKey("narratives.id", ondelete="CASCADE"), primary_key=True),
-            Column("model_id", Integer, nullable=False)]
+    return [
+        Column("narrative_id", Integer, ForeignKey("narratives.id", ondelete="CASCADE"), primary_key=True),
+        Column("model_id", Integer, nullable=False),
+    ]
 
 
 agg_narratives = Table(
-    "agg_narratives", metadata,
+    "agg_narratives",
+    metadata,
     *_narrative_columns(),
     *_period_columns(),
     Column("source", String(500), primary_key=True),
@@ -231,7 +267,8 @@ agg_narratives = Table(
 )
 
 agg_narratives_monthly = Table(
-    "agg_narratives_monthly", metadata,
+    "agg_narratives_monthly",
+    metadata,
     *_narrative_columns(),
     Column("month", Date, primary_key=True),
     Column("source", String(500), primary_key=True),
@@ -241,8 +278,12 @@ agg_narratives_monthly = Table(
     sqlite_with_rowid=False,
 )
 
-MONTHLY = {"agg_articles": agg_articles_monthly, "agg_labels": agg_labels_monthly, "agg_pairs": agg_pairs_monthly,
-           "agg_narratives": agg_narratives_monthly}
+MONTHLY = {
+    "agg_articles": agg_articles_monthly,
+    "agg_labels": agg_labels_monthly,
+    "agg_pairs": agg_pairs_monthly,
+    "agg_narratives": agg_narratives_monthly,
+}
 
 AGG_KEYS = {
     "agg_articles": ("model_id", "day", "source", "language", "genre"),

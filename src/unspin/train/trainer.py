@@ -20,7 +20,11 @@ import torch.nn.functional as F
 
 from ..model.bundle import Bundle, new_network
 from ..model.inference import (
-    WindowInput, autocast, length_batches, pad, window_inputs,
+    WindowInput,
+    autocast,
+    length_batches,
+    pad,
+    window_inputs,
 )
 from ..model.network import PersuasionNet
 from ..model.windows import TokenizedText
@@ -94,8 +98,15 @@ def train(data_dir: Path, out_dir: Path, config: TrainConfig) -> Bundle:
         net.freeze_lower()
         tokenized = tokenizer.tokenize([p.text for p in paragraphs])
         train_index = [i for i, p in enumerate(paragraphs) if _trains(p, config)]
-        windows = _build_windows(net, [paragraphs[i] for i in train_index], [tokenized[i] for i in train_index],
-                                 config, tokenizer.bos_id, tokenizer.eos_id, tokenizer.pad_id)
+        windows = _build_windows(
+            net,
+            [paragraphs[i] for i in train_index],
+            [tokenized[i] for i in train_index],
+            config,
+            tokenizer.bos_id,
+            tokenizer.eos_id,
+            tokenizer.pad_id,
+        )
         log.info("cached lower layers for %d windows (%.0f s)", len(windows.inputs), time.time() - started)
         _fit_network(net, windows, list(range(len(windows.inputs))), config, work_dir)
         torch.save(net.trainable_state(), fitted)
@@ -142,11 +153,18 @@ def _token_labels(example: ParagraphExample, tokens: TokenizedText) -> np.ndarra
     return labels
 
 
-def _build_windows(net: PersuasionNet, paragraphs: Sequence[ParagraphExample], tokenized: Sequence[TokenizedText],
-                   config: TrainConfig, bos: int, eos: int, pad_id: int) -> Windows:
+def _build_windows(
+    net: PersuasionNet,
+    paragraphs: Sequence[ParagraphExample],
+    tokenized: Sequence[TokenizedText],
+    config: TrainConfig,
+    bos: int,
+    eos: int,
+    pad_id: int,
+) -> Windows:
     inputs = window_inputs(tokenized, config.max_tokens, config.stride, bos, eos)
     index = {t: i for i, t in enumerate(TECHNIQUE_LABELS)}
-    paragraph_tokens = [_token_labels(p, t) for p, t in zip(paragraphs, tokenized)]
+    paragraph_tokens = [_token_labels(p, t) for p, t in zip(paragraphs, tokenized, strict=False)]
     token_labels, window_labels = [], np.zeros((len(inputs), len(TECHNIQUE_LABELS)), np.float32)
     for row, window in enumerate(inputs):
         inner = paragraph_tokens[window.paragraph][window.window.first : window.window.last]
@@ -162,7 +180,9 @@ def _build_windows(net: PersuasionNet, paragraphs: Sequence[ParagraphExample], t
 
 
 @torch.inference_mode()
-def _cache_lower(net: PersuasionNet, inputs: Sequence[WindowInput], pad_id: int, config: TrainConfig) -> list[torch.Tensor]:
+def _cache_lower(
+    net: PersuasionNet, inputs: Sequence[WindowInput], pad_id: int, config: TrainConfig
+) -> list[torch.Tensor]:
     cache: list[torch.Tensor | None] = [None] * len(inputs)
     lengths = [len(w.input_ids) for w in inputs]
     net.eval()
@@ -207,49 +227,61 @@ class PositiveWeights:
     def of(cls, windows: Windows, rows: Sequence[int], config: TrainConfig) -> PositiveWeights:
         def weights(positives: np.ndarray, total: int, cap: float) -> torch.Tensor:
             ratio = (total - positives) / np.maximum(positives, 1)
-            return torch.from_numpy(np.clip(ratio ** config.positive_weight_power, 1.0, cap).astype(np.float32))
+            return torch.from_numpy(np.clip(ratio**config.positive_weight_power, 1.0, cap).astype(np.float32))
 
         token_positives = sum(windows.token_labels[i].sum(0) for i in rows)
         token_total = sum(len(windows.token_labels[i]) for i in rows)
-        return cls(weights(windows.window_labels[list(rows)].sum(0), len(rows), config.paragraph_positive_cap),
-                   weights(np.asarray(token_positives), token_total, config.token_positive_cap))
+        return cls(
+            weights(windows.window_labels[list(rows)].sum(0), len(rows), config.paragraph_positive_cap),
+            weights(np.asarray(token_positives), token_total, config.token_positive_cap),
+        )
 
 
-def _loss(net: PersuasionNet, windows: Windows, batch: list[int], config: TrainConfig,
-          positive: PositiveWeights) -> torch.Tensor:
+def _loss(
+    net: PersuasionNet, windows: Windows, batch: list[int], config: TrainConfig, positive: PositiveWeights
+) -> torch.Tensor:
     states, mask = _stack(windows, batch)
     with autocast(config.bf16):
         out = net.upper(states, mask)
     paragraph_targets = torch.from_numpy(windows.window_labels[batch])
-    paragraph_loss = F.binary_cross_entropy_with_logits(out.paragraph_logits.float(), paragraph_targets,
-                                                        pos_weight=positive.paragraph)
+    paragraph_loss = F.binary_cross_entropy_with_logits(
+        out.paragraph_logits.float(), paragraph_targets, pos_weight=positive.paragraph
+    )
     token_targets = torch.zeros(out.token_logits.shape)
     token_mask = torch.zeros(out.token_logits.shape[:2], dtype=torch.bool)
     for r, i in enumerate(batch):
         labels = windows.token_labels[i]
         token_targets[r, : len(labels)] = torch.from_numpy(labels)
         token_mask[r, 1 : len(labels) - 1] = True
-    token_loss = F.binary_cross_entropy_with_logits(out.token_logits.float()[token_mask], token_targets[token_mask],
-                                                    pos_weight=positive.token)
+    token_loss = F.binary_cross_entropy_with_logits(
+        out.token_logits.float()[token_mask], token_targets[token_mask], pos_weight=positive.token
+    )
     return paragraph_loss + config.token_loss_weight * token_loss
 
 
 def _fit_network(net: PersuasionNet, windows: Windows, rows: list[int], config: TrainConfig, work_dir: Path) -> None:
     head_params = [p for n, p in net.named_parameters() if p.requires_grad and not n.startswith("encoder.")]
     encoder_params = [p for n, p in net.named_parameters() if p.requires_grad and n.startswith("encoder.")]
-    optimizer = torch.optim.AdamW([
-        {"params": encoder_params, "lr": config.learning_rate},
-        {"params": head_params, "lr": config.head_learning_rate},
-    ], weight_decay=config.weight_decay)
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": encoder_params, "lr": config.learning_rate},
+            {"params": head_params, "lr": config.head_learning_rate},
+        ],
+        weight_decay=config.weight_decay,
+    )
     steps_per_epoch = len(_epoch_batches(windows, rows, config, 0))
     total = steps_per_epoch * config.epochs
     warmup = max(1, int(total * config.warmup_share))
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup)))
+    )
     step = _resume(net, optimizer, schedule, work_dir)
     positive = PositiveWeights.of(windows, rows, config)
-    log.info("positive weights: paragraph %s, token %s", positive.paragraph.numpy().round(1).tolist(),
-             positive.token.numpy().round(1).tolist())
+    log.info(
+        "positive weights: paragraph %s, token %s",
+        positive.paragraph.numpy().round(1).tolist(),
+        positive.token.numpy().round(1).tolist(),
+    )
     net.train()
     started, losses = time.time(), []
     for epoch in range(step // steps_per_epoch, config.epochs):
@@ -266,22 +298,37 @@ def _fit_network(net: PersuasionNet, windows: Windows, rows: list[int], config: 
             losses.append(loss.item())
             if step % 25 == 0:
                 rate = (time.time() - started) / max(1, len(losses))
-                log.info("epoch %d step %d/%d loss %.4f (%.2f s/step, %.0f min left)", epoch + 1, step, total,
-                         float(np.mean(losses[-25:])), rate, rate * (total - step) / 60)
+                log.info(
+                    "epoch %d step %d/%d loss %.4f (%.2f s/step, %.0f min left)",
+                    epoch + 1,
+                    step,
+                    total,
+                    float(np.mean(losses[-25:])),
+                    rate,
+                    rate * (total - step) / 60,
+                )
             if step % config.checkpoint_every == 0 or step % steps_per_epoch == 0:
                 _checkpoint(net, optimizer, schedule, step, work_dir)
             if step % steps_per_epoch == 0:  # kept for weight averaging
                 torch.save(net.trainable_state(), work_dir / f"epoch{step // steps_per_epoch}.pt")
 
 
-def _checkpoint(net: PersuasionNet, optimizer: torch.optim.Optimizer, schedule, step: int, work_dir: Path) -> None:  # noqa: ANN001
+def _checkpoint(net: PersuasionNet, optimizer: torch.optim.Optimizer, schedule, step: int, work_dir: Path) -> None:
     path = work_dir / "checkpoint.pt"
-    torch.save({"step": step, "net": net.trainable_state(), "optimizer": optimizer.state_dict(),
-                "schedule": schedule.state_dict(), "rng": torch.get_rng_state()}, path.with_suffix(".tmp"))
+    torch.save(
+        {
+            "step": step,
+            "net": net.trainable_state(),
+            "optimizer": optimizer.state_dict(),
+            "schedule": schedule.state_dict(),
+            "rng": torch.get_rng_state(),
+        },
+        path.with_suffix(".tmp"),
+    )
     path.with_suffix(".tmp").replace(path)
 
 
-def _resume(net: PersuasionNet, optimizer: torch.optim.Optimizer, schedule, work_dir: Path) -> int:  # noqa: ANN001
+def _resume(net: PersuasionNet, optimizer: torch.optim.Optimizer, schedule, work_dir: Path) -> int:
     path = work_dir / "checkpoint.pt"
     if not path.is_file():
         return 0

@@ -48,13 +48,19 @@ def load_gold_articles(data_dir: Path, language: str, keep: Callable[[str], bool
         if span.article_id in kept:
             spans.setdefault(span.article_id, []).append(span)
     return [
-        GoldArticle(a, language, {p.number: tuple(labels.get((a.id, p.number), ())) for p in a.paragraphs},
-                    tuple(spans.get(a.id or "", ())))
+        GoldArticle(
+            a,
+            language,
+            {p.number: tuple(labels.get((a.id, p.number), ())) for p in a.paragraphs},
+            tuple(spans.get(a.id or "", ())),
+        )
         for a in articles
     ]
 
 
-def joined_view(gold: Sequence[GoldArticle], seed: int = JOIN_SEED, sizes: tuple[int, int] = (3, 6)) -> list[GoldArticle]:
+def joined_view(
+    gold: Sequence[GoldArticle], seed: int = JOIN_SEED, sizes: tuple[int, int] = (3, 6)
+) -> list[GoldArticle]:
     """Every article rebuilt with its consecutive paragraphs joined into groups of ``sizes`` (fixed seed)."""
     rng = np.random.default_rng(seed)
     return [_joined(g, rng, sizes) for g in gold]
@@ -112,5 +118,14 @@ def score_view(gold: Sequence[GoldArticle], analyses: Sequence[Analysis]) -> Vie
     )
     predicted = [LabelledSpan(x.article.id or "", s.technique, s.start, s.end) for x in analyses for s in x.spans]
     spans = score_spans([s for g in gold for s in g.spans], predicted, technique_aware=True)
-    return ViewScores(len(gold_cells), paragraph.micro_precision, paragraph.micro_recall, paragraph.micro_f1, paragraph.macro_f1, article.micro_f1,
-                      spans.precision, spans.recall, spans.f1)
+    return ViewScores(
+        len(gold_cells),
+        paragraph.micro_precision,
+        paragraph.micro_recall,
+        paragraph.micro_f1,
+        paragraph.macro_f1,
+        article.micro_f1,
+        spans.precision,
+        spans.recall,
+        spans.f1,
+    )

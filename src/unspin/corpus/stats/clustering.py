@@ -108,8 +108,9 @@ class Clusters:
         return chosen
 
 
-def cluster(vectors: np.ndarray, sources: np.ndarray, min_cluster_size: int, dimensions: int = DIMENSIONS,
-            seed: int = 0) -> Clusters:
+def cluster(
+    vectors: np.ndarray, sources: np.ndarray, min_cluster_size: int, dimensions: int = DIMENSIONS, seed: int = 0
+) -> Clusters:
     """Cluster vectors (rows) of the given sources: centred per source, PCA to ``dimensions``, then HDBSCAN.
 
     HDBSCAN (scikit-learn) runs with ``min_samples=10`` (or ``min_cluster_size`` if
@@ -122,8 +123,9 @@ def cluster(vectors: np.ndarray, sources: np.ndarray, min_cluster_size: int, dim
     vectors = centring.apply(vectors, sources)
     pca = PCA(min(dimensions, *vectors.shape), random_state=seed).fit(vectors)
     reduced = pca.transform(vectors)
-    hdbscan = HDBSCAN(min_cluster_size=min_cluster_size, min_samples=min(MIN_SAMPLES, min_cluster_size),
-                      copy=True).fit(reduced)
+    hdbscan = HDBSCAN(min_cluster_size=min_cluster_size, min_samples=min(MIN_SAMPLES, min_cluster_size), copy=True).fit(
+        reduced
+    )
     labels = hdbscan.labels_
     centroids = np.array([reduced[labels == c].mean(0) for c in range(labels.max() + 1)]).reshape(-1, reduced.shape[1])
     distances = [np.sort(np.linalg.norm(reduced[labels == c] - centroids[c], axis=1)) for c in range(len(centroids))]
@@ -146,14 +148,19 @@ def cluster_terms(documents: list[list[str]], n: int = TERMS) -> list[list[str]]
 
     flat = [document for cluster in documents for document in cluster]
     classes = np.repeat(np.arange(len(documents)), [len(cluster) for cluster in documents])
-    vectorizer = CountVectorizer(token_pattern=r"(?u)\b[^\W\d_]{3,}\b", stop_words=sorted(STOP_WORDS),
-                                 min_df=2 if len(flat) >= 20 else 1)
+    vectorizer = CountVectorizer(
+        token_pattern=r"(?u)\b[^\W\d_]{3,}\b", stop_words=sorted(STOP_WORDS), min_df=2 if len(flat) >= 20 else 1
+    )
     try:
         counts = vectorizer.fit_transform(flat)
     except ValueError:  # no words at all
         return [[] for _ in documents]
-    per_class = sparse.csr_matrix((np.ones(len(classes)), (classes, np.arange(len(classes)))),
-                                  shape=(len(documents), len(classes))) @ counts
+    per_class = (
+        sparse.csr_matrix(
+            (np.ones(len(classes)), (classes, np.arange(len(classes)))), shape=(len(documents), len(classes))
+        )
+        @ counts
+    )
     weights = _c_tf_idf(sparse.csr_matrix(per_class, dtype=np.float64))
     vocabulary = vectorizer.get_feature_names_out()
     return [_top_terms(weights.getrow(c), vocabulary, n) for c in range(len(documents))]

@@ -94,7 +94,7 @@ def _runs(text: str, skip: tuple[int, int] | None) -> list[list[re.Match[str]]]:
     run: list[re.Match[str]] = []
     for match in _TOKEN.finditer(text):
         word = _ELIDED.sub("", match.group())
-        adjacent = bool(run) and text[run[-1].end():match.start()] == " "
+        adjacent = bool(run) and text[run[-1].end() : match.start()] == " "
         inside_skip = skip is not None and match.start() < skip[1] and match.end() > skip[0]
         if not inside_skip and word[0].isupper() and (adjacent or not run):
             run.append(match)
@@ -135,7 +135,7 @@ def _name(text: str, run: list[re.Match[str]], lowered: set[str]) -> str | None:
 
 
 def _acronym(word: str) -> bool:
-    """"US", "EU", "США": upper-case words that are names even when their lower case is a stop word."""
+    """ "US", "EU", "США": upper-case words that are names even when their lower case is a stop word."""
     return len(word) > 1 and word.isupper()
 
 

@@ -41,8 +41,12 @@ def compare_rates(count_a: int, exposure_a: int, count_b: int, exposure_b: int) 
     half_width = Z_95 * math.sqrt(1 / a + 1 / b)
     total = count_a + count_b
     p_value = binomtest(count_a, total, exposure_a / (exposure_a + exposure_b)).pvalue if total else 1.0
-    return RateComparison(rate_ratio=math.exp(log_ratio), ci_low=math.exp(log_ratio - half_width),
-                          ci_high=math.exp(log_ratio + half_width), p_value=float(p_value))
+    return RateComparison(
+        rate_ratio=math.exp(log_ratio),
+        ci_low=math.exp(log_ratio - half_width),
+        ci_high=math.exp(log_ratio + half_width),
+        p_value=float(p_value),
+    )
 
 
 def benjamini_hochberg(p_values: list[float]) -> list[float]:

@@ -13,8 +13,12 @@ from ..problems import problem_responses
 router = APIRouter(prefix="/v1/analyses", tags=["analyses"], dependencies=[Depends(get_caller)])
 
 
-@router.get("/{analysis_id}", response_model=AnalysisDocument, summary="A stored analysis",
-            responses=problem_responses(401, 404, 429))
+@router.get(
+    "/{analysis_id}",
+    response_model=AnalysisDocument,
+    summary="A stored analysis",
+    responses=problem_responses(401, 404, 429),
+)
 async def get_analysis(analysis_id: str, runtime: RuntimeDep) -> Response:
     """The analysis whose id `POST /v1/analyze` returned in `X-Analysis-Id`, exactly as it was returned."""
     stored = await run_in_threadpool(runtime.analyses.load, analysis_id)

@@ -26,8 +26,10 @@ from ._options import Categories, Threshold, category_keys
 
 router = APIRouter(prefix="/v1", tags=["analyze"])
 
-EXAMPLE_TEXT = ("date 2022-03-11 The West has launched an unprecedented sanctions pressure.\n\n"
-                "But all the statements only confirm that we will not give up!")
+EXAMPLE_TEXT = (
+    "date 2022-03-11 The West has launched an unprecedented sanctions pressure.\n\n"
+    "But all the statements only confirm that we will not give up!"
+)
 
 
 class AnalyzeRequest(BaseModel):
@@ -35,18 +37,33 @@ class AnalyzeRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": EXAMPLE_TEXT}]})
 
-    text: str | None = Field(default=None, max_length=MAX_ARTICLE_CHARS, description=(
-        "The article; blank lines separate paragraphs, and an optional first token `date YYYY-MM-DD` "
-        "gives its date. Every offset in the result indexes this exact string."))
-    url: str | None = Field(default=None, max_length=2048, description=(
-        "An http(s) page whose main text is analysed instead of `text`; loopback and private "
-        "addresses are refused unless the server allows them."))
+    text: str | None = Field(
+        default=None,
+        max_length=MAX_ARTICLE_CHARS,
+        description=(
+            "The article; blank lines separate paragraphs, and an optional first token `date YYYY-MM-DD` "
+            "gives its date. Every offset in the result indexes this exact string."
+        ),
+    )
+    url: str | None = Field(
+        default=None,
+        max_length=2048,
+        description=(
+            "An http(s) page whose main text is analysed instead of `text`; loopback and private "
+            "addresses are refused unless the server allows them."
+        ),
+    )
     id: str | None = Field(default=None, max_length=500)
     title: str | None = Field(default=None, max_length=2000)
     date: dt.date | None = Field(default=None, description="Publication date, YYYY-MM-DD.")
     source: str | None = Field(default=None, max_length=500)
-    language: str | None = Field(default=None, min_length=2, max_length=3, pattern=r"^[a-z]{2,3}$",
-                                 description="ISO 639-1 code; detected when left out.")
+    language: str | None = Field(
+        default=None,
+        min_length=2,
+        max_length=3,
+        pattern=r"^[a-z]{2,3}$",
+        description="ISO 639-1 code; detected when left out.",
+    )
 
     @model_validator(mode="after")
     def _text_or_url(self) -> AnalyzeRequest:
@@ -55,8 +72,7 @@ class AnalyzeRequest(BaseModel):
         return self
 
     def metadata(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "date": self.date, "source": self.source,
-                "language": self.language}
+        return {"id": self.id, "title": self.title, "date": self.date, "source": self.source, "language": self.language}
 
 
 def article_of(request: AnalyzeRequest, options: ReadOptions) -> Article:
@@ -80,8 +96,9 @@ async def read_article(runtime: Runtime, request: AnalyzeRequest) -> Article:
     return await run_in_threadpool(article_of, request, runtime.read_options)
 
 
-async def analyse_article(runtime: Runtime, caller: Caller, inference: InferenceQueue, article: Article, *,
-                          threshold: float | None = None) -> Analysis:
+async def analyse_article(
+    runtime: Runtime, caller: Caller, inference: InferenceQueue, article: Article, *, threshold: float | None = None
+) -> Analysis:
     """Charge the article's model tokens to the caller, then analyse it on the queue.
 
     Raises HTTPException 413 or 429 (the compute budget) or 503 (shutting down).
@@ -96,18 +113,31 @@ async def analyse_article(runtime: Runtime, caller: Caller, inference: Inference
 
 
 @router.post(
-    "/analyze", response_model=AnalysisDocument, summary="Analyse one article",
-    responses={200: {"description": "The analysis, in the published schema. When stored, `Content-Location` "
-                                    "and `X-Analysis-Id` give its permalink.",
-                     "headers": {"Content-Location": {"schema": {"type": "string"},
-                                                      "description": "/v1/analyses/{id}, where it is kept"},
-                                 "X-Analysis-Id": {"schema": {"type": "string"},
-                                                   "description": "The id of the stored analysis"}}},
-               **problem_responses(401, 413, 422, 429, 503)},
+    "/analyze",
+    response_model=AnalysisDocument,
+    summary="Analyse one article",
+    responses={
+        200: {
+            "description": "The analysis, in the published schema. When stored, `Content-Location` "
+            "and `X-Analysis-Id` give its permalink.",
+            "headers": {
+                "Content-Location": {
+                    "schema": {"type": "string"},
+                    "description": "/v1/analyses/{id}, where it is kept",
+                },
+                "X-Analysis-Id": {"schema": {"type": "string"}, "description": "The id of the stored analysis"},
+            },
+        },
+        **problem_responses(401, 413, 422, 429, 503),
+    },
 )
 async def analyze(
-    body: AnalyzeRequest, runtime: RuntimeDep, inference: InferenceDep, caller: CallerDep,
-    threshold: Threshold = None, categories: Categories = None,
+    body: AnalyzeRequest,
+    runtime: RuntimeDep,
+    inference: InferenceDep,
+    caller: CallerDep,
+    threshold: Threshold = None,
+    categories: Categories = None,
     store: Annotated[bool, Query(description="Keep the analysis on the server for its permalink.")] = True,
 ) -> JSONResponse:
     """Find persuasion techniques (with spans), frames and genre in one article.

@@ -41,8 +41,12 @@ from ...store.queries import (
 from ..deps import RuntimeDep, get_caller
 from ..problems import problem_responses
 
-router = APIRouter(prefix="/v1/corpus", tags=["corpus"], dependencies=[Depends(get_caller)],
-                   responses=problem_responses(401, 422, 429, 503))
+router = APIRouter(
+    prefix="/v1/corpus",
+    tags=["corpus"],
+    dependencies=[Depends(get_caller)],
+    responses=problem_responses(401, 422, 429, 503),
+)
 
 Value = Annotated[str, StringConstraints(max_length=200)]
 Values = Annotated[list[Value], Query(max_length=50)]
@@ -67,8 +71,9 @@ def corpus_filter(
     model: Annotated[str | None, Query(max_length=300)] = None,
 ) -> CorpusFilter:
     """The slice of the corpus a request is about."""
-    return CorpusFilter.build(sources=source, languages=language, techniques=technique, date_from=date_from,
-                              date_to=date_to, model=model)
+    return CorpusFilter.build(
+        sources=source, languages=language, techniques=technique, date_from=date_from, date_to=date_to, model=model
+    )
 
 
 FilterDep = Annotated[CorpusFilter, Depends(corpus_filter)]
@@ -83,15 +88,26 @@ def get_overview(store: StoreDep, filters: FilterDep) -> Overview:
 
 
 @router.get("/rates", response_model=list[RateRow], summary="Technique rates per source and period")
-def get_rates(store: StoreDep, filters: FilterDep, by: GroupBy = "source", period: Period | None = None,
-              level: Level = "technique") -> list[RateRow]:
+def get_rates(
+    store: StoreDep,
+    filters: FilterDep,
+    by: GroupBy = "source",
+    period: Period | None = None,
+    level: Level = "technique",
+) -> list[RateRow]:
     """Labelled paragraphs per 1,000 words and per article, and the share of articles, with counts."""
     return rates(store, filters, by=by, period=period, level=level)
 
 
 @router.get("/trend", response_model=Trend, summary="A label over time, with change points")
-def get_trend(store: StoreDep, filters: FilterDep, label: Annotated[str, Query(max_length=100)],
-              kind: TrendKind = "technique", period: Period = "week", by: GroupBy = "source") -> Trend:
+def get_trend(
+    store: StoreDep,
+    filters: FilterDep,
+    label: Annotated[str, Query(max_length=100)],
+    kind: TrendKind = "technique",
+    period: Period = "week",
+    by: GroupBy = "source",
+) -> Trend:
     """Per 1,000 words for techniques and categories, share of articles for frames and genres."""
     return trend(store, label, filters, kind=kind, period=period, by=by)
 
@@ -99,22 +115,36 @@ def get_trend(store: StoreDep, filters: FilterDep, label: Annotated[str, Query(m
 @router.get("/compare", response_model=list[ComparisonRow], summary="Compare two slices")
 def get_compare(
     store: StoreDep,
-    a_source: Values = [], a_language: Values = [],  # noqa: B006
-    a_date_from: dt.date | None = None, a_date_to: dt.date | None = None,
-    b_source: Values = [], b_language: Values = [],  # noqa: B006
-    b_date_from: dt.date | None = None, b_date_to: dt.date | None = None,
-    model: Annotated[str | None, Query(max_length=300)] = None, level: Level = "technique",
+    a_source: Values = [],  # noqa: B006 (FastAPI copies defaults)
+    a_language: Values = [],  # noqa: B006
+    a_date_from: dt.date | None = None,
+    a_date_to: dt.date | None = None,
+    b_source: Values = [],  # noqa: B006
+    b_language: Values = [],  # noqa: B006
+    b_date_from: dt.date | None = None,
+    b_date_to: dt.date | None = None,
+    model: Annotated[str | None, Query(max_length=300)] = None,
+    level: Level = "technique",
 ) -> list[ComparisonRow]:
     """Rate ratios of slice A over slice B with 95% intervals and Benjamini-Hochberg q-values."""
-    a = CorpusFilter.build(sources=a_source, languages=a_language, date_from=a_date_from, date_to=a_date_to, model=model)
-    b = CorpusFilter.build(sources=b_source, languages=b_language, date_from=b_date_from, date_to=b_date_to, model=model)
+    a = CorpusFilter.build(
+        sources=a_source, languages=a_language, date_from=a_date_from, date_to=a_date_to, model=model
+    )
+    b = CorpusFilter.build(
+        sources=b_source, languages=b_language, date_from=b_date_from, date_to=b_date_to, model=model
+    )
     return compare(store, a, b, level=level)
 
 
 @router.get("/articles", response_model=list[ArticleRow], summary="Articles in the slice")
-def get_articles(store: StoreDep, filters: FilterDep, frame: Annotated[str | None, Query(max_length=100)] = None,
-                 narrative: Annotated[int | None, Query(ge=1, le=2**62)] = None, limit: Limit = 50,
-                 offset: Offset = 0) -> list[ArticleRow]:
+def get_articles(
+    store: StoreDep,
+    filters: FilterDep,
+    frame: Annotated[str | None, Query(max_length=100)] = None,
+    narrative: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[ArticleRow]:
     """Newest first; ``technique`` keeps articles with any of those techniques, ``frame`` those with that frame,
     ``narrative`` those in that narrative (an id from `/v1/corpus/dashboard`)."""
     return list_articles(store, filters, frame=frame, narrative=narrative, limit=limit, offset=offset)
@@ -127,8 +157,12 @@ def get_dashboard(store: StoreDep, filters: FilterDep, period: Period = "month")
     return build_dashboard(store, filters, period=period)
 
 
-@router.get("/articles/{article_id}", response_model=AnalysisDocument, summary="A stored analysis",
-            responses=problem_responses(404))
+@router.get(
+    "/articles/{article_id}",
+    response_model=AnalysisDocument,
+    summary="A stored analysis",
+    responses=problem_responses(404),
+)
 def get_article(store: StoreDep, article_id: Annotated[int, Path(ge=1, le=2**62)]) -> dict:
     analysis = get_analysis(store, article_id)
     if analysis is None:
@@ -137,24 +171,34 @@ def get_article(store: StoreDep, article_id: Annotated[int, Path(ge=1, le=2**62)
 
 
 @router.get("/search", response_model=list[SearchHit], summary="Full-text search")
-def get_search(store: StoreDep, filters: FilterDep, q: Annotated[str, Query(min_length=1, max_length=500)],
-               target: Literal["articles", "spans"] = "articles", limit: Limit = 20,
-               offset: Offset = 0) -> list[SearchHit]:
+def get_search(
+    store: StoreDep,
+    filters: FilterDep,
+    q: Annotated[str, Query(min_length=1, max_length=500)],
+    target: Literal["articles", "spans"] = "articles",
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> list[SearchHit]:
     """Words are ANDed, "double quotes" make a phrase; no stemming."""
     return search(store, q, filters, target=target, limit=limit, offset=offset)
 
 
 @router.get("/phrases", response_model=list[PhraseRow], summary="Top phrases per technique")
-def get_phrases(store: StoreDep, filters: FilterDep, of: Annotated[str | None, Query(max_length=100)] = None,
-                limit: Annotated[int, Query(ge=1, le=500)] = 20,
-                entities: Annotated[int, Query(ge=0, le=50)] = 5) -> list[PhraseRow]:
+def get_phrases(
+    store: StoreDep,
+    filters: FilterDep,
+    of: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 20,
+    entities: Annotated[int, Query(ge=0, le=50)] = 5,
+) -> list[PhraseRow]:
     """Span texts, normalised and counted, per technique (``of`` for one), with the names found near them."""
     return top_phrases(store, filters, technique=of, limit=limit, entities=entities)
 
 
 @router.get("/cooccurrence", response_model=list[CooccurrenceRow], summary="Techniques found together")
-def get_cooccurrence(store: StoreDep, filters: FilterDep,
-                     min_count: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> list[CooccurrenceRow]:
+def get_cooccurrence(
+    store: StoreDep, filters: FilterDep, min_count: Annotated[int, Query(ge=1, le=1_000_000)] = 1
+) -> list[CooccurrenceRow]:
     """Technique pairs labelled in the same paragraph, with lift and PMI against independence."""
     return cooccurrence(store, filters, min_count=min_count)
 

@@ -114,17 +114,32 @@ def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
             op = item.get(method)
             if op is None:
                 continue
-            operations.append({
-                "method": method, "path": path, "anchor": op.get("operationId", f"{method}-{path}"),
-                "summary": op.get("summary", ""), "description": op.get("description", ""),
-                "parameters": [{**p, "type": type_of(p.get("schema", {})),
-                                "description": p.get("description") or p.get("schema", {}).get("description", "")}
-                               for p in op.get("parameters", [])],
-                "body": _content(op.get("requestBody", {}).get("content", {})),
-                "responses": [{"status": status, "description": r.get("description", ""),
-                               "content": _content(r.get("content", {}))}
-                              for status, r in op.get("responses", {}).items()],
-            })
+            operations.append(
+                {
+                    "method": method,
+                    "path": path,
+                    "anchor": op.get("operationId", f"{method}-{path}"),
+                    "summary": op.get("summary", ""),
+                    "description": op.get("description", ""),
+                    "parameters": [
+                        {
+                            **p,
+                            "type": type_of(p.get("schema", {})),
+                            "description": p.get("description") or p.get("schema", {}).get("description", ""),
+                        }
+                        for p in op.get("parameters", [])
+                    ],
+                    "body": _content(op.get("requestBody", {}).get("content", {})),
+                    "responses": [
+                        {
+                            "status": status,
+                            "description": r.get("description", ""),
+                            "content": _content(r.get("content", {})),
+                        }
+                        for status, r in op.get("responses", {}).items()
+                    ],
+                }
+            )
     return operations
 
 
@@ -132,9 +147,15 @@ def _schemas(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     schemas = []
     for name, schema in sorted(spec.get("components", {}).get("schemas", {}).items()):
         required = set(schema.get("required", ()))
-        fields = [{"name": field, "required": field in required, "type": type_of(value),
-                   "description": value.get("description", "")}
-                  for field, value in schema.get("properties", {}).items()]
+        fields = [
+            {
+                "name": field,
+                "required": field in required,
+                "type": type_of(value),
+                "description": value.get("description", ""),
+            }
+            for field, value in schema.get("properties", {}).items()
+        ]
         schemas.append((name, {"description": schema.get("description", ""), "fields": fields}))
     return schemas
 

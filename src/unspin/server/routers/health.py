@@ -22,8 +22,9 @@ def healthz() -> dict[str, Any]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=Health, summary="Readiness: the model is loaded",
-            responses=problem_responses(503))
+@router.get(
+    "/readyz", response_model=Health, summary="Readiness: the model is loaded", responses=problem_responses(503)
+)
 def readyz(runtime: RuntimeDep) -> Any:
     if runtime.ready:
         return {"status": "ready"}

@@ -33,6 +33,7 @@ router = APIRouter(prefix="/v1/jobs", tags=["jobs"], dependencies=[Depends(get_c
 NDJSON = "application/x-ndjson"
 MAX_LISTED = 500
 
+
 class JobOptions(BaseModel):
     threshold: float | None
     categories: list[str] | None
@@ -49,7 +50,8 @@ class Job(BaseModel):
 
     id: str
     status: Literal["queued", "running", "done", "failed"] = Field(
-        description="queued, running, done, or failed (the job itself; failed documents are counted in `failed`).")
+        description="queued, running, done, or failed (the job itself; failed documents are counted in `failed`)."
+    )
     format: JobFormat
     name: str | None = Field(description="The uploaded file's name, as given.")
     created: str
@@ -75,28 +77,45 @@ class JobList(BaseModel):
 _REQUEST_BODY = {
     "required": True,
     "content": {
-        "multipart/form-data": {"schema": {
-            "type": "object", "required": ["file"],
-            "properties": {
-                "file": {"type": "string", "format": "binary",
-                         "description": "JSON Lines (one article object a line), CSV or TSV with a header row, "
-                                        "or a list of URLs one a line."},
-                "format": {"type": "string", "enum": ["auto", *JOB_FORMATS], "default": "auto",
-                           "description": "auto: by the file name's suffix, its content type, or its first byte."},
-            },
-        }},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "JSON Lines (one article object a line), CSV or TSV with a header row, "
+                        "or a list of URLs one a line.",
+                    },
+                    "format": {
+                        "type": "string",
+                        "enum": ["auto", *JOB_FORMATS],
+                        "default": "auto",
+                        "description": "auto: by the file name's suffix, its content type, or its first byte.",
+                    },
+                },
+            }
+        },
         "application/json": {"schema": JobUrls.model_json_schema()},
     },
 }
 
 
-@router.post("", status_code=202, response_model=Job, summary="Start a batch job",
-             openapi_extra={"requestBody": _REQUEST_BODY},
-             responses={202: {"headers": {"Location": {"schema": {"type": "string"},
-                                                       "description": "/v1/jobs/{id}"}}},
-                        **problem_responses(400, 401, 413, 415, 422, 429, 503)})
-async def create_job(request: Request, runtime: RuntimeDep, caller: CallerDep,
-                     threshold: Threshold = None, categories: Categories = None) -> JSONResponse:
+@router.post(
+    "",
+    status_code=202,
+    response_model=Job,
+    summary="Start a batch job",
+    openapi_extra={"requestBody": _REQUEST_BODY},
+    responses={
+        202: {"headers": {"Location": {"schema": {"type": "string"}, "description": "/v1/jobs/{id}"}}},
+        **problem_responses(400, 401, 413, 415, 422, 429, 503),
+    },
+)
+async def create_job(
+    request: Request, runtime: RuntimeDep, caller: CallerDep, threshold: Threshold = None, categories: Categories = None
+) -> JSONResponse:
     """Queue a batch: a JSONL, CSV or TSV upload (multipart field `file`), or `{"urls": [...]}`.
 
     Records use the fields text (or content, body), id, title, date, source, url and
@@ -105,8 +124,11 @@ async def create_job(request: Request, runtime: RuntimeDep, caller: CallerDep,
     """
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if runtime.load_error:
-        raise HTTPException(503, detail=f"the model could not be loaded: {runtime.load_error}",
-                            headers={"Retry-After": RETRY_WHILE_LOADING})
+        raise HTTPException(
+            503,
+            detail=f"the model could not be loaded: {runtime.load_error}",
+            headers={"Retry-After": RETRY_WHILE_LOADING},
+        )
     options: dict[str, Any] = {"owner": caller.owner, "threshold": threshold, "categories": category_keys(categories)}
     try:
         if media_type == "multipart/form-data":
@@ -116,8 +138,9 @@ async def create_job(request: Request, runtime: RuntimeDep, caller: CallerDep,
             data = io.BytesIO("".join(f"{url}\n" for url in urls).encode("utf-8"))
             state = await run_in_threadpool(lambda: runtime.jobs.create(data, "urls", **options))
         else:
-            raise HTTPException(415, detail="send a file as multipart/form-data (field 'file'), "
-                                            "or application/json {\"urls\": [...]}")
+            raise HTTPException(
+                415, detail="send a file as multipart/form-data (field 'file'), or application/json {\"urls\": [...]}"
+            )
     except QuotaExceeded as exc:
         raise HTTPException(413, detail=str(exc)) from exc
     if runtime.worker is not None:
@@ -155,14 +178,20 @@ def _job(runtime: RuntimeDep, caller: CallerDep, job_id: str) -> dict[str, Any]:
 
 
 @router.get("", response_model=JobList, summary="List your jobs", responses=problem_responses(401, 422, 429))
-def list_jobs(runtime: RuntimeDep, caller: CallerDep,
-              limit: Annotated[int, Query(ge=1, le=MAX_LISTED, description="Jobs a page.")] = 50,
-              offset: Annotated[int, Query(ge=0, le=10**9, description="Jobs to skip.")] = 0) -> dict[str, Any]:
+def list_jobs(
+    runtime: RuntimeDep,
+    caller: CallerDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_LISTED, description="Jobs a page.")] = 50,
+    offset: Annotated[int, Query(ge=0, le=10**9, description="Jobs to skip.")] = 0,
+) -> dict[str, Any]:
     """The jobs started with your API key (all jobs on a server without keys), newest first, a page at a time."""
     jobs, total = runtime.jobs.page(caller.owner, limit=limit, offset=offset)
     following = offset + limit
-    return {"jobs": [public_job(s) for s in jobs], "total": total,
-            "next": f"/v1/jobs?limit={limit}&offset={following}" if following < total else None}
+    return {
+        "jobs": [public_job(s) for s in jobs],
+        "total": total,
+        "next": f"/v1/jobs?limit={limit}&offset={following}" if following < total else None,
+    }
 
 
 @router.get("/{job_id}", response_model=Job, summary="A job's progress", responses=problem_responses(401, 404, 429))
@@ -170,8 +199,13 @@ def get_job(job_id: str, runtime: RuntimeDep, caller: CallerDep) -> dict[str, An
     return public_job(_job(runtime, caller, job_id))
 
 
-@router.delete("/{job_id}", status_code=204, summary="Delete a job", response_class=Response,
-               responses=problem_responses(401, 404, 429))
+@router.delete(
+    "/{job_id}",
+    status_code=204,
+    summary="Delete a job",
+    response_class=Response,
+    responses=problem_responses(401, 404, 429),
+)
 def delete_job(job_id: str, runtime: RuntimeDep, caller: CallerDep) -> Response:
     """Delete a job with its input and results; a running job stops at its next document."""
     state = _job(runtime, caller, job_id)
@@ -179,22 +213,36 @@ def delete_job(job_id: str, runtime: RuntimeDep, caller: CallerDep) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/{job_id}/results", summary="A job's results as JSON Lines",
-            response_class=StreamingResponse, responses={
-                200: {"description": "One analysis (the published schema) a line; while the job runs, "
-                                     "those finished so far. `X-Job-Status` tells the job's status.",
-                      "content": {NDJSON: {"schema": {"type": "string"}}}},
-                **problem_responses(401, 404, 429)})
+@router.get(
+    "/{job_id}/results",
+    summary="A job's results as JSON Lines",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "One analysis (the published schema) a line; while the job runs, "
+            "those finished so far. `X-Job-Status` tells the job's status.",
+            "content": {NDJSON: {"schema": {"type": "string"}}},
+        },
+        **problem_responses(401, 404, 429),
+    },
+)
 def job_results(job_id: str, runtime: RuntimeDep, caller: CallerDep) -> StreamingResponse:
     state = _job(runtime, caller, job_id)
     return _stream_lines(runtime.jobs.results_path(state["id"]), state)
 
 
-@router.get("/{job_id}/errors", summary="A job's failed documents as JSON Lines",
-            response_class=StreamingResponse, responses={
-                200: {"description": "`{\"name\", \"reason\"}` a line for each document that could not be "
-                                     "read or analysed.", "content": {NDJSON: {"schema": {"type": "string"}}}},
-                **problem_responses(401, 404, 429)})
+@router.get(
+    "/{job_id}/errors",
+    summary="A job's failed documents as JSON Lines",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": '`{"name", "reason"}` a line for each document that could not be read or analysed.',
+            "content": {NDJSON: {"schema": {"type": "string"}}},
+        },
+        **problem_responses(401, 404, 429),
+    },
+)
 def job_errors(job_id: str, runtime: RuntimeDep, caller: CallerDep) -> StreamingResponse:
     state = _job(runtime, caller, job_id)
     return _stream_lines(runtime.jobs.errors_path(state["id"]), state)

@@ -54,8 +54,12 @@ class ModelOut(BaseModel):
     labels: dict[str, list[str]]
 
 
-@router.get("/taxonomy", response_model=Taxonomy, summary="Techniques, categories, frames and genres",
-            responses=problem_responses(401, 429))
+@router.get(
+    "/taxonomy",
+    response_model=Taxonomy,
+    summary="Techniques, categories, frames and genres",
+    responses=problem_responses(401, 429),
+)
 def get_taxonomy() -> dict[str, Any]:
     """Every label with its name, definition (and example), and each category's colour."""
     return taxonomy.to_dict()

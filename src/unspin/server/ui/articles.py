@@ -55,12 +55,25 @@ def home(request: Request, runtime: RuntimeDep) -> HTMLResponse:
     return _home(request, runtime)
 
 
-def _home(request: Request, runtime: Runtime, *, error: str | None = None, values: dict[str, str] | None = None,
-          status: int = 200, headers: Mapping[str, str] | None = None) -> HTMLResponse:
+def _home(
+    request: Request,
+    runtime: Runtime,
+    *,
+    error: str | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
     fields = ("text", "title", "date", "source", "language", "url")
     form = {name: (values or {}).get(name, "") for name in fields}
-    context = {"section": "analyze", "error": error, "form": form, "ready": runtime.ready,
-               "load_error": runtime.load_error, "accept": accept(*ARTICLE_FORMATS)}
+    context = {
+        "section": "analyze",
+        "error": error,
+        "form": form,
+        "ready": runtime.ready,
+        "load_error": runtime.load_error,
+        "accept": accept(*ARTICLE_FORMATS),
+    }
     return render(request, "home.html.j2", context, status=status, headers=headers)
 
 
@@ -75,8 +88,9 @@ async def analyze_form(request: Request, runtime: RuntimeDep, caller: UiCaller) 
         except (InputError, ValidationError) as exc:
             return _home(request, runtime, error=message_of(exc), values=values, status=422)
         except HTTPException as exc:  # the model is not loaded yet, over budget, or shutting down
-            return _home(request, runtime, error=str(exc.detail), values=values, status=exc.status_code,
-                         headers=exc.headers)
+            return _home(
+                request, runtime, error=str(exc.detail), values=values, status=exc.status_code, headers=exc.headers
+            )
     analysis_id = await run_in_threadpool(runtime.analyses.save, analysis.to_dict())
     return RedirectResponse(f"{root_of(request)}/a/{analysis_id}", status_code=303)
 
@@ -123,8 +137,11 @@ async def analysis_page(analysis_id: str, request: Request, runtime: RuntimeDep)
 
 @router.get("/a/{analysis_id}/analysis.json")
 async def analysis_json(analysis_id: str, runtime: RuntimeDep) -> Response:
-    return Response(await _stored(runtime, analysis_id), media_type="application/json",
-                    headers=attachment(f"unspin-{analysis_id}.json"))
+    return Response(
+        await _stored(runtime, analysis_id),
+        media_type="application/json",
+        headers=attachment(f"unspin-{analysis_id}.json"),
+    )
 
 
 @router.get("/a/{analysis_id}/report.html")
@@ -139,6 +156,3 @@ async def _stored(runtime: Runtime, analysis_id: str) -> bytes:
     if stored is None:
         raise HTTPException(404, detail="no analysis at this address: check the link, it may be cut short")
     return stored
-
-
-

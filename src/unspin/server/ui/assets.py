@@ -47,4 +47,3 @@ def asset(name: str) -> Response:
         raise HTTPException(404, detail=f"no asset {name[:64]!r}")
     body, media_type = found
     return Response(body, media_type=media_type, headers={"Cache-Control": "public, max-age=3600"})
-

@@ -66,8 +66,6 @@ def ui_caller(request: Request, runtime: RuntimeDep) -> Caller:
 UiCaller = Annotated[Caller, Depends(ui_caller)]
 
 
-
-
 def open_router() -> APIRouter:
     """Pages anyone may see (assets, signing in)."""
     return APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -93,24 +91,40 @@ def root_of(request: Request) -> str:
     return str(request.scope.get("root_path", "")).rstrip("/")
 
 
-def render(request: Request, template: str, context: dict[str, Any], *, status: int = 200,
-            headers: Mapping[str, str] | None = None) -> HTMLResponse:
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
     runtime: Runtime = request.app.state.runtime
-    defaults = {"root": root_of(request), "version": __version__, "csp": None, "section": None,
-                "signed_in": runtime.keys is not None and KEY_COOKIE in request.cookies}
+    defaults = {
+        "root": root_of(request),
+        "version": __version__,
+        "csp": None,
+        "section": None,
+        "signed_in": runtime.keys is not None and KEY_COOKIE in request.cookies,
+    }
     page = templates().get_template(template).render({**defaults, **context})
     return HTMLResponse(page, status_code=status, headers=headers)
 
 
 def error_page(request: Request, status: int, detail: str, headers: Mapping[str, str] | None = None) -> HTMLResponse:
-    return render(request, "error.html.j2", {"status": status, "phrase": HTTPStatus(status).phrase,
-                                              "detail": detail}, status=status, headers=headers)
+    return render(
+        request,
+        "error.html.j2",
+        {"status": status, "phrase": HTTPStatus(status).phrase, "detail": detail},
+        status=status,
+        headers=headers,
+    )
 
 
-def report_page(request: Request, analysis: Analysis, *, links: list[tuple[str, str]],
-                 permalink: str | None = None) -> HTMLResponse:
-    return render(request, "analysis.html.j2",
-                   {**article_context(analysis), "permalink": permalink, "links": links})
+def report_page(
+    request: Request, analysis: Analysis, *, links: list[tuple[str, str]], permalink: str | None = None
+) -> HTMLResponse:
+    return render(request, "analysis.html.j2", {**article_context(analysis), "permalink": permalink, "links": links})
 
 
 def sign_in_redirect(request: Request) -> RedirectResponse:
@@ -130,7 +144,6 @@ def local_path(target: str | None) -> str:
 
 def cookie_path(request: Request) -> str:
     return root_of(request) or "/"
-
 
 
 def attachment(filename: str) -> dict[str, str]:

@@ -27,17 +27,18 @@ def corpus_page(request: Request, runtime: RuntimeDep, filters: FilterDep) -> HT
     """The corpus dashboard of a slice; its filter form is a GET form, so it works without script too."""
     store = runtime.corpus
     articles = list_articles(store, filters, limit=CORPUS_ARTICLES_LISTED)
-    context = dashboard_context(build_dashboard(store, filters), mode="web", link=f"{root_of(request)}/corpus",
-                                articles=articles)
+    context = dashboard_context(
+        build_dashboard(store, filters), mode="web", link=f"{root_of(request)}/corpus", articles=articles
+    )
     return render(request, "corpus.html.j2", {**context, "section": "corpus"})
 
 
 @router.get("/corpus/articles/{article_id}")
-def corpus_article_page(article_id: Annotated[int, FastApiPath(ge=1, le=2**62)], request: Request,
-                        runtime: RuntimeDep) -> HTMLResponse:
+def corpus_article_page(
+    article_id: Annotated[int, FastApiPath(ge=1, le=2**62)], request: Request, runtime: RuntimeDep
+) -> HTMLResponse:
     """A stored article's analysis, as the HTML report."""
     analysis = get_analysis(runtime.corpus, article_id)
     if analysis is None:
         raise HTTPException(404, detail=f"no article {article_id} in the corpus")
     return report_page(request, analysis, links=[("Back to the corpus", f"{root_of(request)}/corpus")])
-

@@ -60,13 +60,25 @@ def jobs_page(request: Request, runtime: RuntimeDep, caller: UiCaller) -> HTMLRe
     return _jobs(request, runtime, caller)
 
 
-def _jobs(request: Request, runtime: Runtime, caller: Caller, *, error: str | None = None, urls: str = "",
-          status: int = 200) -> HTMLResponse:
+def _jobs(
+    request: Request, runtime: Runtime, caller: Caller, *, error: str | None = None, urls: str = "", status: int = 200
+) -> HTMLResponse:
     states, _ = runtime.jobs.page(caller.owner, limit=JOBS_LISTED)
     jobs = [_job_view(s) for s in states]
     formats = [(name, INPUT_FORMATS[name].title) for name in JOB_FORMATS]
-    return render(request, "jobs.html.j2", {"section": "jobs", "jobs": jobs, "error": error, "urls": urls,
-                                             "accept": accept(*JOB_FORMATS), "formats": formats}, status=status)
+    return render(
+        request,
+        "jobs.html.j2",
+        {
+            "section": "jobs",
+            "jobs": jobs,
+            "error": error,
+            "urls": urls,
+            "accept": accept(*JOB_FORMATS),
+            "formats": formats,
+        },
+        status=status,
+    )
 
 
 @router.post("/jobs")
@@ -96,8 +108,9 @@ async def _create_job(form: FormData, urls: str, runtime: Runtime, caller: Calle
         raise InputError("choose a JSONL, CSV or TSV file, or paste URLs, one a line")
     declared = form.get("format")
     name = display_name(upload.filename)
-    fmt = upload_format(declared if isinstance(declared, str) and declared else "auto", name,
-                         upload.content_type, await upload.read(64))
+    fmt = upload_format(
+        declared if isinstance(declared, str) and declared else "auto", name, upload.content_type, await upload.read(64)
+    )
     await upload.seek(0)
     return await run_in_threadpool(lambda: runtime.jobs.create(upload.file, fmt, name=name, owner=caller.owner))
 
@@ -131,7 +144,7 @@ def _job_view(state: dict[str, Any]) -> dict[str, Any]:
         "active": job["status"] in ACTIVE,
         "percent": f"{job['progress']:.0%}" if job["progress"] is not None else "",
         "counts": f"{job['done']}{total} documents handled: {job['analysed']} analysed, "
-                  f"{job['failed']} failed, {job['duplicates']} duplicates",
+        f"{job['failed']} failed, {job['duplicates']} duplicates",
     }
 
 
@@ -162,13 +175,13 @@ def job_errors(job_id: str, runtime: RuntimeDep, caller: UiCaller) -> StreamingR
 
 
 def _download(path: Path, filename: str) -> StreamingResponse:
-    return StreamingResponse(read_prefix(path, complete_lines_end(path)), media_type=NDJSON,
-                             headers=attachment(filename))
+    return StreamingResponse(
+        read_prefix(path, complete_lines_end(path)), media_type=NDJSON, headers=attachment(filename)
+    )
 
 
 @router.get("/jobs/{job_id}/results/{number}")
-def job_result_page(job_id: str, number: int, request: Request, runtime: RuntimeDep,
-                    caller: UiCaller) -> HTMLResponse:
+def job_result_page(job_id: str, number: int, request: Request, runtime: RuntimeDep, caller: UiCaller) -> HTMLResponse:
     """The report of one result of a job (numbered from 1, in the order of the results file)."""
     state = _job_state(runtime, caller, job_id)
     if not 1 <= number <= MAX_RESULT_NUMBER:
@@ -190,12 +203,13 @@ def _result_rows(path: Path) -> tuple[list[dict[str, Any]], bool]:
         article, summary = document["article"], document["summary"]
         ranked = sorted(summary["techniques"].items(), key=lambda kv: -kv[1])[:3]
         genre = document["genre"]["label"]
-        rows.append({
-            "number": number,
-            "title": article.get("title") or article.get("id") or f"Document {number}",
-            "genre": GENRES[genre].name if genre in GENRES else genre,
-            "spans": summary["spans"],
-            "techniques": [technique(label).name for label, _ in ranked],
-        })
+        rows.append(
+            {
+                "number": number,
+                "title": article.get("title") or article.get("id") or f"Document {number}",
+                "genre": GENRES[genre].name if genre in GENRES else genre,
+                "spans": summary["spans"],
+                "techniques": [technique(label).name for label, _ in ranked],
+            }
+        )
     return rows, False
-

@@ -35,8 +35,14 @@ async def sign_in(request: Request, runtime: RuntimeDep) -> Response:
             raise
         return render(request, "signin.html.j2", {"next": next_path, "error": exc.detail}, status=401)
     response = RedirectResponse(next_path, status_code=303)
-    response.set_cookie(KEY_COOKIE, key, httponly=True, samesite="strict", secure=request.url.scheme == "https",
-                        path=cookie_path(request))
+    response.set_cookie(
+        KEY_COOKIE,
+        key,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path=cookie_path(request),
+    )
     return response
 
 
@@ -45,5 +51,3 @@ def sign_out(request: Request) -> RedirectResponse:
     response = RedirectResponse(f"{root_of(request)}/signin", status_code=303)
     response.delete_cookie(KEY_COOKIE, path=cookie_path(request))
     return response
-
-
