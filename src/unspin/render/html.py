@@ -124,6 +124,7 @@ class _NoteView(_Confident):
 @dataclass(frozen=True, slots=True)
 class _ParagraphView:
     number: int
+    anchor: str  # the paragraph element's id
     pieces: tuple[_Piece, ...]
     techniques: tuple[_NoteView, ...]
 
@@ -287,14 +288,15 @@ def render_index(analyses: Sequence[Analysis], links: Sequence[str]) -> str:
     return _render("index.html.j2", context, script=False)
 
 
-def _paragraph_views(analysis: Analysis) -> tuple[list[_ParagraphView], list[_MarkView]]:
+def _paragraph_views(analysis: Analysis, id_prefix: str = "") -> tuple[list[_ParagraphView], list[_MarkView]]:
+    """Paragraphs cut into highlighted pieces, and their marks; ``id_prefix`` keeps two articles' ids apart."""
     text = analysis.article.text
-    span_ids = {id(span): f"s{index}" for index, span in enumerate(analysis.spans, start=1)}
+    span_ids = {id(span): f"{id_prefix}s{index}" for index, span in enumerate(analysis.spans, start=1)}
     views: list[_ParagraphView] = []
     marks: list[_MarkView] = []
     span_ids.update(
         {
-            id(span): f"s{len(span_ids) + index}"
+            id(span): f"{id_prefix}s{len(span_ids) + index}"
             for index, span in enumerate((s for p in analysis.paragraphs for s in p.candidate_spans), start=1)
         }
     )
@@ -309,10 +311,11 @@ def _paragraph_views(analysis: Analysis) -> tuple[list[_ParagraphView], list[_Ma
                     _span_view(s, span_ids[id(s)], min(s.end, paragraph.end) == segment.end, id(s) in shown)
                     for s in segment.spans
                 )
-                mark = _MarkView(f"m{len(marks) + 1}", covering)
+                mark = _MarkView(f"{id_prefix}m{len(marks) + 1}", covering)
                 marks.append(mark)
             pieces.append(_Piece(text[segment.start : segment.end], mark))
-        views.append(_ParagraphView(paragraph.number, tuple(pieces), _notes(paragraph, text)))
+        anchor = f"{id_prefix}p{paragraph.number}"
+        views.append(_ParagraphView(paragraph.number, anchor, tuple(pieces), _notes(paragraph, text)))
     return views, marks
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
 from ..analysis import Analysis
-from ..taxonomy import FRAMES, TECHNIQUES, category_of
+from ..compare import Comparison, Rate, Side
+from ..taxonomy import CATEGORIES, FRAMES, GENRES, TECHNIQUES, Category, Frame, Genre, Technique, category_of
 from .segments import segments
 
 
@@ -39,6 +42,14 @@ def _evidence_lines(analysis: Analysis, index: int) -> list[Text]:
     return lines
 
 
+def _paragraph_block(analysis: Analysis, index: int) -> list[Text]:
+    """The paragraph's labels, its highlighted text, and the evidence of labels without a span."""
+    paragraph = analysis.paragraphs[index]
+    labels = ", ".join(f"{TECHNIQUES[t.technique].name} {t.confidence:.0%}" for t in paragraph.techniques)
+    heading = Text(f"¶{paragraph.number}  " + (labels or "no technique found"), style="dim italic")
+    return [heading, _paragraph_text(analysis, index), *_evidence_lines(analysis, index)]
+
+
 def render_terminal(analysis: Analysis) -> Group:
     """Build a rich renderable for one analysis."""
     article = analysis.article
@@ -56,12 +67,9 @@ def render_terminal(analysis: Analysis) -> Group:
     )
     frames = ", ".join(f"{FRAMES[f.label].name} {f.probability:.0%}" for f in analysis.frames)
     parts.append(Text(f"Genre: {genre}   Frames: {frames}", style="cyan"))
-    for index, paragraph in enumerate(analysis.paragraphs):
+    for index in range(len(analysis.paragraphs)):
         parts.append(Text(""))
-        labels = ", ".join(f"{TECHNIQUES[t.technique].name} {t.confidence:.0%}" for t in paragraph.techniques)
-        parts.append(Text(f"¶{paragraph.number}  " + (labels or "no technique found"), style="dim italic"))
-        parts.append(_paragraph_text(analysis, index))
-        parts += _evidence_lines(analysis, index)
+        parts += _paragraph_block(analysis, index)
     parts.append(Text(""))
     parts.append(summary_table(analysis))
     return Group(*parts)
@@ -92,3 +100,57 @@ def summary_table(analysis: Analysis) -> Table:
 
 def print_analysis(analysis: Analysis, console: Console) -> None:
     console.print(render_terminal(analysis))
+
+
+def render_comparison_terminal(comparison: Comparison, a: Analysis, b: Analysis) -> Group:
+    """Build a rich renderable of two compared analyses: rates, genre and frames, then the paragraphs side by side."""
+    parts: list = [
+        Text(f"{name}: {_side_line(side)}", style="bold") for name, side in (("A", comparison.a), ("B", comparison.b))
+    ]
+    parts += [Text(""), _rate_table("Category", comparison.categories, CATEGORIES)]
+    parts += [Text(""), _rate_table("Technique", comparison.techniques, TECHNIQUES)]
+    parts += [Text(""), _probability_table(comparison), Text("")]
+    for name, only in (("A", comparison.only_in_a), ("B", comparison.only_in_b)):
+        parts.append(Text(f"Only in {name}: " + (", ".join(TECHNIQUES[t].name for t in only) or "none")))
+    parts += [Text(""), _paragraph_table(comparison, a, b)]
+    return Group(*parts)
+
+
+def _side_line(side: Side) -> str:
+    genre = "uncertain genre" if side.genre_uncertain else side.genre
+    title = side.title or side.article_id or "Untitled"
+    return f"{title} ({side.words:,} words, {side.paragraphs} paragraphs, {genre})"
+
+
+def _rate_table(kind: str, rows: tuple[Rate, ...], names: Mapping[str, Category | Technique]) -> Table:
+    table = Table(title=f"{kind}: labelled paragraphs per 1,000 words", title_justify="left")
+    table.add_column(kind)
+    for header in ("A", "B", "B − A"):
+        table.add_column(header, justify="right")
+    for row in rows:
+        rates = (f"{row.per_1000_words_a:.1f}", f"{row.per_1000_words_b:.1f}", f"{row.difference:+.1f}")
+        table.add_row(names[row.label].name, *rates)
+    return table
+
+
+def _probability_table(comparison: Comparison) -> Table:
+    table = Table(title="Genre and frames: probability", title_justify="left")
+    table.add_column("Label")
+    for header in ("A", "B"):
+        table.add_column(header, justify="right")
+    names: Mapping[str, Genre | Frame] = {**GENRES, **FRAMES}
+    for row in (*comparison.genres, *comparison.frames):
+        table.add_row(names[row.label].name if row.label in names else row.label, f"{row.a:.0%}", f"{row.b:.0%}")
+    return table
+
+
+def _paragraph_table(comparison: Comparison, a: Analysis, b: Analysis) -> Table:
+    """Paragraph i of A next to paragraph i of B; the longer article goes on alone."""
+    table = Table("A", "B", show_lines=True, expand=True)
+    for pair in comparison.paragraphs:
+        table.add_row(*(_paragraph_cell(analysis, pair.index - 1) for analysis in (a, b)))
+    return table
+
+
+def _paragraph_cell(analysis: Analysis, index: int) -> Group | Text:
+    return Group(*_paragraph_block(analysis, index)) if index < len(analysis.paragraphs) else Text("")
