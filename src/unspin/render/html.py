@@ -31,11 +31,22 @@ from markupsafe import Markup, escape
 
 from .._version import __version__
 from ..analysis import Analysis, ParagraphAnalysis, Span
+from ..article import Article
+from ..compare import Comparison, Probability, Rate, Side
 from ..errors import InputError
 from ..taxonomy import CATEGORIES, FRAMES, GENRES, TECHNIQUE_LABELS, Category, technique
 from .segments import segments
 
-__all__ = ["article_context", "render_html", "render_index", "report_assets", "report_environment"]
+__all__ = [
+    "article_context",
+    "comparison_context",
+    "comparison_css",
+    "render_comparison_html",
+    "render_html",
+    "render_index",
+    "report_assets",
+    "report_environment",
+]
 
 # The cues besides colour: a letter after each span and an underline style per category.
 _CATEGORY_CUES: dict[str, tuple[str, str]] = {
@@ -192,9 +203,28 @@ def article_context(analysis: Analysis) -> dict[str, Any]:
     template extending ``article.html.j2`` (from :func:`report_environment`) that links
     :func:`report_assets` instead of inlining them. Same page, one renderer.
     """
-    article = analysis.article
     paragraphs, marks = _paragraph_views(analysis)
     spans_per_category = Counter(_category(s.technique).key for s in analysis.spans)
+    return {
+        **_article_meta(analysis.article),
+        "genre_rows": _genre_rows(analysis),
+        "frame_rows": _frame_rows(analysis),
+        "technique_rows": _technique_rows(analysis),
+        "categories": [_category_view(c, spans_per_category[c.key]) for c in CATEGORIES.values()],
+        "paragraphs": paragraphs,
+        "marks": marks,
+        "total_spans": _span_total(analysis),
+        "shown_spans": len(analysis.spans),
+        **_slider_start(analysis.thresholds.get("span", 0.0)),
+        "genre_uncertain": analysis.genre_uncertain,
+        "quality_note": analysis.model.get("quality"),
+        "model_name": analysis.model.get("name"),
+        "model_version": analysis.model.get("version"),
+    }
+
+
+def _article_meta(article: Article) -> dict[str, Any]:
+    """The article's title and metadata as the report's header shows them."""
     url = article.url or None
     return {
         "title": article.title or article.id or "Untitled article",
@@ -204,20 +234,12 @@ def article_context(analysis: Analysis) -> dict[str, Any]:
         "url": url,
         "url_href": _safe_href(url, _WEB_SCHEMES),
         "article_id": article.id,
-        "genre_rows": _genre_rows(analysis),
-        "frame_rows": _frame_rows(analysis),
-        "technique_rows": _technique_rows(analysis),
-        "categories": [_category_view(c, spans_per_category[c.key]) for c in CATEGORIES.values()],
-        "paragraphs": paragraphs,
-        "marks": marks,
-        "total_spans": len(analysis.spans) + sum(len(p.candidate_spans) for p in analysis.paragraphs),
-        "shown_spans": len(analysis.spans),
-        **_slider_start(analysis.thresholds.get("span", 0.0)),
-        "genre_uncertain": analysis.genre_uncertain,
-        "quality_note": analysis.model.get("quality"),
-        "model_name": analysis.model.get("name"),
-        "model_version": analysis.model.get("version"),
     }
+
+
+def _span_total(analysis: Analysis) -> int:
+    """Spans shown and candidates together: all the slider can show."""
+    return len(analysis.spans) + sum(len(p.candidate_spans) for p in analysis.paragraphs)
 
 
 SLIDER_STEPS = 200  # 0.5% steps: the shipped span threshold (0.125) is one of them
@@ -286,6 +308,110 @@ def render_index(analyses: Sequence[Analysis], links: Sequence[str]) -> str:
         **_corpus_rows(analyses, summaries),
     }
     return _render("index.html.j2", context, script=False)
+
+
+def render_comparison_html(comparison: Comparison, a: Analysis, b: Analysis) -> str:
+    """Render two compared analyses as one self-contained page, like :func:`render_html`.
+
+    Both texts are highlighted side by side, paragraph i of A beside paragraph i of B (stacked
+    on a phone), under a table of techniques and categories per 1,000 words with the
+    difference, the genre and frame probabilities, and what only one of them uses.
+
+    Parameters
+    ----------
+    comparison : Comparison
+        ``compare(a, b)``; its numbers are shown as they are.
+    a, b : Analysis
+        The two analyses compared, for their texts and highlights.
+    """
+    return _render("compare.html.j2", comparison_context(comparison, a, b), script=True, extra_css=comparison_css())
+
+
+def comparison_context(comparison: Comparison, a: Analysis, b: Analysis) -> dict[str, Any]:
+    """What ``compare.html.j2`` shows: both articles' highlighted paragraphs, paired as ``comparison`` pairs them."""
+    (paragraphs_a, marks_a), (paragraphs_b, marks_b) = _paragraph_views(a, "a-"), _paragraph_views(b, "b-")
+    spans_per_category = Counter(_category(s.technique).key for s in (*a.spans, *b.spans))
+    pairs = [
+        (paragraphs_a[i] if pair.a is not None else None, paragraphs_b[i] if pair.b is not None else None)
+        for i, pair in enumerate(comparison.paragraphs)
+    ]
+    # Both analyses normally share one model and threshold; otherwise the slider starts at the lower one.
+    threshold = min(analysis.thresholds.get("span", 0.0) for analysis in (a, b))
+    return {
+        "sides": [_side_view("a", comparison.a, a), _side_view("b", comparison.b, b)],
+        "category_rows": [_difference_row(r, CATEGORIES[r.label]) for r in comparison.categories],
+        "technique_rows": [_difference_row(r, _category(r.label)) for r in comparison.techniques],
+        "genre_rows": [
+            _both_row(r, GENRES, comparison.a.genre == r.label, comparison.b.genre == r.label)
+            for r in comparison.genres
+        ],
+        "frame_rows": [
+            _both_row(r, FRAMES, r.label in comparison.a.frames, r.label in comparison.b.frames)
+            for r in comparison.frames
+        ],
+        "only_in": [("A", _technique_notes(comparison.only_in_a)), ("B", _technique_notes(comparison.only_in_b))],
+        "pairs": pairs,
+        "marks": [*marks_a, *marks_b],
+        "categories": [_category_view(c, spans_per_category[c.key]) for c in CATEGORIES.values()],
+        "total_spans": _span_total(a) + _span_total(b),
+        "shown_spans": len(a.spans) + len(b.spans),
+        **_slider_start(threshold),
+        "quality_note": a.model.get("quality"),
+        "model_name": a.model.get("name"),
+        "model_version": a.model.get("version"),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class _DifferenceRow:
+    name: str
+    category: _CategoryView
+    a: str
+    b: str
+    difference: str
+    direction: str  # "more" or "less" in B than in A, or "same"
+
+
+@dataclass(frozen=True, slots=True)
+class _BothRow:
+    name: str
+    a: str
+    b: str
+    chosen_a: bool
+    chosen_b: bool
+
+
+def _side_view(key: str, side: Side, analysis: Analysis) -> dict[str, Any]:
+    genre = "uncertain" if side.genre_uncertain else _name(side.genre, GENRES)
+    return {
+        **_article_meta(analysis.article),
+        "key": key,
+        "name": key.upper(),
+        "words": f"{side.words:,}",
+        "paragraphs": side.paragraphs,
+        "genre": genre,
+    }
+
+
+def _difference_row(rate: Rate, category: Category) -> _DifferenceRow:
+    name = category.name if rate.label == category.key else technique(rate.label).name
+    direction = "more" if rate.difference > 0 else "less" if rate.difference < 0 else "same"
+    return _DifferenceRow(
+        name,
+        _category_view(category),
+        f"{rate.per_1000_words_a:.1f}",
+        f"{rate.per_1000_words_b:.1f}",
+        f"{rate.difference:+.1f}",
+        direction,
+    )
+
+
+def _both_row(row: Probability, names: dict[str, Any], chosen_a: bool, chosen_b: bool) -> _BothRow:
+    return _BothRow(_name(row.label, names), f"{row.a:.0%}", f"{row.b:.0%}", chosen_a, chosen_b)
+
+
+def _technique_notes(labels: tuple[str, ...]) -> list[tuple[str, _CategoryView]]:
+    return [(technique(label).name, _category_view(_category(label))) for label in labels]
 
 
 def _paragraph_views(analysis: Analysis, id_prefix: str = "") -> tuple[list[_ParagraphView], list[_MarkView]]:
@@ -470,8 +596,9 @@ def _exact_text(value: str) -> Markup:
     return Markup(str(escape(value)).replace("\r", "&#13;"))
 
 
-def _render(template: str, context: dict[str, Any], *, script: bool) -> str:
+def _render(template: str, context: dict[str, Any], *, script: bool, extra_css: str = "") -> str:
     css, js = report_assets()
+    css += extra_css
     page = report_environment().get_template(template)
     return page.render(
         **context,
@@ -518,3 +645,11 @@ def report_assets() -> tuple[str, str]:
         for c in CATEGORIES.values()
     )
     return f"{static_css}\n/* Category colours and underline styles */\n{category_css}\n", js
+
+
+@cache
+def comparison_css() -> str:
+    """The comparison page's stylesheet, added to the report's."""
+    env = report_environment()
+    assert env.loader is not None
+    return env.loader.get_source(env, "compare.css")[0]

@@ -123,7 +123,8 @@ def _side_line(side: Side) -> str:
 
 
 def _rate_table(kind: str, rows: tuple[Rate, ...], names: Mapping[str, Category | Technique]) -> Table:
-    table = Table(title=f"{kind}: labelled paragraphs per 1,000 words", title_justify="left")
+    plural = "Categories" if kind == "Category" else f"{kind}s"
+    table = Table(title=f"{plural} per 1,000 words", caption="labelled paragraphs", title_justify="left")
     table.add_column(kind)
     for header in ("A", "B", "B − A"):
         table.add_column(header, justify="right")
