@@ -133,7 +133,7 @@ class Analysis:
     def to_dict(self, *, embedding: bool = False) -> dict[str, Any]:
         """The published JSON form (see docs/analysis.schema.json); ``embedding=True`` adds the embedding."""
         a = self.article
-        document = {
+        document: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "article": {
                 "id": a.id,

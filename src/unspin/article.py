@@ -59,7 +59,8 @@ class Article:
 
     def with_metadata(self, **changes: object) -> Article:
         """Return a copy with metadata replaced (``None`` values are ignored)."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        given: dict[str, Any] = {k: v for k, v in changes.items() if v is not None}
+        return replace(self, **given)
 
     @classmethod
     def from_text(

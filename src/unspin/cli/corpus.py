@@ -477,7 +477,9 @@ def phrases(
     filters = _filter(source, language, None, date_from, date_to, model)
     with _store(db) as store:
         rows = [
-            row for name in (technique or [None]) for row in top_phrases(store, filters, technique=name, limit=limit)
+            row
+            for name in (technique or [None])  # type: ignore[list-item]  # None: every technique
+            for row in top_phrases(store, filters, technique=name, limit=limit)
         ]
     _show(rows, ["technique", "phrase", "count", "articles", "entities"], as_json, "top phrases")
 

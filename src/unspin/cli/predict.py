@@ -33,10 +33,16 @@ def predict(
     analyzer = Analyzer.from_bundle(model)
     analyses = analyzer.analyze_many(documents) if len(documents) < 8 else list(analyzer.pipe(documents))
     if task is Task.techniques:
-        rows = {(a.article.id, p.number): [t.technique for t in p.techniques] for a in analyses for p in a.paragraphs}
+        rows = {
+            (semeval.article_id(a.article), p.number): [t.technique for t in p.techniques]
+            for a in analyses
+            for p in a.paragraphs
+        }
         semeval.write_technique_labels(output, rows)
     elif task is Task.frames:
-        semeval.write_frame_labels(output, {a.article.id: [f.label for f in a.frames] for a in analyses})
+        semeval.write_frame_labels(
+            output, {semeval.article_id(a.article): [f.label for f in a.frames] for a in analyses}
+        )
     else:
-        semeval.write_genre_labels(output, {a.article.id: a.genre for a in analyses})
+        semeval.write_genre_labels(output, {semeval.article_id(a.article): a.genre for a in analyses})
     err_console.print(f"wrote {task.value} predictions for {len(analyses)} articles to {output}")

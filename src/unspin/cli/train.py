@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -34,7 +34,7 @@ def train(
     if not data.is_dir():
         raise InputError(f"{data}: no such data directory")
     config = TrainConfig.quick_config() if quick else TrainConfig()
-    overrides = {k: v for k, v in {"epochs": epochs, "seed": seed}.items() if v is not None}
+    overrides: dict[str, Any] = {k: v for k, v in {"epochs": epochs, "seed": seed}.items() if v is not None}
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     run_training(data, out, replace(config, **overrides))
 

@@ -167,7 +167,7 @@ def _result(future: Future, name: str) -> PartitionResult:
     from distributed import KilledWorker
 
     try:
-        return future.result()  # type: ignore[no-any-return]
+        return future.result()
     except KilledWorker as exc:
         raise UnspinError(
             f"{name} killed every worker that ran it (out of memory? see docs/distributed.md); "

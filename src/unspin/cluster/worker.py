@@ -110,7 +110,7 @@ def _opener(source: str) -> Callable[[], IO[bytes]]:
     """Opens ``source`` through fsspec, decompressing it by its suffix (.gz, .bz2, .xz, ...)."""
     import fsspec
 
-    return fsspec.open(source, "rb", compression="infer").open  # type: ignore[no-any-return]
+    return fsspec.open(source, "rb", compression="infer").open
 
 
 def worker_analyzer(job: Job) -> Analyzer:

@@ -117,6 +117,13 @@ def read_articles(directory: str | Path, language: str | None = None) -> list[Ar
     return [read_article(path, language) for path in article_paths(directory)]
 
 
+def article_id(article: Article) -> str:
+    """The SemEval id of an article read by :func:`read_articles` (every one has its file's id)."""
+    if article.id is None:
+        raise InputError("a SemEval article without an id; read articles with read_articles")
+    return article.id
+
+
 def article_paths(directory: str | Path) -> list[Path]:
     """The ``article<ID>.txt`` files of ``directory``, sorted by numeric id (raises as :func:`read_articles`)."""
     return _files_by_id(Path(directory), _ARTICLE_FILE, "article<ID>.txt")

@@ -47,6 +47,8 @@ class Q4Embedding(nn.Module):
 
     def __init__(self, codes: torch.Tensor, scales: torch.Tensor) -> None:
         super().__init__()
+        self.codes: torch.Tensor
+        self.scales: torch.Tensor
         self.register_buffer("codes", codes, persistent=False)
         self.register_buffer("scales", scales, persistent=False)
 
@@ -106,7 +108,8 @@ class Encoder(nn.Module):
             encoder = cls(json.loads((directory / "config.json").read_text()))
         q4_path = directory / Q4_EMBEDDINGS_FILE
         with safe_open(str(directory / "model.safetensors"), framework="pt") as weights:
-            names = [n for n in weights if not (q4_path.is_file() and n == "embeddings.word_embeddings.weight")]
+            keys = weights.keys()  # safe_open has keys() but is not iterable itself
+            names = [n for n in keys if not (q4_path.is_file() and n == "embeddings.word_embeddings.weight")]
             state = _from_hf_names({n: weights.get_tensor(n) for n in names})
         encoder.load_state_dict(state, assign=True, strict=not q4_path.is_file())
         if q4_path.is_file():

@@ -62,4 +62,5 @@ class LinearHead:
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str, multilabel: bool) -> LinearHead:
-        return cls(*(arrays[f"{prefix}.{name}"] for name in ("mean", "scale", "coef", "intercept")), multilabel)
+        mean, scale, coef, intercept = (arrays[f"{prefix}.{name}"] for name in ("mean", "scale", "coef", "intercept"))
+        return cls(mean, scale, coef, intercept, multilabel)

@@ -54,7 +54,7 @@ def window_inputs(
     return inputs
 
 
-def length_batches(lengths: Sequence[int], batch_tokens: int, max_batch: int = 64) -> Iterator[list[int]]:
+def length_batches(lengths: Sequence[float], batch_tokens: int, max_batch: int = 64) -> Iterator[list[int]]:
     """Group indices of similar length so that padded batches stay under ``batch_tokens``."""
     order = sorted(range(len(lengths)), key=lambda i: lengths[i])
     batch: list[int] = []

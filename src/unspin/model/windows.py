@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..errors import BundleError
+
 if TYPE_CHECKING:
     from tokenizers import Tokenizer as RustTokenizer
 
@@ -37,9 +39,13 @@ class Tokenizer:
 
     def __init__(self, path: str | Path) -> None:
         self._tokenizer = _parse(Path(path))
-        self.bos_id = self._tokenizer.token_to_id("<s>")
-        self.eos_id = self._tokenizer.token_to_id("</s>")
-        self.pad_id = self._tokenizer.token_to_id("<pad>")
+        self.bos_id, self.eos_id, self.pad_id = (self._special(token) for token in ("<s>", "</s>", "<pad>"))
+
+    def _special(self, token: str) -> int:
+        found = self._tokenizer.token_to_id(token)
+        if found is None:
+            raise BundleError(f"the tokenizer has no {token} token; rebuild the bundle")
+        return int(found)
 
     def count(self, texts: list[str]) -> list[int]:
         """Tokens per text (no offsets: cheaper than :meth:`tokenize`)."""

@@ -111,7 +111,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 def _include_ui(app: FastAPI) -> None:
     """The web UI (``unspin.server.ui.router``) owns ``/`` when it is installed; else ``/`` shows the API docs."""
     if importlib.util.find_spec(UI_MODULE) is not None:
-        from . import ui  # type: ignore[attr-defined]
+        from . import ui
 
         app.include_router(ui.router)
         return

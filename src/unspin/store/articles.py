@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import sqlalchemy as sa
@@ -77,7 +77,7 @@ def _counts_from_aggregates(connection: sa.Connection, filters: CorpusFilter, mo
     d = t.agg_articles  # the first and last days, one index seek each (min and max together would scan)
     dated = [*filters.where(d, model_id, date_column="day"), d.c.day != t.UNDATED]
 
-    def counted(column: sa.Column) -> dict[str, int]:
+    def counted(column: sa.ColumnElement[Any]) -> dict[str, int]:
         query = sa.select(column, sa.func.sum(g.c.articles)).where(*where).group_by(column).order_by(column)
         return {key: int(n) for key, n in connection.execute(query)}
 
@@ -100,7 +100,7 @@ def _counts_with_techniques(connection: sa.Connection, filters: CorpusFilter, mo
     a = t.articles
     where = _article_conditions(filters, model_id)
 
-    def counted(column: sa.Column) -> dict[str, int]:
+    def counted(column: sa.ColumnElement[Any]) -> dict[str, int]:
         query = sa.select(column, sa.func.count()).where(*where).group_by(column).order_by(column)
         return {key: int(n) for key, n in connection.execute(query)}
 

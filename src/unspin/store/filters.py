@@ -52,11 +52,11 @@ class CorpusFilter(BaseModel):
     def build(cls, **values: object) -> CorpusFilter:
         """Like the constructor, but a bad value raises :class:`InputError` with a one-line message."""
         try:
-            return cls(**{k: v for k, v in values.items() if v is not None})
+            return cls.model_validate({k: v for k, v in values.items() if v is not None})
         except ValueError as exc:
             raise InputError(_first_error(exc)) from exc
 
-    def where(self, table: sa.Table | sa.Alias, model_id: int, *, date_column: str = "date") -> list[sa.ColumnElement]:
+    def where(self, table: sa.FromClause, model_id: int, *, date_column: str = "date") -> list[sa.ColumnElement]:
         """Conditions on a table with model_id, source, language and a date (or day) column."""
         c = table.c
         conditions = [c.model_id == model_id]

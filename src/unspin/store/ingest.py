@@ -101,8 +101,8 @@ def model_id_for(connection: Connection, model: dict[str, str]) -> int:
             t.models.insert().values(
                 name=name, version=version, first_imported=dt.datetime.now(dt.UTC).replace(tzinfo=None)
             )
-        ).inserted_primary_key[0]
-    return model_id
+        ).inserted_primary_key[0]  # type: ignore[index]  # an INSERT always has one
+    return int(model_id)
 
 
 def _insert(connection: Connection, model_id: int, analyses: list[Analysis]) -> None:
@@ -281,7 +281,7 @@ def execute_many(connection: Connection, statement: sa.Insert, rows: list[dict])
     if connection.dialect.name != "sqlite":
         connection.execute(statement, rows)
         return
-    names = compiled.positiontup
+    names = compiled.positiontup or []
     values = operator.itemgetter(*names)
     dates = [i for i, name in enumerate(names) if isinstance(statement.table.c[name].type, sa.Date)]
     if len(names) == 1:

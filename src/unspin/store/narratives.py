@@ -240,7 +240,7 @@ def _cluster_terms(connection: sa.Connection, sample: np.ndarray, clusters: Clus
 
 def _texts(connection: sa.Connection, ids: np.ndarray) -> dict[int, str]:
     a = t.articles
-    texts = {}
+    texts: dict[int, str] = {}
     for first in range(0, len(ids), CHUNK):
         chunk = ids[first : first + CHUNK].tolist()
         query = sa.select(a.c.id, a.c.title, a.c.text).where(a.c.id.in_(chunk))
@@ -260,13 +260,13 @@ def _replace(
     article_ids, clusters, probabilities = members
     sizes = np.bincount(clusters, minlength=len(terms))
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    ids = {}
+    ids: dict[int, int] = {}
     for c in sorted(range(len(terms)), key=lambda c: -sizes[c]):  # ids in order of size
         ids[c] = connection.execute(
             n.insert().values(
                 model_id=model_id, label=", ".join(terms[c][:3]), terms=terms[c], size=int(sizes[c]), built_at=now
             )
-        ).inserted_primary_key[0]
+        ).inserted_primary_key[0]  # type: ignore[index]  # an INSERT always has one
     for first in range(0, len(article_ids), CHUNK):
         part = slice(first, first + CHUNK)
         connection.execute(

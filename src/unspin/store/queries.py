@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from pydantic import BaseModel
@@ -108,7 +108,7 @@ def _labels_of(filters: CorpusFilter, level: Level) -> list[str] | None:
     return sorted({TECHNIQUES[x].category for x in filters.techniques if x in TECHNIQUES})
 
 
-def _group_columns(table: sa.Table, by: GroupBy, period: Period | None) -> list[sa.ColumnElement]:
+def _group_columns(table: sa.FromClause, by: GroupBy, period: Period | None) -> list[sa.ColumnElement]:
     """The group and period columns to select; constants stand in for "no grouping"."""
     return [table.c[by] if by != "none" else sa.literal("all"), table.c[period] if period else sa.null()]
 
@@ -118,7 +118,7 @@ def _grouped(keys: list[sa.ColumnElement]) -> list[sa.ColumnElement]:
     return [k for k in keys if isinstance(k, sa.Column)]
 
 
-def _aggregate_where(table: sa.Table, filters: CorpusFilter, model_id: int, period: Period | None) -> list:
+def _aggregate_where(table: sa.FromClause, filters: CorpusFilter, model_id: int, period: Period | None) -> list:
     conditions = filters.where(table, model_id, date_column="day")
     if period:
         conditions.append(table.c.day != t.UNDATED)
@@ -179,7 +179,7 @@ def _article_totals(
         .group_by(*_grouped(keys))
     )
     # Without a GROUP BY an empty slice still gives one row, of NULL sums.
-    return {(group, _date(when)): (int(n), int(w)) for group, when, n, w in connection.execute(query) if n}
+    return {(group, _date(when)): (int(n), int(w)) for group, when, n, w in _rows(connection, query) if n}
 
 
 def _article_totals_with_techniques(
@@ -198,7 +198,7 @@ def _article_totals_with_techniques(
         )
         .group_by(*_grouped([group]), *([period_of] if period else []))
     )
-    return {(g, _date(when)): (int(n), int(w or 0)) for g, when, n, w in connection.execute(query) if n}
+    return {(g, _date(when)): (int(n), int(w or 0)) for g, when, n, w in _rows(connection, query) if n}
 
 
 def _label_counts(
@@ -224,7 +224,7 @@ def _label_counts(
     )
     return {
         (group, _date(when), label): (int(a), int(p), int(s))
-        for group, when, label, a, p, s in connection.execute(query)
+        for group, when, label, a, p, s in _rows(connection, query)
         if a is not None
     }
 
@@ -252,7 +252,7 @@ def _frame_counts_with_techniques(
         )
         .group_by(*_grouped([group]), *([period_of] if period else []), f.c.frame)
     )
-    return {(g, _date(when), frame): (int(n), 0, 0) for g, when, frame, n in connection.execute(query)}
+    return {(g, _date(when), frame): (int(n), 0, 0) for g, when, frame, n in _rows(connection, query)}
 
 
 def uses_any_technique(
@@ -358,7 +358,7 @@ def _genre_counts(
         .where(*_aggregate_where(table, filters, model_id, period), table.c.genre == genre)
         .group_by(*_grouped(keys))
     )
-    return {(group, _date(when)): (int(n), 0, 0) for group, when, n in connection.execute(query) if n}
+    return {(group, _date(when)): (int(n), 0, 0) for group, when, n in _rows(connection, query) if n}
 
 
 def _change_points(points: list[TrendPoint]) -> list[dt.date]:
@@ -383,3 +383,8 @@ def _sort_key(item: tuple) -> tuple:
     """Order (group, period, ...) keys with undated periods first."""
     group, when, *rest = item[0]
     return (group, when or dt.date.min, *rest)
+
+
+def _rows(connection: sa.Connection, query: sa.Select[Any]) -> list[tuple[Any, ...]]:
+    """A grouped query's rows as plain tuples (their width depends on the grouping, which typing cannot follow)."""
+    return [tuple(row) for row in connection.execute(query)]

@@ -81,10 +81,10 @@ class Store:
             models = [dict(row._mapping) for row in connection.execute(query)]
         if model is None:
             return models[0]["id"] if models else -1
-        for m in models:
-            if model in (f"{m['name']}=={m['version']}", m["version"], m["name"]):
-                return m["id"]
-        names = ", ".join(f"{m['name']}=={m['version']}" for m in models) or "none yet"
+        for found in models:
+            if model in (f"{found['name']}=={found['version']}", found["version"], found["name"]):
+                return int(found["id"])
+        names = ", ".join(f"{found['name']}=={found['version']}" for found in models) or "none yet"
         raise InputError(f"no analyses by model {model!r} in the store (models: {names})")
 
     def connect(self) -> sa.Connection:

@@ -139,7 +139,7 @@ def _analysis(
     vector = centre + np.random.default_rng(i).normal(scale=0.6, size=EMBEDDING_DIM).astype(np.float32)
     return Analysis(
         article,
-        max(genre_probs, key=genre_probs.get),
+        max(genre_probs, key=genre_probs.__getitem__),
         genre_probs,
         frames,
         frame_probs,

@@ -67,7 +67,8 @@ def load_paragraphs(data_dir: Path, languages: tuple[str, ...] = TRAIN_LANGUAGES
     for language in languages:
         root = language_dir(data_dir, language)
         articles = {
-            a.id: a for a in semeval.read_articles(root / "train-articles-subtask-3", SEMEVAL_LANGUAGES[language])
+            semeval.article_id(a): a
+            for a in semeval.read_articles(root / "train-articles-subtask-3", SEMEVAL_LANGUAGES[language])
         }
         labels = semeval.read_technique_labels(root / "train-labels-subtask-3.txt")
         spans = semeval.read_span_dir(root / "train-labels-subtask-3-spans", {i: a.text for i, a in articles.items()})
@@ -102,10 +103,11 @@ def load_articles(data_dir: Path, languages: tuple[str, ...] = TRAIN_LANGUAGES) 
             for article in semeval.read_articles(
                 root / f"train-articles-subtask-{subtask}", SEMEVAL_LANGUAGES[language]
             ):
-                if article.id not in table:
+                found = semeval.article_id(article)
+                if found not in table:
                     continue
-                example = examples.setdefault(article.id, ArticleExample(article, language))
-                setattr(example, attribute, table[article.id])
+                example = examples.setdefault(found, ArticleExample(article, language))
+                setattr(example, attribute, table[found])
     return list(examples.values())
 
 
@@ -135,7 +137,7 @@ def consecutive_runs(items: Sequence[T], rng: np.random.Generator, sizes: tuple[
 
 
 def _join(parts: Sequence[ParagraphExample]) -> ParagraphExample:
-    text, labels, spans = "", dict.fromkeys(()), []
+    text, labels, spans = "", dict[str, None](), []
     for part in parts:
         offset = len(text) + (1 if text else 0)
         text = f"{text} {part.text.rstrip()}" if text else part.text.rstrip()

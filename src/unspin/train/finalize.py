@@ -122,11 +122,15 @@ def _fold(article_id: str | None) -> bool:
     return hash_share(CROSSFIT_SALT, article_id or "") < 0.5
 
 
+def _outside(fold: bool) -> Callable[[GoldArticle], bool]:
+    return lambda gold: _fold(gold.article.id) != fold
+
+
 def _cross_fitted(analyzer: Analyzer, views: list[View]) -> list[list[Analysis]]:
     """Each half of ``views`` decoded with curves and thresholds fitted on the other half."""
     decoded: list[list[Analysis | None]] = [[None] * len(v.gold) for v in views]
     for fold in (True, False):
-        other = [w for w in (_subset(v, lambda g, fold=fold: _fold(g.article.id) != fold) for v in views) if w.gold]
+        other = [w for w in (_subset(v, _outside(fold)) for v in views) if w.gold]
         decoding, chosen = fit_decoding(analyzer, other)
         fitted = analyzer.with_decoding(decoding).with_thresholds(**chosen)
         for row, view in enumerate(views):

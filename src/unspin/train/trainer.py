@@ -212,7 +212,7 @@ def _epoch_batches(windows: Windows, rows: Sequence[int], config: TrainConfig, e
     rng = np.random.default_rng(config.seed + epoch)
     noisy = [len(windows.inputs[i].input_ids) + rng.uniform(0, 16) for i in rows]
     batches = [[rows[j] for j in b] for b in length_batches(noisy, config.batch_tokens, max_batch=32)]
-    rng.shuffle(batches)  # type: ignore[arg-type]
+    rng.shuffle(batches)
     return batches
 
 

@@ -40,19 +40,20 @@ def load_gold_articles(data_dir: Path, language: str, keep: Callable[[str], bool
     """The subtask-3 articles of ``language`` whose id ``keep`` accepts, with their gold techniques and spans."""
     root = language_dir(data_dir, language)
     every = semeval.read_articles(root / "train-articles-subtask-3", SEMEVAL_LANGUAGES[language])
-    articles = [a for a in every if keep(a.id or "")]
+    articles = [a for a in every if keep(semeval.article_id(a))]
     labels = semeval.read_technique_labels(root / "train-labels-subtask-3.txt")
-    kept = {a.id for a in articles}
+    kept = {semeval.article_id(a) for a in articles}
     spans: dict[str, list[LabelledSpan]] = {}
-    for span in semeval.read_span_dir(root / "train-labels-subtask-3-spans", {a.id: a.text for a in every}):
+    texts = {semeval.article_id(a): a.text for a in every}
+    for span in semeval.read_span_dir(root / "train-labels-subtask-3-spans", texts):
         if span.article_id in kept:
             spans.setdefault(span.article_id, []).append(span)
     return [
         GoldArticle(
             a,
             language,
-            {p.number: tuple(labels.get((a.id, p.number), ())) for p in a.paragraphs},
-            tuple(spans.get(a.id or "", ())),
+            {p.number: tuple(labels.get((semeval.article_id(a), p.number), ())) for p in a.paragraphs},
+            tuple(spans.get(semeval.article_id(a), ())),
         )
         for a in articles
     ]
@@ -109,12 +110,19 @@ class ViewScores:
 
 def score_view(gold: Sequence[GoldArticle], analyses: Sequence[Analysis]) -> ViewScores:
     """Paragraph, article and technique-aware span scores of ``analyses`` (one per gold article, same order)."""
-    gold_cells = {(g.article.id, n): labels for g in gold for n, labels in g.labels.items()}
-    pred_cells = {(x.article.id, p.number): [t.technique for t in p.techniques] for x in analyses for p in x.paragraphs}
+    gold_cells = {(semeval.article_id(g.article), n): labels for g in gold for n, labels in g.labels.items()}
+    pred_cells = {
+        (semeval.article_id(x.article), p.number): [t.technique for t in p.techniques]
+        for x in analyses
+        for p in x.paragraphs
+    }
     paragraph = score_techniques(gold_cells, pred_cells)
     article = score_techniques(
-        {(g.article.id, 0): {t for labels in g.labels.values() for t in labels} for g in gold},
-        {(x.article.id, 0): {t.technique for p in x.paragraphs for t in p.techniques} for x in analyses},
+        {(semeval.article_id(g.article), 0): {t for labels in g.labels.values() for t in labels} for g in gold},
+        {
+            (semeval.article_id(x.article), 0): {t.technique for p in x.paragraphs for t in p.techniques}
+            for x in analyses
+        },
     )
     predicted = [LabelledSpan(x.article.id or "", s.technique, s.start, s.end) for x in analyses for s in x.spans]
     spans = score_spans([s for g in gold for s in g.spans], predicted, technique_aware=True)
