@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+
+if TYPE_CHECKING:
+    from ..analyze import Analyzer
 
 app = typer.Typer(
     name="unspin",
@@ -56,3 +60,12 @@ def _same_file(a: Path, b: Path) -> bool:
         return os.path.samefile(a, b)
     except OSError:  # one of them does not exist (yet)
         return False
+
+
+def load_analyzer(model: Path | None, threshold: float | None) -> Analyzer:
+    """The model bundle at ``model`` (default: the shipped one), showing what passes ``threshold`` when given."""
+    from ..analyze import Analyzer  # torch loads only once the inputs are known
+    from ..config import default_model_path
+
+    analyzer = Analyzer.from_bundle(model or default_model_path())
+    return analyzer if threshold is None else analyzer.with_thresholds(threshold, threshold)

@@ -46,10 +46,9 @@ from ..formats.inputs import (
 )
 from ..formats.outputs import ResultWriter, TeeWriter, open_writer, spans_path
 from ..formats.registry import INPUT_FORMAT_CHOICES, OUTPUT_FORMATS, output_format_of
-from ._util import app, err_console, fail, out_console, refuse_overwriting_inputs, warn
+from ._util import app, err_console, fail, load_analyzer, out_console, refuse_overwriting_inputs, warn
 
 if TYPE_CHECKING:
-    from ..analyze import Analyzer
     from ..store import Store
 
 
@@ -237,7 +236,7 @@ def analyze(
         _written_files(fmt, output, errors_path, _database_file(db) if store else None), input_files(inputs, options)
     )
     documents = _documents(inputs, feeds, options, batch)
-    analyzer = _load_analyzer(model, threshold)
+    analyzer = load_analyzer(model, threshold)
     configure_threads(threads)
     done = _resume(resume, fmt, output)
     corpus = _open_store(db) if store else None
@@ -365,14 +364,6 @@ def _database_file(db: str | None) -> Path | None:
     from ..store.db import database_file  # SQLAlchemy loads only when a store is used
 
     return database_file(db)
-
-
-def _load_analyzer(model: Path | None, threshold: float | None) -> Analyzer:
-    from ..analyze import Analyzer  # torch loads only once the inputs are known
-    from ..config import default_model_path
-
-    analyzer = Analyzer.from_bundle(model or default_model_path())
-    return analyzer if threshold is None else analyzer.with_thresholds(threshold, threshold)
 
 
 def _resume(resume: bool | None, fmt: OutputFormat, output: Path | None) -> set[str] | None:
