@@ -19,7 +19,7 @@ from fastapi.responses import RedirectResponse
 
 from .._version import __version__
 from .problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
-from .routers import analyses, analyze, corpus, docs, health, jobs, reference
+from .routers import analyses, analyze, compare, corpus, docs, health, jobs, reference
 from .runtime import Runtime
 from .security import (
     BodyLimitMiddleware,
@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None, *, analyzer: Analyzer | None = 
         analyze.router,
         jobs.router,
         analyses.router,
+        compare.router,
         corpus.router,
         reference.router,
         docs.router,
