@@ -15,7 +15,7 @@ from fastapi.responses import (
     Response,
 )
 from pydantic import ValidationError
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import UploadFile
 
 from ...analysis import Analysis
 from ...analyze import MAX_ARTICLE_CHARS
@@ -83,7 +83,7 @@ async def analyze_form(request: Request, runtime: RuntimeDep, caller: UiCaller) 
     async with request.form(max_files=1, max_fields=10, max_part_size=MAX_FORM_FIELD_BYTES) as form:
         values = {name: value for name, value in form.items() if isinstance(value, str)}
         try:
-            article = await _article_of_form(form, values, runtime)
+            article = await article_of_form(form.get("file"), values, runtime)
             analysis = await analyse_article(runtime, caller, get_inference(runtime), article)
         except (InputError, ValidationError) as exc:
             return _home(request, runtime, error=message_of(exc), values=values, status=422)
@@ -95,8 +95,8 @@ async def analyze_form(request: Request, runtime: RuntimeDep, caller: UiCaller) 
     return RedirectResponse(f"{root_of(request)}/a/{analysis_id}", status_code=303)
 
 
-async def _article_of_form(form: FormData, values: dict[str, str], runtime: Runtime) -> Article:
-    upload = form.get("file")
+async def article_of_form(upload: object, values: Mapping[str, str], runtime: Runtime) -> Article:
+    """The article of a form: an uploaded file, else a URL, else a pasted text (``values``: the form's text fields)."""
     if isinstance(upload, UploadFile) and upload.filename:
         data = await upload.read()
         return await run_in_threadpool(_uploaded_article, upload.filename, data, runtime.read_options)

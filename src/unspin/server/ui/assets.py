@@ -11,9 +11,7 @@ from fastapi.responses import (
 )
 
 from ...render.dashboard import dashboard_assets
-from ...render.html import (
-    report_assets,
-)
+from ...render.html import comparison_css, report_assets
 from .common import open_router
 
 CSS = "text/css; charset=utf-8"
@@ -30,6 +28,7 @@ def _assets() -> dict[str, tuple[bytes, str]]:
     return {
         "report.css": (css.encode("utf-8"), CSS),
         "report.js": (js.encode("utf-8"), JS),
+        "compare.css": (comparison_css().encode("utf-8"), CSS),
         "dashboard.css": (dashboard_css.encode("utf-8"), CSS),
         "dashboard.js": (dashboard_js.encode("utf-8"), JS),
         "echarts.min.js": (echarts.encode("utf-8"), JS),

@@ -41,4 +41,6 @@ def corpus_article_page(
     analysis = get_analysis(runtime.corpus, article_id)
     if analysis is None:
         raise HTTPException(404, detail=f"no article {article_id} in the corpus")
-    return report_page(request, analysis, links=[("Back to the corpus", f"{root_of(request)}/corpus")])
+    corpus = f"{root_of(request)}/corpus"
+    links = [("Compare with another article", f"{corpus}/compare?a={article_id}"), ("Back to the corpus", corpus)]
+    return report_page(request, analysis, links=links)
