@@ -20,6 +20,20 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["UNSPIN_DB"] = str(Path(tempfile.mkdtemp(prefix="unspin-tests-")) / "corpus.db")
 
 
+# Markers follow from what a test needs, so `pytest -m "not browser and not postgres"` is a
+# quick local run; `slow` is set by hand on tests that start servers, train or kill processes.
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "browser" in fixtures:
+            item.add_marker(pytest.mark.browser)
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("store_url") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture(scope="session")
 def model_path() -> Path:
     """The bundle the tests analyse with; skips the test where none is built yet."""

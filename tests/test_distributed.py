@@ -30,6 +30,8 @@ from unspin.cluster.plan import SHARD_GLOBS, find_shards, plan_partitions, shard
 from unspin.cluster.worker import count_shard, read_partition
 from unspin.formats.inputs import ReadOptions
 
+pytestmark = pytest.mark.slow  # Dask clusters in subprocesses
+
 SENTENCES = (
     "The West has launched an unprecedented sanctions pressure on ordinary families.",
     "Brussels bureaucrats lecture us about sacrifice while they never pay a heating bill.",

@@ -19,6 +19,8 @@ from schemathesis.checks import not_a_server_error
 
 from _live_server import LiveServer
 
+pytestmark = pytest.mark.slow  # a live server under hundreds of generated requests
+
 MAX_EXAMPLES = 20  # per operation: the whole run stays well under a minute on 2 cores
 UNREACHABLE_URL = "http://127.0.0.1:9/"  # refused before connecting: the server blocks loopback addresses
 

@@ -290,6 +290,7 @@ def test_a_paste_over_1_mib_gets_an_answer_that_keeps_the_text(client: TestClien
 # ---------------------------------------------------------------------------- 2: slow upstreams, over real HTTP
 
 
+@pytest.mark.slow
 def test_slow_upstreams_never_hold_the_server(analyzer: Any, tmp_path: Path) -> None:
     """40 URL analyses of a page trickling a byte every 50 ms, then health and a plain analysis answer at once."""
     import uvicorn
@@ -334,6 +335,7 @@ def _answers(url: str) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_a_rotating_x_forwarded_for_does_not_escape_the_rate_limit(model_path: Path, tmp_path: Path) -> None:
     """Without --trusted-proxy the header is ignored: the limit counts the real client address."""
     from _live_server import LiveServer

@@ -11,7 +11,10 @@ import unspin
 from unspin.cli import main
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "semeval2023"
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="needs ../shared/data (not part of the repository)")
+pytestmark = [
+    pytest.mark.skipif(not DATA.is_dir(), reason="needs ../shared/data (not part of the repository)"),
+    pytest.mark.slow,
+]
 
 
 @pytest.fixture(scope="module")
