@@ -18,12 +18,12 @@ from unspin.batch import (
     BatchStats,
     ErrorLog,
     LogProgress,
-    drop_partial_last_line,
     errors_path_for,
     load_done_hashes,
     run_batch,
 )
 from unspin.cli import main
+from unspin.files import drop_partial_last_line
 from unspin.formats.inputs import Document
 
 HASH_A, HASH_B = "a" * 64, "b" * 64

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import InputError, UnspinError
+from .files import drop_partial_last_line
 from .formats.inputs import Document
 from .formats.outputs import ResultWriter
 from .formats.records import parse_json_line
@@ -43,7 +44,6 @@ __all__ = [
     "ProgressReporter",
     "RichProgress",
     "configure_threads",
-    "drop_partial_last_line",
     "errors_path_for",
     "load_done_hashes",
     "run_batch",
@@ -53,7 +53,6 @@ DEFAULT_BATCH_SIZE = 8
 _PREFETCH_BATCHES = 4
 _IDLE_SECONDS = 0.5  # a partial batch waits this long for more input before it is analysed
 _HASH_IN_LINE = re.compile(rb'"content_hash": "([0-9a-f]{64})"')
-_TAIL_CHUNK = 1 << 16
 LOG_INTERVAL_SECONDS = 10.0
 
 
@@ -143,27 +142,6 @@ def _content_hash(line: bytes) -> str | None:
     except (InputError, KeyError, TypeError):
         return None
     return content_hash if isinstance(content_hash, str) else None
-
-
-def drop_partial_last_line(path: Path) -> bool:
-    """Truncate ``path`` after its last newline; True if something was cut."""
-    with path.open("r+b") as stream:
-        end = stream.seek(0, os.SEEK_END)
-        position = end
-        while position > 0:
-            start = max(0, position - _TAIL_CHUNK)
-            stream.seek(start)
-            chunk = stream.read(position - start)
-            newline = chunk.rfind(b"\n")
-            if newline >= 0:
-                keep = start + newline + 1
-                break
-            position = start
-        else:
-            keep = 0
-        if keep < end:
-            stream.truncate(keep)
-        return keep < end
 
 
 # ---------------------------------------------------------------------------- errors

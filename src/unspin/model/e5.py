@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 import struct
 import unicodedata
 from pathlib import Path
@@ -25,6 +23,7 @@ import numpy as np
 
 from ..config import cache_dir
 from ..errors import BundleError
+from ..files import replaced_atomically
 
 E5_SOURCE_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 E5_SOURCE_FILE = "e5-small-q4.bin"
@@ -69,14 +68,8 @@ def _complete(target: Path) -> bool:
 def _build(target: Path) -> None:
     """Convert into a temporary directory, then rename it over whatever incomplete copy is there."""
     source = _source_path()
-    tmp = target.with_name(target.name + f".tmp{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
+    with replaced_atomically(target) as tmp:
         _convert(source.read_bytes(), tmp)
-        shutil.rmtree(target, ignore_errors=True)
-        tmp.rename(target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _source_path() -> Path:

@@ -27,7 +27,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from itertools import islice
 from pathlib import Path, PurePosixPath
@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ..batch import BatchStats, ErrorLog, load_done_hashes, run_batch
 from ..errors import InputError
+from ..files import complete_lines
 from ..formats.inputs import InputFormat, ReadOptions, count_documents, read_documents
 from ..formats.outputs import open_writer
 from ..formats.registry import INPUT_FORMATS
@@ -295,24 +296,6 @@ def _count(path: Path, fmt: str) -> int | None:
     return count_documents([str(path)], ReadOptions(input_format=_READ_FORMATS[fmt]))
 
 
-def complete_lines_end(path: Path, chunk: int = 1 << 16) -> int:
-    """The size of ``path`` up to its last newline: what a reader may stream while a writer appends."""
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        return 0
-    with path.open("rb") as stream:
-        position = size
-        while position > 0:
-            start = max(0, position - chunk)
-            stream.seek(start)
-            newline = stream.read(position - start).rfind(b"\n")
-            if newline >= 0:
-                return start + newline + 1
-            position = start
-    return 0
-
-
 def read_prefix(path: Path, end: int, chunk: int = 1 << 16) -> Any:
     """Yield the first ``end`` bytes of ``path`` in chunks."""
     if end <= 0:
@@ -325,17 +308,6 @@ def read_prefix(path: Path, end: int, chunk: int = 1 << 16) -> Any:
                 return
             left -= len(data)
             yield data
-
-
-def complete_lines(path: Path) -> Iterator[bytes]:
-    """The lines of ``path`` written to the end (a line being appended is left out)."""
-    if not path.is_file():
-        return
-    with path.open("rb") as stream:
-        for line in stream:
-            if not line.endswith(b"\n"):
-                return
-            yield line
 
 
 # ---------------------------------------------------------------------------- the worker

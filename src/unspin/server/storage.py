@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from ..files import write_atomically
 
 _ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -24,14 +24,7 @@ def is_id(value: str) -> bool:
 
 def write_json_atomically(path: Path, data: Any) -> None:
     """Write to a temporary file beside ``path``, then rename: readers never see half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, ensure_ascii=False, separators=(",", ":"))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
 
 class AnalysisStore:

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..files import replaced_atomically
 from ..model.bundle import Bundle, new_network
 from ..model.inference import (
     WindowInput,
@@ -315,17 +316,15 @@ def _fit_network(net: PersuasionNet, windows: Windows, rows: list[int], config: 
 
 def _checkpoint(net: PersuasionNet, optimizer: torch.optim.Optimizer, schedule, step: int, work_dir: Path) -> None:
     path = work_dir / "checkpoint.pt"
-    torch.save(
-        {
-            "step": step,
-            "net": net.trainable_state(),
-            "optimizer": optimizer.state_dict(),
-            "schedule": schedule.state_dict(),
-            "rng": torch.get_rng_state(),
-        },
-        path.with_suffix(".tmp"),
-    )
-    path.with_suffix(".tmp").replace(path)
+    state = {
+        "step": step,
+        "net": net.trainable_state(),
+        "optimizer": optimizer.state_dict(),
+        "schedule": schedule.state_dict(),
+        "rng": torch.get_rng_state(),
+    }
+    with replaced_atomically(path) as tmp:
+        torch.save(state, tmp)
 
 
 def _resume(net: PersuasionNet, optimizer: torch.optim.Optimizer, schedule, work_dir: Path) -> int:

@@ -14,13 +14,13 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import UploadFile
 
 from ...errors import InputError
+from ...files import complete_end
 from ..deps import RETRY_WHILE_LOADING, CallerDep, RuntimeDep, get_caller
 from ..jobs import (
     JOB_FORMATS,
     JobFormat,
     JobUrls,
     QuotaExceeded,
-    complete_lines_end,
     display_name,
     public_job,
     read_prefix,
@@ -249,5 +249,5 @@ def job_errors(job_id: str, runtime: RuntimeDep, caller: CallerDep) -> Streaming
 
 
 def _stream_lines(path: Path, state: dict[str, Any]) -> StreamingResponse:
-    end = complete_lines_end(path)
+    end = complete_end(path)
     return StreamingResponse(read_prefix(path, end), media_type=NDJSON, headers={"X-Job-Status": state["status"]})

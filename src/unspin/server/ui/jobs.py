@@ -21,6 +21,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from ...analysis import Analysis
 from ...errors import InputError
+from ...files import complete_end, complete_lines
 from ...formats.registry import INPUT_FORMATS, accept
 from ...taxonomy import GENRES, technique
 from ..deps import Caller, RuntimeDep
@@ -29,8 +30,6 @@ from ..jobs import (
     JOB_FORMATS,
     JobUrls,
     QuotaExceeded,
-    complete_lines,
-    complete_lines_end,
     display_name,
     public_job,
     read_prefix,
@@ -175,9 +174,7 @@ def job_errors(job_id: str, runtime: RuntimeDep, caller: UiCaller) -> StreamingR
 
 
 def _download(path: Path, filename: str) -> StreamingResponse:
-    return StreamingResponse(
-        read_prefix(path, complete_lines_end(path)), media_type=NDJSON, headers=attachment(filename)
-    )
+    return StreamingResponse(read_prefix(path, complete_end(path)), media_type=NDJSON, headers=attachment(filename))
 
 
 @router.get("/jobs/{job_id}/results/{number}")
