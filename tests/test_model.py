@@ -108,3 +108,19 @@ def test_processes_building_the_encoder_cache_at_once_both_get_a_complete_one(tm
     assert built.keys() == {p.name for p in e5_small_dir().iterdir() if p.is_file()}
     assert built["model.safetensors"] == (e5_small_dir() / "model.safetensors").read_bytes()
     assert [p.name for p in tmp_path.iterdir() if ".tmp" in p.name] == [], "no temporary build left behind"
+
+
+def test_a_bundle_from_a_newer_unspin_warns_and_still_loads(tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    from unspin.model.bundle import Bundle, NewerBundleWarning
+
+    copy = tmp_path / "bundle"
+    shutil.copytree(default_model_path(), copy)
+    meta = json.loads((copy / "meta.json").read_text(encoding="utf-8"))
+    meta["unspin_version"] = "99.0.0"
+    (copy / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.warns(NewerBundleWarning, match=r"written by unspin 99\.0\.0, newer than this unspin"):
+        bundle = Bundle.load(copy)
+    assert bundle.techniques == meta["labels"]["techniques"]

