@@ -110,21 +110,16 @@ class ViewScores:
 
 def score_view(gold: Sequence[GoldArticle], analyses: Sequence[Analysis]) -> ViewScores:
     """Paragraph, article and technique-aware span scores of ``analyses`` (one per gold article, same order)."""
-    gold_cells = {(semeval.article_id(g.article), n): labels for g in gold for n, labels in g.labels.items()}
+    gold_cells = {(_key(g.article), n): labels for g in gold for n, labels in g.labels.items()}
     pred_cells = {
-        (semeval.article_id(x.article), p.number): [t.technique for t in p.techniques]
-        for x in analyses
-        for p in x.paragraphs
+        (_key(x.article), p.number): [t.technique for t in p.techniques] for x in analyses for p in x.paragraphs
     }
     paragraph = score_techniques(gold_cells, pred_cells)
     article = score_techniques(
-        {(semeval.article_id(g.article), 0): {t for labels in g.labels.values() for t in labels} for g in gold},
-        {
-            (semeval.article_id(x.article), 0): {t.technique for p in x.paragraphs for t in p.techniques}
-            for x in analyses
-        },
+        {(_key(g.article), 0): {t for labels in g.labels.values() for t in labels} for g in gold},
+        {(_key(x.article), 0): {t.technique for p in x.paragraphs for t in p.techniques} for x in analyses},
     )
-    predicted = [LabelledSpan(x.article.id or "", s.technique, s.start, s.end) for x in analyses for s in x.spans]
+    predicted = [LabelledSpan(_key(x.article), s.technique, s.start, s.end) for x in analyses for s in x.spans]
     spans = score_spans([s for g in gold for s in g.spans], predicted, technique_aware=True)
     return ViewScores(
         len(gold_cells),
@@ -137,3 +132,8 @@ def score_view(gold: Sequence[GoldArticle], analyses: Sequence[Analysis]) -> Vie
         spans.recall,
         spans.f1,
     )
+
+
+def _key(article: Article) -> str:
+    """An article's id in the scores (gold spans name their article by it)."""
+    return article.id or ""
