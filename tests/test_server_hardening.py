@@ -356,3 +356,22 @@ def test_a_rotating_x_forwarded_for_does_not_escape_the_rate_limit(model_path: P
     finally:
         server.stop()
     assert statuses[:5] == [200] * 5 and set(statuses[5:]) == {429}, statuses
+
+
+@pytest.mark.slow
+def test_a_slow_job_does_not_hold_another_callers_job(analyzer: Any, tmp_path: Path) -> None:
+    """Alice's URLs trickle for a minute; Bob's upload is analysed meanwhile."""
+    from _local_web import LocalWeb, article_page
+
+    alice, bob = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    with LocalWeb() as web, keyed_client(analyzer, tmp_path, [alice, bob], allow_private_urls=True) as http:
+        wait_ready(http)
+        slow = [web.add(f"/slow/{n}", article_page(), trickle=0.05) for n in range(3)]
+        http.post("/v1/jobs", json={"urls": slow}, headers={"X-API-Key": alice})
+        upload = {"file": ("b.jsonl", b'{"id": "b1", "text": "They lie to you every day."}\n')}
+        job = http.post("/v1/jobs", files=upload, headers={"X-API-Key": bob}).json()["id"]
+        deadline = time.monotonic() + 30
+        while (state := http.get(f"/v1/jobs/{job}", headers={"X-API-Key": bob}).json())["status"] != "done":
+            assert time.monotonic() < deadline, f"Bob's job waited behind Alice's: {state}"
+            time.sleep(0.2)
+        assert state["analysed"] == 1
