@@ -31,7 +31,7 @@ from pathlib import Path
 import torch
 
 from speed import ROOT, load_articles  # benchmarks/speed.py
-from unspin.analyze import Analyzer, default_model_path
+from unspin.analyzer import Analyzer, default_model_path
 from unspin.formats.inputs import read_documents
 
 

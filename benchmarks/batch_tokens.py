@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 
 from speed import ROOT, load_articles, n_tokens  # benchmarks/speed.py
-from unspin.analyze import Analyzer
+from unspin.analyzer import Analyzer
 
 
 def main() -> None:

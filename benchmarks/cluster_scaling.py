@@ -34,9 +34,9 @@ from pathlib import Path
 import torch
 
 from speed import ROOT, load_articles  # benchmarks/speed.py
-from unspin.analyze import Analyzer, default_model_path
+from unspin.analyzer import Analyzer, default_model_path
 from unspin.batch import run_batch
-from unspin.cluster import Job, run_job
+from unspin.cluster import ClusterJob, run_job
 from unspin.cluster.worker import worker_analyzer
 from unspin.formats.inputs import read_documents
 from unspin.formats.outputs import open_writer
@@ -59,7 +59,7 @@ def in_process(analyzer: Analyzer, texts: list[str], threads: int) -> dict:
     return {"threads": threads, "seconds": round(seconds, 2), "articles_per_s": round(len(texts) / seconds, 3)}
 
 
-def load_model(job: Job) -> None:
+def load_model(job: ClusterJob) -> None:
     worker_analyzer(job)
 
 
@@ -81,7 +81,7 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def cluster(workers: int, job: Job, tiny: Job | None) -> dict:
+def cluster(workers: int, job: ClusterJob, tiny: ClusterJob | None) -> dict:
     from distributed import Client, LocalCluster
 
     with (
@@ -131,8 +131,8 @@ def main() -> None:
         write_shard(folder / "tiny" / "short.jsonl", [f"They lie, as always ({i})." for i in range(40)])
         rows = -(-len(texts) // args.partitions)
 
-        def job(name: str, inputs: str, partition_rows: int) -> Job:
-            return Job(
+        def job(name: str, inputs: str, partition_rows: int) -> ClusterJob:
+            return ClusterJob(
                 inputs=(str(folder / inputs),), output=str(folder / name), model=model, partition_rows=partition_rows
             )
 

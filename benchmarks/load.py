@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 
 from speed import ROOT, load_articles  # benchmarks/speed.py
-from unspin.analyze import default_model_path
+from unspin.analyzer import default_model_path
 
 READY_TIMEOUT = 300.0
 
@@ -148,7 +148,7 @@ async def run_load(
 
 
 def in_process(model: Path, articles: list[Any]) -> dict[str, Any]:
-    from unspin.analyze import Analyzer
+    from unspin.analyzer import Analyzer
     from unspin.batch import configure_threads
 
     configure_threads()

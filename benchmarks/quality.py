@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from unspin.analyze import Analyzer, default_model_path
+from unspin.analyzer import Analyzer, default_model_path
 from unspin.evaluate import score_frames, score_genre
 from unspin.formats import semeval
 from unspin.language import SEMEVAL_LANGUAGES

@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from unspin import Article
-from unspin.analyze import Analyzer, default_model_path
+from unspin.analyzer import Analyzer, default_model_path
 from unspin.formats import semeval
 from unspin.model.inference import aggregate, run_windows, window_inputs
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from unspin.analyze import Analyzer
+from unspin.analyzer import Analyzer
 from unspin.split import is_validation
 from unspin.train.views import joined_view, load_gold_articles, score_view
 

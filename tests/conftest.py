@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from unspin.analyze import Analyzer
+    from unspin.analyzer import Analyzer
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -25,7 +25,7 @@ from unspin.taxonomy import TECHNIQUE_LABELS
 
 if TYPE_CHECKING:
     from unspin.analysis import Analysis
-    from unspin.analyze import Analyzer
+    from unspin.analyzer import Analyzer
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "propaganda"
 #: Share of the paragraphs with an evident technique that must get at least one technique.

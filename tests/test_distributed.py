@@ -25,7 +25,7 @@ import dask
 from unspin import InputError
 from unspin.batch import BatchStats, NoProgress
 from unspin.cli import main
-from unspin.cluster import Job, OutputFolder, run_job
+from unspin.cluster import ClusterJob, OutputFolder, run_job
 from unspin.cluster.plan import SHARD_GLOBS, find_shards, plan_partitions, shard_format
 from unspin.cluster.worker import count_shard, read_partition
 from unspin.formats.inputs import ReadOptions
@@ -166,7 +166,7 @@ def test_jsonl_csv_and_parquet_shards_give_each_record_once_and_reruns_skip_fini
     client: distributed.Client, shards: Path, tmp_path: Path, model_path: Path
 ) -> None:
     output = tmp_path / "out"
-    job = Job(inputs=(str(shards),), output=str(output), model=str(model_path), partition_rows=2)
+    job = ClusterJob(inputs=(str(shards),), output=str(output), model=str(model_path), partition_rows=2)
     result = run_job(job, client)
     assert (result.stats.analysed, result.stats.failed, result.partitions) == (12, 3, 9)
     assert sorted(result_ids(output)) == sorted(GOOD)
@@ -194,7 +194,7 @@ def test_parquet_results_are_an_article_table_and_a_span_table(
     example = (Path(__file__).resolve().parents[1] / "examples" / "article-en.txt").read_text(encoding="utf-8")
     pq.write_table(pa.table({"id": ["e0"], "text": [example]}), shards / "more" / "example.parquet")
     output = tmp_path / "out"
-    job = Job(
+    job = ClusterJob(
         inputs=(str(shards / "more"),), output=str(output), format="parquet", model=str(model_path), threshold=0.0
     )
     assert run_job(job, client).stats.analysed == 6
@@ -367,7 +367,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(
     output = tmp_path / "out"
     killer = KillABusyWorker(client)
     result = run_job(
-        Job(inputs=(str(shards),), output=str(output), model=str(model_path), partition_rows=4), client, killer
+        ClusterJob(inputs=(str(shards),), output=str(output), model=str(model_path), partition_rows=4), client, killer
     )
     assert killer.killed is not None and killer.killed[1], "no worker was running a partition"
     assert result.stats.analysed == len(ids)

@@ -11,7 +11,7 @@ import pytest
 from unspin.errors import InputError, ScoringError
 from unspin.evaluate import (
     GenreReport,
-    LabelScore,
+    LabelMetrics,
     MultiLabelReport,
     SpanReport,
     evaluate_files,
@@ -27,7 +27,7 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "semeval2023"
 TRAIN_LANGUAGES = ("en", "fr", "ge", "it", "po", "ru")
 
 
-def by_label(report: MultiLabelReport | GenreReport | SpanReport) -> dict[str, LabelScore]:
+def by_label(report: MultiLabelReport | GenreReport | SpanReport) -> dict[str, LabelMetrics]:
     return {score.label: score for score in report.per_label}
 
 
@@ -41,8 +41,8 @@ def test_techniques_micro_and_macro_by_hand() -> None:
     # TP: Loaded_Language, Doubt (line 3); FP: Doubt (line 2); FN: Name_Calling-Labeling.
     assert (report.micro_precision, report.micro_recall, report.micro_f1) == pytest.approx((2 / 3, 2 / 3, 2 / 3))
     scores = by_label(report)
-    assert scores["Loaded_Language"] == LabelScore("Loaded_Language", 1.0, 1.0, 1.0, 1)
-    assert scores["Name_Calling-Labeling"] == LabelScore("Name_Calling-Labeling", 0.0, 0.0, 0.0, 1)
+    assert scores["Loaded_Language"] == LabelMetrics("Loaded_Language", 1.0, 1.0, 1.0, 1)
+    assert scores["Name_Calling-Labeling"] == LabelMetrics("Name_Calling-Labeling", 0.0, 0.0, 0.0, 1)
     assert (scores["Doubt"].precision, scores["Doubt"].recall, scores["Doubt"].f1) == pytest.approx((0.5, 1.0, 2 / 3))
     # The 20 techniques absent from gold and prediction count as 1.0 each.
     assert report.macro_f1 == pytest.approx((1.0 + 0.0 + 2 / 3 + 20 * 1.0) / 23)
@@ -52,13 +52,13 @@ def test_techniques_micro_and_macro_by_hand() -> None:
 def test_paragraphs_without_gold_technique_count_their_predictions_as_false_positives() -> None:
     report = score_techniques({("a", 1): (), ("a", 2): ()}, {("a", 1): ("Slogans",), ("a", 2): ()})
     assert (report.micro_precision, report.micro_recall, report.micro_f1) == (0.0, 0.0, 0.0)
-    assert by_label(report)["Slogans"] == LabelScore("Slogans", 0.0, 0.0, 0.0, 0)
+    assert by_label(report)["Slogans"] == LabelMetrics("Slogans", 0.0, 0.0, 0.0, 0)
     assert report.macro_f1 == pytest.approx(22 / 23)
 
 
 def test_a_technique_absent_from_gold_and_prediction_scores_one() -> None:
     report = score_techniques({("a", 1): ("Doubt",)}, {("a", 1): ()})
-    assert by_label(report)["Whataboutism"] == LabelScore("Whataboutism", 1.0, 1.0, 1.0, 0)
+    assert by_label(report)["Whataboutism"] == LabelMetrics("Whataboutism", 1.0, 1.0, 1.0, 0)
     assert by_label(report)["Doubt"].f1 == 0.0
     assert report.micro_f1 == 0.0
     assert report.macro_f1 == pytest.approx(22 / 23)
@@ -100,7 +100,7 @@ def test_frames_use_the_same_rules_over_the_14_frames() -> None:
     report = score_frames(gold, pred)
     assert (report.task, len(report.per_label)) == ("frames", 14)
     assert report.micro_f1 == pytest.approx(2 * 2 / (2 * 2 + 1 + 1))
-    assert by_label(report)["Political"] == LabelScore("Political", 0.0, 0.0, 0.0, 1)
+    assert by_label(report)["Political"] == LabelMetrics("Political", 0.0, 0.0, 0.0, 1)
     assert report.macro_f1 == pytest.approx(13 / 14)
 
 
@@ -125,7 +125,7 @@ def test_genre_macro_averages_the_genres_present() -> None:
     gold = {"1": "opinion", "2": "reporting", "3": "opinion"}
     pred = {"1": "opinion", "2": "opinion", "3": "satire"}
     report = score_genre(gold, pred)
-    assert by_label(report)["opinion"] == LabelScore("opinion", 0.5, 0.5, 0.5, 2)
+    assert by_label(report)["opinion"] == LabelMetrics("opinion", 0.5, 0.5, 0.5, 2)
     assert by_label(report)["reporting"].f1 == by_label(report)["satire"].f1 == 0.0
     assert report.macro_f1 == pytest.approx(0.5 / 3)
     assert report.accuracy == pytest.approx(1 / 3)
@@ -171,7 +171,7 @@ def test_span_partial_overlaps_by_technique() -> None:
     assert (report.precision, report.recall, report.f1) == pytest.approx((0.25, 0.25, 0.25))
     doubt, loaded = by_label(report)["Doubt"], by_label(report)["Loaded_Language"]
     assert (doubt.precision, doubt.recall, doubt.f1, doubt.support) == pytest.approx((0.25, 0.5, 1 / 3, 1))
-    assert loaded == LabelScore("Loaded_Language", 0.0, 0.0, 0.0, 1)
+    assert loaded == LabelMetrics("Loaded_Language", 0.0, 0.0, 0.0, 1)
 
 
 def test_spans_only_overlap_within_the_same_article() -> None:

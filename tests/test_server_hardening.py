@@ -273,7 +273,7 @@ def test_an_enormous_result_number_is_a_422_page(client: TestClient) -> None:
 
 
 def test_a_paste_over_1_mib_gets_an_answer_that_keeps_the_text(client: TestClient) -> None:
-    from unspin.analyze import MAX_ARTICLE_CHARS
+    from unspin.analyzer import MAX_ARTICLE_CHARS
 
     paragraph = "Они лгут нам каждый день, и все это знают. " * 10
     big = "\n\n".join([paragraph] * 2600)  # 1.1 M characters, 2 MB as UTF-8: over the token cap, not the length

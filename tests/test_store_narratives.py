@@ -26,7 +26,7 @@ from unspin.store.narratives import (
 from unspin.store.synthetic import NARRATIVE_WORDS, synthetic_analyses
 
 if TYPE_CHECKING:
-    from unspin.analyze import Analyzer
+    from unspin.analyzer import Analyzer
 
 HOSTILE = ["'; DROP TABLE narratives; --", "%", "_", 'O\'Brien "quoted"', "\\"]
 TOPICS = [set(words) for words in NARRATIVE_WORDS]

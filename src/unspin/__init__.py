@@ -11,7 +11,7 @@ from .article import Article, Paragraph
 from .errors import BundleError, InputError, OffsetError, ScoringError, UnspinError
 
 if TYPE_CHECKING:
-    from .analyze import Analyzer
+    from .analyzer import Analyzer
     from .render import render_html, render_terminal
 
 __all__ = [
@@ -37,7 +37,7 @@ __all__ = [
 
 def load(path: str | Path | None = None, **overrides: Any) -> Analyzer:
     """Load a model bundle (default: the shipped one) and return an :class:`Analyzer`."""
-    from .analyze import Analyzer
+    from .analyzer import Analyzer
 
     return Analyzer.from_bundle(path, **overrides)
 
@@ -45,7 +45,7 @@ def load(path: str | Path | None = None, **overrides: Any) -> Analyzer:
 def __getattr__(name: str) -> Any:
     # The Analyzer pulls in torch, the renderers jinja2 and rich: import them only when asked for.
     if name == "Analyzer":
-        from .analyze import Analyzer
+        from .analyzer import Analyzer
 
         return Analyzer
     if name in ("render_html", "render_terminal"):

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from .analysis import Analysis
-    from .analyze import AnalyzerLike
+    from .analyzer import AnalyzerLike
 
 __all__ = [
     "BatchStats",

@@ -37,7 +37,7 @@ from .taxonomy import FRAME_LABELS, GENRE_LABELS, TECHNIQUE_LABELS
 
 __all__ = [
     "GenreReport",
-    "LabelScore",
+    "LabelMetrics",
     "MultiLabelReport",
     "Report",
     "SpanReport",
@@ -63,7 +63,7 @@ class Task(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class LabelScore:
+class LabelMetrics:
     """Scores of one label; ``support`` is its gold count (items, or spans for span scores)."""
 
     label: str
@@ -75,7 +75,7 @@ class LabelScore:
 
 class _Report:
     __slots__ = ()
-    per_label: tuple[LabelScore, ...]
+    per_label: tuple[LabelMetrics, ...]
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-serialisable values, ``per_label`` as a list of dicts."""
@@ -92,7 +92,7 @@ class MultiLabelReport(_Report):
     micro_f1: float
     macro_f1: float
     n_items: int
-    per_label: tuple[LabelScore, ...]
+    per_label: tuple[LabelMetrics, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +103,7 @@ class GenreReport(_Report):
     macro_f1: float
     accuracy: float
     n_items: int
-    per_label: tuple[LabelScore, ...]
+    per_label: tuple[LabelMetrics, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +117,7 @@ class SpanReport(_Report):
     f1: float
     n_gold: int
     n_pred: int
-    per_label: tuple[LabelScore, ...]
+    per_label: tuple[LabelMetrics, ...]
 
 
 Report = MultiLabelReport | GenreReport | SpanReport
@@ -247,10 +247,10 @@ def _cell_counts(
 
 def _per_label_scores(
     counts: tuple[Counter[str], Counter[str], Counter[str]], labels: Iterable[str]
-) -> tuple[LabelScore, ...]:
+) -> tuple[LabelMetrics, ...]:
     tp, fp, fn = counts
     return tuple(
-        LabelScore(label, *_precision_recall_f1(tp[label], fp[label], fn[label]), tp[label] + fn[label])
+        LabelMetrics(label, *_precision_recall_f1(tp[label], fp[label], fn[label]), tp[label] + fn[label])
         for label in labels
     )
 
@@ -263,7 +263,7 @@ def _precision_recall_f1(tp: int, fp: int, fn: int) -> tuple[float, float, float
     return precision, recall, 2 * tp / (2 * tp + fp + fn)
 
 
-def _mean_f1(scores: Sequence[LabelScore]) -> float:
+def _mean_f1(scores: Sequence[LabelMetrics]) -> float:
     return sum(score.f1 for score in scores) / len(scores)
 
 
@@ -328,7 +328,7 @@ def score_spans(
     for tally in tallies.values():
         total.add(tally)
     per_label = tuple(
-        LabelScore(technique, *tallies[technique].scores(), tallies[technique].n_gold)
+        LabelMetrics(technique, *tallies[technique].scores(), tallies[technique].n_gold)
         for technique in sorted(tallies)
         if technique_aware
     )

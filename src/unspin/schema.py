@@ -37,7 +37,9 @@ class ModelInfo(_Strict):
     quality: str | None = Field(None, description="How accurate the shown highlights were on validation, in one line.")
 
 
-class Genre(_Strict):
+class GenreResult(_Strict):
+    model_config = ConfigDict(extra="forbid", title="Genre")  # the published schema's name
+
     label: Literal["opinion", "reporting", "satire"] = Field(description="The most probable genre.")
     probabilities: dict[str, float]
     uncertain: bool = Field(
@@ -104,7 +106,7 @@ class AnalysisDocument(_Strict):
     schema_version: Literal["1.1"] = Field(description="Changes whenever this schema changes.")
     article: ArticleInfo
     model: ModelInfo
-    genre: Genre
+    genre: GenreResult
     frames: Frames
     paragraphs: list[ParagraphOut]
     thresholds: dict[str, float] = Field(

@@ -46,9 +46,9 @@ def analyze_on_cluster(
         import distributed  # noqa: F401  (imported here only to say how to install it)
     except ImportError as exc:
         raise fail("--cluster needs Dask: pip install 'unspin[distributed]'") from exc
-    from ..cluster import SHARD_GLOBS, Job, connect, run_job
+    from ..cluster import SHARD_GLOBS, ClusterJob, connect, run_job
 
-    job = Job(
+    job = ClusterJob(
         inputs=tuple(inputs),
         output=_folder(output),
         format="parquet" if fmt == "parquet" else "jsonl",

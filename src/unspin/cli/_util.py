@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 if TYPE_CHECKING:
-    from ..analyze import Analyzer
+    from ..analyzer import Analyzer
 
 app = typer.Typer(
     name="unspin",
@@ -64,7 +64,7 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def load_analyzer(model: Path | None, threshold: float | None) -> Analyzer:
     """The model bundle at ``model`` (default: the shipped one), showing what passes ``threshold`` when given."""
-    from ..analyze import Analyzer  # torch loads only once the inputs are known
+    from ..analyzer import Analyzer  # torch loads only once the inputs are known
     from ..config import default_model_path
 
     analyzer = Analyzer.from_bundle(model or default_model_path())

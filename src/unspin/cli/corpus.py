@@ -528,7 +528,7 @@ def narratives(
     filters = _filter(source, language, None, date_from, date_to, model)
     with _store(db) as store:
         if embed:
-            from ..analyze import Analyzer
+            from ..analyzer import Analyzer
             from ..config import default_model_path
 
             embedded = embed_missing(store, Analyzer.from_bundle(model_path or default_model_path()))

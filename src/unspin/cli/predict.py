@@ -26,7 +26,7 @@ def predict(
     model: Annotated[Path | None, typer.Option(help="Model bundle directory (default: the shipped model).")] = None,
 ) -> None:
     """Write predictions in the official format, ready for `unspin evaluate` or the official scorer."""
-    from ..analyze import Analyzer
+    from ..analyzer import Analyzer
 
     refuse_overwriting_inputs({"--output": output}, semeval.article_paths(articles))
     documents = semeval.read_articles(articles)

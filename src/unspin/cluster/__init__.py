@@ -11,8 +11,8 @@ Importing this package needs neither Dask nor fsspec; running a job needs both
 
 Examples
 --------
->>> from unspin.cluster import Job, connect, run_job
->>> job = Job(inputs=("shards/",), output="results/")
+>>> from unspin.cluster import ClusterJob, connect, run_job
+>>> job = ClusterJob(inputs=("shards/",), output="results/")
 >>> with connect("local:2") as client:  # doctest: +SKIP
 ...     print(run_job(job, client).summary())
 """
@@ -20,13 +20,13 @@ Examples
 from __future__ import annotations
 
 from .output import OutputFolder, PartitionResult
-from .plan import DEFAULT_PARTITION_ROWS, SHARD_GLOBS, Job, Partition
+from .plan import DEFAULT_PARTITION_ROWS, SHARD_GLOBS, ClusterJob, Partition
 from .run import JobResult, connect, local_workers, run_job
 
 __all__ = [
     "DEFAULT_PARTITION_ROWS",
     "SHARD_GLOBS",
-    "Job",
+    "ClusterJob",
     "JobResult",
     "OutputFolder",
     "Partition",

@@ -28,7 +28,7 @@ __all__ = [
     "DEFAULT_PARTITION_ROWS",
     "SHARD_FORMATS",
     "SHARD_GLOBS",
-    "Job",
+    "ClusterJob",
     "Partition",
     "find_shards",
     "plan_partitions",
@@ -52,7 +52,7 @@ DEFAULT_PARTITION_ROWS = 1000
 
 
 @dataclass(frozen=True)
-class Job:
+class ClusterJob:
     """A cluster run: what to read, where to write and how to analyse. Every task gets a copy.
 
     Parameters

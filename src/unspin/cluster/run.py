@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from ..batch import BatchStats, NoProgress, ProgressReporter
 from ..errors import InputError, UnspinError
 from .output import OutputFolder, PartitionResult
-from .plan import Job, Partition, find_shards, plan_partitions, shard_format
+from .plan import ClusterJob, Partition, find_shards, plan_partitions, shard_format
 from .worker import analyse_partition, count_shard
 
 if TYPE_CHECKING:
@@ -98,12 +98,12 @@ def connect(address: str) -> Iterator[Client]:
         yield client
 
 
-def run_job(job: Job, client: Client, progress: ProgressReporter | None = None) -> JobResult:
+def run_job(job: ClusterJob, client: Client, progress: ProgressReporter | None = None) -> JobResult:
     """Analyse ``job`` on the cluster behind ``client``; partitions an earlier run finished are skipped.
 
     Parameters
     ----------
-    job : Job
+    job : ClusterJob
     client : distributed.Client
     progress : ProgressReporter, optional
         Updated as partitions finish; failures are logged to it (the first 50).
@@ -136,7 +136,7 @@ def run_job(job: Job, client: Client, progress: ProgressReporter | None = None) 
     return JobResult(stats, len(partitions), len(done), job.output)
 
 
-def _plan(job: Job, client: Client) -> tuple[list[Partition], int]:
+def _plan(job: ClusterJob, client: Client) -> tuple[list[Partition], int]:
     """The job's partitions, and its record count for the progress bar.
 
     A shard that cannot be counted becomes one failed document; JSONL counts its blank lines too.
@@ -148,7 +148,7 @@ def _plan(job: Job, client: Client) -> tuple[list[Partition], int]:
     return plan_partitions(list(zip(shards, formats, counts, strict=True)), job.partition_rows), total
 
 
-def _run(client: Client, partitions: list[Partition], job: Job, follow: _Follow) -> None:
+def _run(client: Client, partitions: list[Partition], job: ClusterJob, follow: _Follow) -> None:
     from distributed import as_completed
 
     run = uuid.uuid4().hex[:8]  # task keys of a rerun differ from those a scheduler may still hold

@@ -3,7 +3,7 @@
 A worker process loads the model bundle with its first partition and keeps it for the next
 ones (module state lives as long as the process). A partition goes through the same code
 as a single-machine batch: the readers of :mod:`unspin.formats.inputs`, the
-:class:`~unspin.analyze.Analyzer`, :func:`unspin.batch.run_batch` and the writers of
+:class:`~unspin.analyzer.Analyzer`, :func:`unspin.batch.run_batch` and the writers of
 :mod:`unspin.formats.outputs`.
 """
 
@@ -31,10 +31,10 @@ from ..formats.inputs import (
 )
 from ..formats.outputs import open_writer
 from .output import ERRORS_FILE, OutputFolder, PartitionResult, results_file
-from .plan import Job, Partition
+from .plan import ClusterJob, Partition
 
 if TYPE_CHECKING:
-    from ..analyze import Analyzer
+    from ..analyzer import Analyzer
     from ..model.bundle import Bundle
 
 __all__ = ["analyse_partition", "count_shard", "read_partition", "worker_analyzer"]
@@ -58,7 +58,7 @@ def count_shard(source: str, fmt: InputFormat, options: ReadOptions) -> int | No
         return None
 
 
-def analyse_partition(partition: Partition, job: Job) -> PartitionResult:
+def analyse_partition(partition: Partition, job: ClusterJob) -> PartitionResult:
     """Analyse one partition into the job's folder and return its counts: one Dask task."""
     started = time.monotonic()
     analyzer = worker_analyzer(job)
@@ -80,7 +80,7 @@ def analyse_partition(partition: Partition, job: Job) -> PartitionResult:
     return result
 
 
-def _analyse(partition: Partition, job: Job, analyzer: Analyzer, scratch: Path) -> tuple[BatchStats, list[str]]:
+def _analyse(partition: Partition, job: ClusterJob, analyzer: Analyzer, scratch: Path) -> tuple[BatchStats, list[str]]:
     failures: list[str] = []
     writer = open_writer(job.format, scratch / results_file(job.format), embedding=job.embeddings)
     errors = ErrorLog(scratch / ERRORS_FILE, echo=partial(_keep_first, failures))
@@ -113,9 +113,9 @@ def _opener(source: str) -> Callable[[], IO[bytes]]:
     return fsspec.open(source, "rb", compression="infer").open
 
 
-def worker_analyzer(job: Job) -> Analyzer:
+def worker_analyzer(job: ClusterJob) -> Analyzer:
     """The Analyzer for ``job``: its bundle is loaded by this worker's first partition and kept for the next ones."""
-    from ..analyze import Analyzer
+    from ..analyzer import Analyzer
     from ..config import default_model_path
 
     path = job.model or str(default_model_path())

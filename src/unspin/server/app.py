@@ -30,7 +30,7 @@ from .security import (
 from .settings import Settings
 
 if TYPE_CHECKING:
-    from ..analyze import Analyzer
+    from ..analyzer import Analyzer
 
 UI_MODULE = "unspin.server.ui"
 DESCRIPTION = (

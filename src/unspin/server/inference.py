@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
-    from ..analyze import Analyzer
+    from ..analyzer import Analyzer
     from ..article import Article
 
 INTERACTIVE = 0

@@ -319,7 +319,7 @@ class _Stopped(BaseException):
 
 
 class _QueuedAnalyzer:
-    """An :class:`~unspin.analyze.AnalyzerLike` whose inference is done by the server's queue."""
+    """An :class:`~unspin.analyzer.AnalyzerLike` whose inference is done by the server's queue."""
 
     def __init__(
         self, inference: InferenceQueue, threshold: float | None, select: Callable[[Analysis], Analysis]

@@ -25,7 +25,7 @@ from .settings import Settings
 from .storage import AnalysisStore
 
 if TYPE_CHECKING:
-    from ..analyze import Analyzer
+    from ..analyzer import Analyzer
 
 logger = logging.getLogger("unspin.server")
 
@@ -104,7 +104,7 @@ class Runtime:
 
 
 def _load_analyzer(settings: Settings) -> Analyzer:
-    from ..analyze import Analyzer
+    from ..analyzer import Analyzer
     from ..batch import configure_threads
 
     configure_threads(settings.threads)

@@ -30,7 +30,7 @@ from .queries import _period_expression, aggregate_table, uses_any_technique
 from .store import Store
 
 if TYPE_CHECKING:
-    from ..analyze import Analyzer
+    from ..analyzer import Analyzer
 
 LABEL_ARTICLES = 1000  # per narrative, the most central first
 CHUNK = 5000  # ids per query

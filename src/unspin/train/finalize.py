@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..analysis import Analysis, Span
-from ..analyze import Analyzer
+from ..analyzer import Analyzer
 from ..formats.semeval import LabelledSpan
 from ..model.bundle import Bundle
 from ..model.decode import Curve, DecodeSettings

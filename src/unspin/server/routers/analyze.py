@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ...analysis import Analysis
-from ...analyze import MAX_ARTICLE_CHARS
+from ...analyzer import MAX_ARTICLE_CHARS
 from ...article import Article
 from ...errors import InputError
 from ...formats.inputs import ReadOptions, is_url, read_documents

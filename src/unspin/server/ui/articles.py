@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from ...analysis import Analysis
-from ...analyze import MAX_ARTICLE_CHARS
+from ...analyzer import MAX_ARTICLE_CHARS
 from ...article import Article
 from ...errors import InputError
 from ...formats.inputs import ReadOptions, read_documents
