@@ -1,4 +1,8 @@
-"""The REST API over real HTTP, against ``unspin serve`` running on a loopback port."""
+"""The REST API's contract, in process (``TestClient(create_app(settings, analyzer=...))``).
+
+What only a process shows (readiness while the model loads, jobs resumed after a SIGKILL,
+the app under uvicorn) runs against ``unspin serve`` on a loopback port.
+"""
 
 from __future__ import annotations
 
@@ -25,24 +29,23 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture(scope="module")
-def server(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    root = tmp_path_factory.mktemp("api-server")
-    # Private URLs are allowed here so that pages from a local web server can be fetched.
-    with LiveServer(
-        "--model",
-        str(model_path),
-        "--allow-private-urls",
-        "--rate-limit",
-        "off",
-        data_dir=root / "data",
-        log_path=root / "server.log",
-    ) as live:
-        yield live
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("api") / "data"
 
 
 @pytest.fixture(scope="module")
-def client(server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=120) as http:
+def client(analyzer: Any, data_dir: Path) -> Iterator[httpx.Client]:
+    """The app in process, as a server on localhost (private URLs allowed: pages come from a local web server)."""
+    from fastapi.testclient import TestClient
+
+    from unspin.server import Settings, create_app
+
+    settings = Settings(data_dir=data_dir, allow_private_urls=True, rate_limit=0)
+    with TestClient(create_app(settings, analyzer=analyzer), base_url="http://localhost:8000") as http:
+        deadline = time.monotonic() + 60
+        while http.get("/readyz").status_code != 200:
+            assert time.monotonic() < deadline, "the app did not get ready"
+            time.sleep(0.05)
         yield http
 
 
@@ -180,12 +183,12 @@ def test_analyze_keeps_given_metadata(client: httpx.Client) -> None:
     )
 
 
-def test_store_false_keeps_nothing(client: httpx.Client, server: LiveServer) -> None:
-    before = set((server.data_dir / "analyses").iterdir())
+def test_store_false_keeps_nothing(client: httpx.Client, data_dir: Path) -> None:
+    before = set((data_dir / "analyses").iterdir())
     response = client.post("/v1/analyze", params={"store": "false"}, json={"text": "They lie."})
     assert response.status_code == 200
     assert "x-analysis-id" not in response.headers
-    assert set((server.data_dir / "analyses").iterdir()) == before
+    assert set((data_dir / "analyses").iterdir()) == before
 
 
 def test_threshold_option(client: httpx.Client, example_text: str) -> None:
@@ -278,14 +281,13 @@ def test_wrong_method_is_a_405_problem(client: httpx.Client) -> None:
     assert_problem(client.get("/v1/analyze"), 405)
 
 
-def test_concurrent_requests_are_batched_and_all_answered(client: httpx.Client, server: LiveServer) -> None:
+def test_concurrent_requests_are_batched_and_all_answered(client: httpx.Client) -> None:
     texts = [f"They lie to you, number {i}.\n\nThe so-called experts will never admit it." for i in range(12)]
 
     def analyse(text: str) -> dict[str, Any]:
-        with httpx.Client(base_url=server.url, timeout=120) as http:
-            response = http.post("/v1/analyze", params={"store": False}, json={"text": text})
-            assert response.status_code == 200, response.text
-            return response.json()
+        response = client.post("/v1/analyze", params={"store": False}, json={"text": text})
+        assert response.status_code == 200, response.text
+        return response.json()
 
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         documents = list(pool.map(analyse, texts))
