@@ -391,7 +391,7 @@ def test_upload_a_batch_and_watch_it_finish(visit: Callable[..., Visit], example
     failed = [json.loads(line) for line in Path(download.value.path()).read_text(encoding="utf-8").splitlines()]
     assert len(failed) == 1 and failed[0]["name"].startswith("batch.jsonl")
 
-    rows.first.get_by_role("link").click()
+    rows.first.locator("th").get_by_role("link").click()
     page.wait_for_url(re.compile(r"/jobs/[0-9a-f]{32}/results/1$"))
     assert page.locator("h1").inner_text() == "Article 1"
     assert paragraph_texts(page)  # the same report view as a pasted article

@@ -27,6 +27,7 @@ import os
 import shutil
 import threading
 import time
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from itertools import islice
@@ -39,7 +40,7 @@ from ..batch import BatchStats, ErrorLog, load_done_hashes, run_batch
 from ..errors import InputError
 from ..files import complete_lines
 from ..formats.inputs import InputFormat, ReadOptions, count_documents, read_documents
-from ..formats.outputs import open_writer
+from ..formats.outputs import ResultWriter, open_writer, spans_path
 from ..formats.registry import INPUT_FORMATS
 from .inference import BACKGROUND, InferenceQueue, ShuttingDown
 from .storage import is_id, new_id, write_json_atomically
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from ..article import Article
 
 JobFormat = Literal["jsonl", "csv", "tsv", "urls"]  # JOB_FORMATS, for type checkers
+Export = Literal["csv", "spans.csv", "zip"]  # a job's results as the CLI writes them; see JobStore.export
 JOB_FORMATS = tuple(name for name, entry in INPUT_FORMATS.items() if entry.upload)
 ACTIVE = ("queued", "running")
 INPUT_FILES: dict[str, str] = {name: f"input.{name}" for name in JOB_FORMATS}
@@ -215,6 +217,25 @@ class JobStore:
     def errors_path(self, job_id: str) -> Path:
         return self.root / job_id / "errors.jsonl"
 
+    def export(self, job_id: str, kind: Export, folder: Path) -> Path:
+        """The job's results so far, written by the CLI's writers into ``folder`` (the caller removes it).
+
+        ``csv`` is the article table and ``spans.csv`` the span table of ``--format csv``
+        (formula cells neutralised); ``zip`` holds the folder of ``--format html``: a page per
+        article and ``index.html``.
+        """
+        from ..analysis import Analysis
+
+        lines = complete_lines(self.results_path(job_id))
+        analyses = (Analysis.from_dict(json.loads(line)) for line in lines)
+        if kind == "zip":
+            reports = folder / "reports"
+            _write_all(open_writer("html", reports), analyses)
+            return _zip_folder(reports, folder / "reports.zip")
+        table = folder / "results.csv"
+        _write_all(open_writer("csv", table), analyses)
+        return spans_path(table) if kind == "spans.csv" else table
+
     def result_line(self, job_id: str, number: int) -> bytes | None:
         """Result ``number`` (from 1) of a job, once written to the end."""
         if number < 1:
@@ -283,6 +304,22 @@ def display_name(filename: str | None) -> str | None:
     if not filename:
         return None
     return PurePosixPath(filename.replace("\\", "/")).name[:200] or None
+
+
+def _write_all(writer: ResultWriter, analyses: Iterable[Analysis]) -> None:
+    try:
+        for analysis in analyses:
+            writer.write(analysis)
+    finally:
+        writer.close()
+
+
+def _zip_folder(folder: Path, target: Path) -> Path:
+    """``folder``'s files in a zip under the folder's name."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.glob("*")):
+            archive.write(path, f"{folder.name}/{path.name}")
+    return target
 
 
 def _folder_size(folder: Path) -> int:

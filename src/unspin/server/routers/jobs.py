@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field, ValidationError
+from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 
 from ...errors import InputError
@@ -18,6 +21,7 @@ from ...files import complete_end
 from ..deps import RETRY_WHILE_LOADING, CallerDep, RuntimeDep, get_caller
 from ..jobs import (
     JOB_FORMATS,
+    Export,
     JobFormat,
     JobUrls,
     QuotaExceeded,
@@ -27,11 +31,18 @@ from ..jobs import (
     upload_format,
 )
 from ..problems import problem_responses
+from ..runtime import Runtime
 from ._options import Categories, Threshold, category_keys
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"], dependencies=[Depends(get_caller)])
 NDJSON = "application/x-ndjson"
 MAX_LISTED = 500
+ResultFormat = Literal["jsonl", "csv", "spans.csv", "zip"]
+EXPORT_MEDIA_TYPES: dict[str, str] = {
+    "csv": "text/csv; charset=utf-8",
+    "spans.csv": "text/csv; charset=utf-8",
+    "zip": "application/zip",
+}
 
 
 class JobOptions(BaseModel):
@@ -215,20 +226,53 @@ def delete_job(job_id: str, runtime: RuntimeDep, caller: CallerDep) -> Response:
 
 @router.get(
     "/{job_id}/results",
-    summary="A job's results as JSON Lines",
+    summary="A job's results: JSON Lines, CSV or a zip of HTML reports",
     response_class=StreamingResponse,
     responses={
         200: {
-            "description": "One analysis (the published schema) a line; while the job runs, "
-            "those finished so far. `X-Job-Status` tells the job's status.",
-            "content": {NDJSON: {"schema": {"type": "string"}}},
+            "description": "The results finished so far (all of them once the job is done); `X-Job-Status` tells "
+            "the job's status. `jsonl`: one analysis (the published schema) a line. `csv`: one row per article, "
+            "`spans.csv`: one row per span, as `unspin analyze --format csv` writes them (UTF-8 with a BOM; a "
+            "cell that a spreadsheet would run as a formula starts with `'`). `zip`: `reports/index.html` and "
+            "one self-contained HTML report per article, as `--format html` writes a folder.",
+            "content": {
+                NDJSON: {"schema": {"type": "string"}},
+                "text/csv": {"schema": {"type": "string"}},
+                "application/zip": {"schema": {"type": "string", "format": "binary"}},
+            },
         },
-        **problem_responses(401, 404, 429),
+        **problem_responses(401, 404, 422, 429),
     },
 )
-def job_results(job_id: str, runtime: RuntimeDep, caller: CallerDep) -> StreamingResponse:
+def job_results(
+    job_id: str,
+    runtime: RuntimeDep,
+    caller: CallerDep,
+    format: Annotated[ResultFormat, Query(description="jsonl, csv (articles), spans.csv, or zip (HTML reports).")] = (
+        "jsonl"
+    ),
+) -> Response:
     state = _job(runtime, caller, job_id)
-    return _stream_lines(runtime.jobs.results_path(state["id"]), state)
+    if format == "jsonl":
+        return _stream_lines(runtime.jobs.results_path(state["id"]), state)
+    return export_response(runtime, state, format)
+
+
+def export_response(runtime: Runtime, state: dict[str, Any], kind: Export) -> FileResponse:
+    """A job's results as a file download, written into a temporary folder removed once sent."""
+    folder = Path(tempfile.mkdtemp(prefix="unspin-export-"))
+    try:
+        path = runtime.jobs.export(state["id"], kind, folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return FileResponse(
+        path,
+        media_type=EXPORT_MEDIA_TYPES[kind],
+        filename=f"unspin-job-{state['id']}-{path.name}",
+        headers={"X-Job-Status": state["status"]},
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )
 
 
 @router.get(

@@ -23,19 +23,18 @@ from ...article import Article
 from ...errors import InputError
 from ...formats.inputs import ReadOptions, read_documents
 from ...formats.registry import INPUT_FORMATS, accept
-from ...render.html import (
-    render_html,
-)
 from ..deps import RuntimeDep, get_inference
 from ..jobs import JOB_FORMATS, display_name
 from ..routers.analyze import AnalyzeRequest, analyse_article, read_article
 from ..runtime import Runtime
 from .common import (
     UiCaller,
-    attachment,
+    download_links,
+    json_file,
     message_of,
     pages_router,
     render,
+    report_file,
     report_page,
     root_of,
 )
@@ -131,24 +130,22 @@ async def analysis_page(analysis_id: str, request: Request, runtime: RuntimeDep)
     """The permalink of a stored analysis: the HTML report, with links to share and download it."""
     analysis = Analysis.from_dict(json.loads(await _stored(runtime, analysis_id)))
     base = f"{root_of(request)}/a/{analysis_id}"
-    links = [("JSON", f"{base}/analysis.json"), ("HTML report", f"{base}/report.html")]
-    return report_page(request, analysis, links=links, permalink=str(request.url.replace(query="", fragment="")))
+    return report_page(
+        request,
+        analysis,
+        links=download_links(f"{base}/analysis.json", f"{base}/report.html"),
+        permalink=str(request.url.replace(query="", fragment="")),
+    )
 
 
 @router.get("/a/{analysis_id}/analysis.json")
 async def analysis_json(analysis_id: str, runtime: RuntimeDep) -> Response:
-    return Response(
-        await _stored(runtime, analysis_id),
-        media_type="application/json",
-        headers=attachment(f"unspin-{analysis_id}.json"),
-    )
+    return json_file(await _stored(runtime, analysis_id), f"unspin-{analysis_id}")
 
 
 @router.get("/a/{analysis_id}/report.html")
 async def analysis_report(analysis_id: str, runtime: RuntimeDep) -> Response:
-    """The self-contained report file, as ``unspin analyze --format html`` writes it."""
-    analysis = Analysis.from_dict(json.loads(await _stored(runtime, analysis_id)))
-    return HTMLResponse(render_html(analysis), headers=attachment(f"unspin-{analysis_id}.html"))
+    return report_file(await _stored(runtime, analysis_id), f"unspin-{analysis_id}")
 
 
 async def _stored(runtime: Runtime, analysis_id: str) -> bytes:

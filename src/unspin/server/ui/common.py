@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Coroutine, Mapping
 from functools import cache
 from http import HTTPStatus
@@ -25,6 +26,7 @@ from ...analysis import Analysis
 from ...errors import InputError, UnspinError
 from ...render.html import (
     article_context,
+    render_html,
     report_environment,
 )
 from ..deps import Caller, RuntimeDep, get_caller
@@ -122,9 +124,37 @@ def error_page(request: Request, status: int, detail: str, headers: Mapping[str,
 
 
 def report_page(
-    request: Request, analysis: Analysis, *, links: list[tuple[str, str]], permalink: str | None = None
+    request: Request,
+    analysis: Analysis,
+    *,
+    links: list[tuple[str, str]],
+    permalink: str | None = None,
+    store_url: str | None = None,
+    stored: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
-    return render(request, "analysis.html.j2", {**article_context(analysis), "permalink": permalink, "links": links})
+    """The report of one analysis with its links; ``store_url`` adds a "Store in corpus" button, ``stored``
+    a notice of where it went (``text``, ``href`` and ``label`` of its link)."""
+    context = {"permalink": permalink, "links": links, "store_url": store_url, "stored": stored}
+    return render(request, "analysis.html.j2", {**article_context(analysis), **context})
+
+
+# ---------------------------------------------------------------------------- one analysis's downloads
+
+
+def download_links(json_url: str, report_url: str) -> list[tuple[str, str]]:
+    """The links of an analysis's JSON and HTML report files, as every result page shows them."""
+    return [("JSON", json_url), ("HTML report", report_url)]
+
+
+def json_file(document: bytes, stem: str) -> Response:
+    """An analysis's published JSON, as stored, to download."""
+    return Response(document, media_type="application/json", headers=attachment(f"{stem}.json"))
+
+
+def report_file(document: bytes, stem: str) -> HTMLResponse:
+    """The self-contained report file of an analysis's JSON, as ``unspin analyze --format html`` writes it."""
+    analysis = Analysis.from_dict(json.loads(document))
+    return HTMLResponse(render_html(analysis), headers=attachment(f"{stem}.html"))
 
 
 def sign_in_redirect(request: Request) -> RedirectResponse:

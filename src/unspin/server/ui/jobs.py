@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import (
+    FileResponse,
     HTMLResponse,
     JSONResponse,
     RedirectResponse,
@@ -35,13 +36,17 @@ from ..jobs import (
     read_prefix,
     upload_format,
 )
+from ..routers.jobs import export_response
 from ..runtime import Runtime
 from .common import (
     UiCaller,
     attachment,
+    download_links,
+    json_file,
     message_of,
     pages_router,
     render,
+    report_file,
     report_page,
     root_of,
 )
@@ -177,17 +182,59 @@ def _download(path: Path, filename: str) -> StreamingResponse:
     return StreamingResponse(read_prefix(path, complete_end(path)), media_type=NDJSON, headers=attachment(filename))
 
 
+@router.get("/jobs/{job_id}/results.csv")
+def job_results_csv(job_id: str, runtime: RuntimeDep, caller: UiCaller) -> FileResponse:
+    return export_response(runtime, _job_state(runtime, caller, job_id), "csv")
+
+
+@router.get("/jobs/{job_id}/spans.csv")
+def job_spans_csv(job_id: str, runtime: RuntimeDep, caller: UiCaller) -> FileResponse:
+    return export_response(runtime, _job_state(runtime, caller, job_id), "spans.csv")
+
+
+@router.get("/jobs/{job_id}/reports.zip")
+def job_reports(job_id: str, runtime: RuntimeDep, caller: UiCaller) -> FileResponse:
+    return export_response(runtime, _job_state(runtime, caller, job_id), "zip")
+
+
+# The files of one result come before its page: "/results/3.json" would match "/results/{number}".
+
+
+@router.get("/jobs/{job_id}/results/{number}.json")
+def job_result_json(job_id: str, number: int, runtime: RuntimeDep, caller: UiCaller) -> Response:
+    state, line = _result(runtime, caller, job_id, number)
+    return json_file(line, f"unspin-job-{state['id']}-{number}")
+
+
+@router.get("/jobs/{job_id}/results/{number}/report.html")
+def job_result_report(job_id: str, number: int, runtime: RuntimeDep, caller: UiCaller) -> Response:
+    state, line = _result(runtime, caller, job_id, number)
+    return report_file(line, f"unspin-job-{state['id']}-{number}")
+
+
 @router.get("/jobs/{job_id}/results/{number}")
 def job_result_page(job_id: str, number: int, request: Request, runtime: RuntimeDep, caller: UiCaller) -> HTMLResponse:
     """The report of one result of a job (numbered from 1, in the order of the results file)."""
+    state, line = _result(runtime, caller, job_id, number)
+    job_link = f"{root_of(request)}/jobs/{state['id']}"
+    result = f"{job_link}/results/{number}"
+    return report_page(
+        request,
+        Analysis.from_dict(json.loads(line)),
+        links=[*download_links(f"{result}.json", f"{result}/report.html"), ("Back to the job", job_link)],
+        permalink=str(request.url.replace(query="", fragment="")),
+    )
+
+
+def _result(runtime: Runtime, caller: Caller, job_id: str, number: int) -> tuple[dict[str, Any], bytes]:
+    """The caller's job and its result ``number`` (from 1, in the order of the results file)."""
     state = _job_state(runtime, caller, job_id)
     if not 1 <= number <= MAX_RESULT_NUMBER:
         raise HTTPException(422, detail=f"result numbers go from 1 to at most {MAX_RESULT_NUMBER:,}")
     line = runtime.jobs.result_line(state["id"], number)
     if line is None:
         raise HTTPException(404, detail=f"the job has no result {number} (yet)")
-    job_link = f"{root_of(request)}/jobs/{state['id']}"
-    return report_page(request, Analysis.from_dict(json.loads(line)), links=[("Back to the job", job_link)])
+    return state, line
 
 
 def _result_rows(path: Path) -> tuple[list[dict[str, Any]], bool]:

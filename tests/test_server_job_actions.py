@@ -1,0 +1,180 @@
+"""What a fact-checker does with results (issue 14.4), in process: a job's results as CSV and a zip of
+HTML reports, each result's JSON and HTML files, cancelling and deleting jobs, and storing an
+analysis or a whole job in the corpus with one request (idempotent, owner-only, 409 while running).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("fastapi")
+httpx = pytest.importorskip("httpx")
+
+from fastapi.testclient import TestClient
+
+# tests/ is on sys.path under pytest's default import mode
+from test_server_hardening import LOCAL, assert_problem, wait_ready
+from unspin.server import Settings, create_app
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "article-en.txt"
+FORMULA_TITLE = '=HYPERLINK("http://attacker.example","click")'
+SAME_ORIGIN = {"Origin": LOCAL, "Sec-Fetch-Site": "same-origin"}
+TERMINAL = ("done", "failed", "cancelled")
+
+
+def app_client(analyzer: Any, root: Path, **settings: Any) -> TestClient:
+    app = create_app(Settings(data_dir=root / "data", db=str(root / "corpus.db"), **settings), analyzer=analyzer)
+    return TestClient(app, base_url=LOCAL)
+
+
+def batch(count: int = 3) -> bytes:
+    """``count`` articles made of the example's paragraphs, the first titled like a spreadsheet formula."""
+    paragraphs = EXAMPLE.read_text(encoding="utf-8").split("\n\n")[1:]
+    records = [
+        {"id": f"a{n}", "title": f"Article {n}", "text": "\n\n".join(paragraphs[n % 4 :: 4]) + f"\n\nCopy {n}."}
+        for n in range(1, count + 1)
+    ]
+    records[0]["title"] = FORMULA_TITLE
+    return "".join(json.dumps(record) + "\n" for record in records).encode("utf-8")
+
+
+def start_job(http: TestClient, upload: bytes) -> str:
+    response = http.post("/v1/jobs", files={"file": ("batch.jsonl", upload)})
+    assert response.status_code == 202, response.text
+    return str(response.json()["id"])
+
+
+def wait_for(http: TestClient, job_id: str, timeout: float = 180) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while (job := http.get(f"/v1/jobs/{job_id}").json())["status"] not in TERMINAL:
+        assert time.monotonic() < deadline, f"job {job_id} did not finish: {job}"
+        time.sleep(0.2)
+    return dict(job)
+
+
+@pytest.fixture(scope="module")
+def http(analyzer: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    with app_client(analyzer, tmp_path_factory.mktemp("job-actions")) as client:
+        wait_ready(client)
+        yield client
+
+
+@pytest.fixture(scope="module")
+def finished(http: TestClient) -> dict[str, Any]:
+    job = wait_for(http, start_job(http, batch()))
+    assert (job["status"], job["analysed"]) == ("done", 3)
+    return job
+
+
+def attachment_name(response: httpx.Response) -> str:
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith("attachment;"), disposition
+    return disposition.split("filename=", 1)[1].strip('"')
+
+
+# ---------------------------------------------------------------------------- downloads
+
+
+@pytest.mark.parametrize("path", ["/jobs/{id}/results.csv", "/v1/jobs/{id}/results?format=csv"])
+def test_results_as_csv_have_a_row_per_article_and_no_live_formula(
+    http: TestClient, finished: dict[str, Any], path: str
+) -> None:
+    response = http.get(path.format(id=finished["id"]))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["x-job-status"] == "done"
+    assert attachment_name(response) == f"unspin-job-{finished['id']}-results.csv"
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert sorted(row["id"] for row in rows) == ["a1", "a2", "a3"]
+    titles = {row["id"]: row["title"] for row in rows}
+    assert titles["a1"] == "'" + FORMULA_TITLE
+    assert titles["a2"] == "Article 2"
+
+
+@pytest.mark.parametrize("path", ["/jobs/{id}/spans.csv", "/v1/jobs/{id}/results?format=spans.csv"])
+def test_spans_as_csv_have_a_row_per_span(http: TestClient, finished: dict[str, Any], path: str) -> None:
+    response = http.get(path.format(id=finished["id"]))
+    assert response.status_code == 200, response.text
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    documents = [json.loads(line) for line in http.get(f"/v1/jobs/{finished['id']}/results").text.splitlines()]
+    assert len(rows) == sum(d["summary"]["spans"] for d in documents) > 0
+    assert {row["article_id"] for row in rows} <= {"a1", "a2", "a3"}
+
+
+@pytest.mark.parametrize("path", ["/jobs/{id}/reports.zip", "/v1/jobs/{id}/results?format=zip"])
+def test_reports_zip_holds_an_index_and_a_page_per_article(
+    http: TestClient, finished: dict[str, Any], path: str
+) -> None:
+    response = http.get(path.format(id=finished["id"]))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        names = sorted(archive.namelist())
+        pages = {name: archive.read(name).decode("utf-8") for name in names}
+    assert names == ["reports/00001-a1.html", "reports/00002-a2.html", "reports/00003-a3.html", "reports/index.html"]
+    assert all(page.lstrip().lower().startswith("<!doctype html>") for page in pages.values())
+    assert all(f'href="{name.removeprefix("reports/")}"' in pages["reports/index.html"] for name in names[:3])
+    assert "Article 2" in pages["reports/00002-a2.html"]
+
+
+def test_an_unknown_format_is_a_422_problem(http: TestClient, finished: dict[str, Any]) -> None:
+    assert_problem(http.get(f"/v1/jobs/{finished['id']}/results", params={"format": "xlsx"}), 422)
+
+
+def test_openapi_documents_the_formats(http: TestClient) -> None:
+    paths = http.get("/openapi.json").json()["paths"]
+    results = paths["/v1/jobs/{job_id}/results"]["get"]
+    [parameter] = [p for p in results["parameters"] if p["name"] == "format"]
+    assert parameter["schema"]["enum"] == ["jsonl", "csv", "spans.csv", "zip"]
+    assert set(results["responses"]["200"]["content"]) == {"application/x-ndjson", "text/csv", "application/zip"}
+
+
+# ---------------------------------------------------------------------------- one result's files
+
+
+def test_each_result_row_links_its_page_json_and_report(http: TestClient, finished: dict[str, Any]) -> None:
+    base = f"/jobs/{finished['id']}/results"
+    page = http.get(f"/jobs/{finished['id']}").text
+    for number in (1, 2, 3):
+        for href in (f"{base}/{number}", f"{base}/{number}.json", f"{base}/{number}/report.html"):
+            assert f'href="{href}"' in page, href
+
+    document = http.get(f"{base}/2.json")
+    assert document.headers["content-type"] == "application/json"
+    assert attachment_name(document) == f"unspin-job-{finished['id']}-2.json"
+    assert document.json() == json.loads(http.get(f"/v1/jobs/{finished['id']}/results").text.splitlines()[1])
+
+    report = http.get(f"{base}/2/report.html")
+    assert report.headers["content-type"].startswith("text/html")
+    assert attachment_name(report) == f"unspin-job-{finished['id']}-2.html"
+    assert "Article 2" in report.text
+
+    result_page = http.get(f"{base}/2").text
+    for href in (f"{base}/2.json", f"{base}/2/report.html", f"/jobs/{finished['id']}"):
+        assert f'href="{href}"' in result_page, href
+    assert f'value="{LOCAL}{base}/2"' in result_page  # the permalink
+
+
+@pytest.mark.parametrize("suffix", ["9.json", "9/report.html", "0.json"])
+def test_a_result_that_is_not_there_is_a_404_page(http: TestClient, finished: dict[str, Any], suffix: str) -> None:
+    response = http.get(f"/jobs/{finished['id']}/results/{suffix}")
+    assert response.status_code in (404, 422)
+    assert response.headers["content-type"].startswith("text/html")
+
+
+def test_a_single_analysis_keeps_its_downloads(http: TestClient) -> None:
+    response = http.post("/v1/analyze", json={"text": "They lie to you.\n\nThe so-called experts hide it."})
+    analysis_id = response.headers["x-analysis-id"]
+    page = http.get(f"/a/{analysis_id}").text
+    assert f'href="/a/{analysis_id}/analysis.json"' in page and f'href="/a/{analysis_id}/report.html"' in page
+    assert http.get(f"/a/{analysis_id}/analysis.json").json() == response.json()
+    assert attachment_name(http.get(f"/a/{analysis_id}/report.html")) == f"unspin-{analysis_id}.html"
