@@ -178,3 +178,103 @@ def test_a_single_analysis_keeps_its_downloads(http: TestClient) -> None:
     assert f'href="/a/{analysis_id}/analysis.json"' in page and f'href="/a/{analysis_id}/report.html"' in page
     assert http.get(f"/a/{analysis_id}/analysis.json").json() == response.json()
     assert attachment_name(http.get(f"/a/{analysis_id}/report.html")) == f"unspin-{analysis_id}.html"
+
+
+# ---------------------------------------------------------------------------- cancel and delete
+
+
+def result_count(http: TestClient, job_id: str) -> int:
+    return len(http.get(f"/v1/jobs/{job_id}/results").text.splitlines())
+
+
+def wait_until_stopped(http: TestClient, job_id: str, timeout: float = 60) -> None:
+    """Until the worker has left the job (its thread is the worker's own business: ask it)."""
+    worker = http.app.state.runtime.worker  # type: ignore[attr-defined]
+    running = worker._running.get(job_id)
+    if running is not None:
+        running[0].join(timeout)
+        assert not running[0].is_alive(), "the cancelled job's worker did not stop"
+
+
+def test_cancel_stops_a_running_job_keeps_its_results_and_it_is_not_resumed(analyzer: Any, tmp_path: Path) -> None:
+    with app_client(analyzer, tmp_path, job_workers=1) as http:
+        wait_ready(http)
+        long_job = start_job(http, batch(80))
+        queued = start_job(http, batch(2))
+        deadline = time.monotonic() + 120
+        while http.get(f"/v1/jobs/{long_job}").json()["done"] < 1:
+            assert time.monotonic() < deadline, "the job did not start"
+            time.sleep(0.05)
+        cancelled = http.post(f"/v1/jobs/{queued}/cancel")
+        assert cancelled.status_code == 200, cancelled.text
+        assert cancelled.json()["status"] == "cancelled"
+        assert http.post(f"/v1/jobs/{long_job}/cancel").json()["status"] == "cancelled"
+        wait_until_stopped(http, long_job)
+        job = http.get(f"/v1/jobs/{long_job}").json()
+        kept = result_count(http, long_job)
+        assert job["status"] == "cancelled" and job["finished"]
+        assert 0 < kept == job["analysed"] < 80
+        assert http.post(f"/v1/jobs/{long_job}/cancel").json()["status"] == "cancelled"  # again: no change
+        assert http.get(f"/jobs/{long_job}").text.count("Cancel the job") == 0
+    with app_client(analyzer, tmp_path, job_workers=1) as http:  # a restart resumes no cancelled job
+        wait_ready(http)
+        time.sleep(1.5)
+        for job_id, count in ((long_job, kept), (queued, 0)):
+            assert http.get(f"/v1/jobs/{job_id}").json()["status"] == "cancelled"
+            assert result_count(http, job_id) == count
+
+
+def test_a_finished_job_cannot_be_cancelled(http: TestClient, finished: dict[str, Any]) -> None:
+    assert_problem(http.post(f"/v1/jobs/{finished['id']}/cancel"), 409, "finished (done)")
+    assert http.get(f"/v1/jobs/{finished['id']}").json()["status"] == "done"
+    assert_problem(http.post("/v1/jobs/0123456789abcdef0123456789abcdef/cancel"), 404)
+
+
+def test_cancelled_jobs_are_pruned_like_finished_ones(tmp_path: Path) -> None:
+    from unspin.server.jobs import JobStore
+
+    jobs = JobStore(tmp_path)
+    waiting, cancelled = (jobs.create(io.BytesIO(b"https://example.org/\n"), "urls")["id"] for _ in range(2))
+    assert jobs.cancel(cancelled)["status"] == "cancelled"  # type: ignore[index]
+    assert jobs.prune(max_age_days=30, max_jobs=0) == 1
+    assert jobs.get(cancelled) is None and jobs.get(waiting)["status"] == "queued"  # type: ignore[index]
+
+
+def test_cancel_and_delete_from_the_job_page(analyzer: Any, tmp_path: Path) -> None:
+    with app_client(analyzer, tmp_path, job_workers=1) as http:
+        wait_ready(http)
+        blocker, job = start_job(http, batch(80)), start_job(http, batch(2))
+        page = http.get(f"/jobs/{job}").text
+        assert f'action="/jobs/{job}/cancel"' in page and f'action="/jobs/{job}/delete"' in page
+        response = http.post(f"/jobs/{job}/cancel", headers=SAME_ORIGIN, follow_redirects=False)
+        assert (response.status_code, response.headers["location"]) == (303, f"/jobs/{job}")
+        assert "cancelled" in http.get(f"/jobs/{job}").text
+        http.post(f"/jobs/{blocker}/cancel", headers=SAME_ORIGIN)
+
+        listing = http.get("/jobs").text
+        assert listing.count(f'action="/jobs/{job}/delete"') == 1  # a Delete button on the list too
+        question = http.get(f"/jobs/{job}/delete")  # the confirmation: a page, no script needed
+        assert question.status_code == 200 and 'method="post"' in question.text
+        assert http.get(f"/v1/jobs/{job}").status_code == 200  # asking deletes nothing
+        assert_problem(http.post(f"/jobs/{job}/delete", headers={"Sec-Fetch-Site": "cross-site"}), 403)
+        response = http.post(f"/jobs/{job}/delete", headers=SAME_ORIGIN, follow_redirects=False)
+        assert (response.status_code, response.headers["location"]) == (303, "/jobs")
+        assert http.get(f"/v1/jobs/{job}").status_code == 404
+        assert http.get(f"/jobs/{job}").status_code == 404
+        assert f"/jobs/{job}" not in http.get("/jobs").text
+
+
+def test_only_the_owner_cancels_or_deletes(analyzer: Any, tmp_path: Path) -> None:
+    alice, bob = "alice-key-0123456789abcdef", "bob-key-0123456789abcdef00"
+    (tmp_path / "keys.txt").write_text(f"{alice}\n{bob}\n")
+    with app_client(analyzer, tmp_path, api_keys=tmp_path / "keys.txt", job_workers=1) as http:
+        wait_ready(http)
+        http.headers["X-API-Key"] = alice
+        job = start_job(http, batch(2))
+        del http.headers["X-API-Key"]
+        as_bob = {"X-API-Key": bob}
+        assert_problem(http.post(f"/v1/jobs/{job}/cancel", headers=as_bob), 404, "no job")
+        http.cookies.set("unspin_key", bob)
+        for path in (f"/jobs/{job}/cancel", f"/jobs/{job}/delete"):
+            assert http.post(path, headers=SAME_ORIGIN, follow_redirects=False).status_code == 404
+        assert http.get(f"/v1/jobs/{job}", headers={"X-API-Key": alice}).status_code == 200

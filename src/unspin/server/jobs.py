@@ -6,11 +6,12 @@ Each job lives in ``<data dir>/jobs/<id>/``, an id the server makes::
     input.<format>  the upload or URL list, under a fixed name per format
     results.jsonl   one published analysis a line, flushed per document
     errors.jsonl    documents that could not be read or analysed: {"name", "reason"}
+    cancel          present once the job is cancelled: its worker stops at the next document
 
 The worker runs up to ``job_workers`` jobs at once, oldest first but callers without a
 running job before those with one, so a slow job (URLs that trickle) does not hold the
 others. A job that was running when the server stopped is taken up again on start:
-documents already in ``results.jsonl`` are skipped. With several server processes, a lock
+documents already in ``results.jsonl`` are skipped; a cancelled job never is. With several server processes, a lock
 file lets one of them run the jobs. Finished jobs are deleted after ``job_retention_days``
 or beyond the newest ``max_jobs``; each API key may keep ``job_quota_mb`` of jobs.
 
@@ -53,11 +54,13 @@ JobFormat = Literal["jsonl", "csv", "tsv", "urls"]  # JOB_FORMATS, for type chec
 Export = Literal["csv", "spans.csv", "zip"]  # a job's results as the CLI writes them; see JobStore.export
 JOB_FORMATS = tuple(name for name, entry in INPUT_FORMATS.items() if entry.upload)
 ACTIVE = ("queued", "running")
+JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
 INPUT_FILES: dict[str, str] = {name: f"input.{name}" for name in JOB_FORMATS}
 _READ_FORMATS = {name: cast(InputFormat, INPUT_FORMATS[name].input_format) for name in JOB_FORMATS}
 _STATE_INTERVAL = 0.5
 _PRUNE_INTERVAL = 3600.0
 _TRASH = ".trash-"
+_CANCEL = "cancel"
 logger = logging.getLogger("unspin.server")
 
 
@@ -140,9 +143,30 @@ class JobStore:
             )
 
     def save(self, state: dict[str, Any]) -> None:
-        """Write a job's state; a job deleted meanwhile stays deleted."""
-        with contextlib.suppress(FileNotFoundError):
+        """Write a job's state; a job deleted meanwhile stays deleted, and one cancelled meanwhile is
+        saved (and left in ``state``) as cancelled, whatever its worker last knew."""
+        with self._lock, contextlib.suppress(FileNotFoundError):
+            if state["status"] in ACTIVE and self.cancelled(state["id"]):
+                state.update(status="cancelled", finished=state["finished"] or _now())
             write_json_atomically(self.root / state["id"] / "job.json", state)
+
+    def cancel(self, job_id: str) -> dict[str, Any] | None:
+        """Cancel a queued or running job: it stops at its next document and keeps the results so far.
+
+        Returns the job's state (a finished job's unchanged), or ``None`` when there is no such job.
+        """
+        state = self.get(job_id)
+        if state is None or state["status"] not in ACTIVE:
+            return state
+        try:
+            (self.root / job_id / _CANCEL).touch()  # first: what the worker checks before each save
+        except FileNotFoundError:
+            return None  # deleted meanwhile
+        self.save(state)
+        return state
+
+    def cancelled(self, job_id: str) -> bool:
+        return (self.root / job_id / _CANCEL).exists()
 
     def get(self, job_id: str) -> dict[str, Any] | None:
         if not is_id(job_id):
@@ -355,6 +379,10 @@ class _Stopped(BaseException):
     handler in the batch run mistakes it for a failed document)."""
 
 
+class _Cancelled(BaseException):
+    """The job was cancelled: end it here, keeping its results (a BaseException, as :class:`_Stopped`)."""
+
+
 class _QueuedAnalyzer:
     """An :class:`~unspin.analyzer.AnalyzerLike` whose inference is done by the server's queue."""
 
@@ -406,6 +434,8 @@ class _JobProgress:
     def update(self, stats: BatchStats) -> None:
         if self.stop.is_set() or not self.store.exists(self.state["id"]):
             raise _Stopped  # the server stops, or the job was deleted
+        if self.store.cancelled(self.state["id"]):
+            raise _Cancelled
         if time.monotonic() - self._saved >= _STATE_INTERVAL:
             self._save(stats)
 
@@ -529,12 +559,17 @@ class JobWorker:
 
     def _process(self, state: dict[str, Any]) -> None:
         state.update(status="running", started=state["started"] or _now())
-        self.store.save(state)
+        self.store.save(state)  # as cancelled, when it was cancelled while being picked up
         try:
+            if state["status"] == "cancelled":
+                raise _Cancelled
             stats = self._run_job(state)
         except _Stopped:
             logger.info("job %s: stopped (deleted, or it resumes on the next start)", state["id"])
             return
+        except _Cancelled:
+            logger.info("job %s: cancelled after %d documents", state["id"], state["done"])
+            state.update(status="cancelled", finished=state["finished"] or _now())
         except Exception as exc:
             logger.exception("job %s failed", state["id"])
             state.update(status="failed", finished=_now(), error=f"the job stopped: {exc}")

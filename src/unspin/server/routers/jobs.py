@@ -23,6 +23,7 @@ from ..jobs import (
     JOB_FORMATS,
     Export,
     JobFormat,
+    JobStatus,
     JobUrls,
     QuotaExceeded,
     display_name,
@@ -60,8 +61,9 @@ class Job(BaseModel):
     """A batch job and its progress."""
 
     id: str
-    status: Literal["queued", "running", "done", "failed"] = Field(
-        description="queued, running, done, or failed (the job itself; failed documents are counted in `failed`)."
+    status: JobStatus = Field(
+        description="queued, running, done, failed (the job itself; failed documents are counted in `failed`), "
+        "or cancelled (by `POST /v1/jobs/{id}/cancel`; the results so far are kept)."
     )
     format: JobFormat
     name: str | None = Field(description="The uploaded file's name, as given.")
@@ -222,6 +224,25 @@ def delete_job(job_id: str, runtime: RuntimeDep, caller: CallerDep) -> Response:
     state = _job(runtime, caller, job_id)
     runtime.jobs.delete(state["id"])
     return Response(status_code=204)
+
+
+@router.post(
+    "/{job_id}/cancel",
+    response_model=Job,
+    summary="Cancel a job",
+    responses=problem_responses(401, 404, 409, 429),
+)
+def cancel_job(job_id: str, runtime: RuntimeDep, caller: CallerDep) -> dict[str, Any]:
+    """Stop a queued or running job at its next document; its results so far stay, and it is never resumed.
+
+    Cancelling a cancelled job changes nothing; a job that has finished is a 409 problem.
+    """
+    state = runtime.jobs.cancel(_job(runtime, caller, job_id)["id"])
+    if state is None:
+        raise HTTPException(404, detail=f"no job {job_id[:64]!r} of yours; it was deleted meanwhile")
+    if state["status"] != "cancelled":
+        raise HTTPException(409, detail=f"the job has finished ({state['status']}): nothing to cancel")
+    return public_job(state)
 
 
 @router.get(

@@ -160,6 +160,27 @@ def job_page(job_id: str, request: Request, runtime: RuntimeDep, caller: UiCalle
     return render(request, "job.html.j2", {"section": "jobs", "job": job, "results": rows, "more": more})
 
 
+@router.post("/jobs/{job_id}/cancel")
+def cancel_job(job_id: str, request: Request, runtime: RuntimeDep, caller: UiCaller) -> RedirectResponse:
+    """Stop a queued or running job at its next document, keeping its results; back to its page."""
+    runtime.jobs.cancel(_job_state(runtime, caller, job_id)["id"])
+    return RedirectResponse(f"{root_of(request)}/jobs/{job_id}", status_code=303)
+
+
+@router.get("/jobs/{job_id}/delete")
+def confirm_delete_page(job_id: str, request: Request, runtime: RuntimeDep, caller: UiCaller) -> HTMLResponse:
+    """The question before a job is deleted: a page, so that it works without script."""
+    job = _job_view(_job_state(runtime, caller, job_id))
+    return render(request, "job_delete.html.j2", {"section": "jobs", "job": job})
+
+
+@router.post("/jobs/{job_id}/delete")
+def delete_job(job_id: str, request: Request, runtime: RuntimeDep, caller: UiCaller) -> RedirectResponse:
+    """Delete a job with its input and results (a running one stops at its next document); to the jobs list."""
+    runtime.jobs.delete(_job_state(runtime, caller, job_id)["id"])
+    return RedirectResponse(f"{root_of(request)}/jobs", status_code=303)
+
+
 @router.get("/jobs/{job_id}/status")
 def job_status(job_id: str, runtime: RuntimeDep, caller: UiCaller) -> JSONResponse:
     """What ``ui.js`` polls while a job runs."""
