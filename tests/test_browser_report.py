@@ -15,6 +15,7 @@ import pytest
 
 from unspin import Analysis
 from unspin.render.html import render_html, render_index
+from unspin.taxonomy import TECHNIQUES
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +25,7 @@ if not CHROMIUM.is_file():
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 
 # Imported after the skips above; tests/ is on sys.path under pytest's default import mode.
-from test_render_html import example_analysis, hostile_analysis
+from test_render_html import EVIDENCE, example_analysis, hostile_analysis
 
 ORANGE = "rgb(230, 159, 0)"  # manipulative wording, #E69F00
 YELLOW = "rgb(240, 228, 66)"  # simplification, #F0E442
@@ -61,10 +62,12 @@ class Report:
 def open_report(browser: sync_api.Browser, tmp_path: Path) -> Iterator[Callable[..., Report]]:
     contexts = []
 
-    def open_report(html: str, *, width: int = 1280, height: int = 900, name: str = "report.html") -> Report:
+    def open_report(
+        html: str, *, width: int = 1280, height: int = 900, name: str = "report.html", javascript: bool = True
+    ) -> Report:
         path = tmp_path / name
         path.write_text(html, encoding="utf-8")
-        context = browser.new_context(viewport={"width": width, "height": height})
+        context = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=javascript)
         contexts.append(context)
         return Report(context.new_page(), path)
 
@@ -142,8 +145,59 @@ def test_highlight_tells_assistive_technology_what_it_is(open_report: Callable[.
     ax = cdp.send("Accessibility.getPartialAXTree", {"nodeId": node["nodeId"], "fetchRelatives": False})["nodes"][0]
     assert ax["name"]["value"] == "suicidal course"  # the words themselves, then what they do
     description = ax["description"]["value"]
-    assert description.startswith("Loaded language (83% confidence) Category: Manipulative Wording Choosing words")
-    assert "False dilemma or no choice (74% confidence)" in description
+    assert description.startswith(
+        "Loaded language likely (83% confidence) Category: Manipulative Wording Choosing words"
+    )
+    assert "False dilemma or no choice likely (74% confidence)" in description
+
+
+def test_tooltip_says_why(open_report: Callable[..., Report]) -> None:
+    report = open_report(render_html(example_analysis()))
+    mark = report.mark("even its own experts admit doesnot work")
+    mark.hover()
+    tip = report.tip(mark)
+    tip.wait_for(state="visible")
+    text = tip.inner_text()
+    authority = TECHNIQUES["Appeal_to_Authority"]
+    assert "Appeal to authority unlikely (31% confidence)" in text
+    assert authority.definition in text
+    assert f"Example: {authority.example}" in text
+    assert "Cue words: experts, admit, doesnot, work" in text
+
+
+def evidence_outline(report: Report) -> str:
+    return report.page.locator("#p4-e1").evaluate("element => getComputedStyle(element).outlineStyle")
+
+
+def test_label_without_span_outlines_its_evidence_on_focus(open_report: Callable[..., Report]) -> None:
+    report = open_report(render_html(example_analysis()))
+    page = report.page
+    assert page.locator("#p4-e1").inner_text() == EVIDENCE
+    assert evidence_outline(report) == "none"
+    report.mark("so-called partners").focus()
+    for _ in range(10):  # the keyboard goes on from paragraph 4's last highlight to its margin labels
+        page.keyboard.press("Tab")
+        if page.evaluate("!!document.activeElement.closest('li[data-evidence]')"):
+            break
+    else:
+        pytest.fail("no label with evidence reached with the Tab key")
+    assert "Repetition" in page.evaluate("document.activeElement.textContent")
+    assert evidence_outline(report) == "dashed"
+    page.keyboard.press("Enter")  # the label opens to say why
+    assert page.locator("li[data-evidence] .why-def").is_visible()
+    page.keyboard.press("Tab")  # on to the quoted sentence's link: still outlined
+    assert evidence_outline(report) == "dashed"
+    page.keyboard.press("Tab")
+    assert evidence_outline(report) == "none"
+    assert report.errors == []
+
+
+def test_evidence_link_works_without_javascript(open_report: Callable[..., Report]) -> None:
+    report = open_report(render_html(example_analysis()), javascript=False)
+    assert evidence_outline(report) == "none"
+    report.page.locator("a.evidence").click()
+    report.page.wait_for_url("**#p4-e1")
+    assert evidence_outline(report) == "dashed"  # the sentence is the link's target
 
 
 def test_confidence_slider_hides_low_confidence_spans(open_report: Callable[..., Report]) -> None:
@@ -237,6 +291,19 @@ def test_phone_width(open_report: Callable[..., Report]) -> None:
     tip.wait_for(state="visible")
     box = tip.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+
+
+def test_article_comes_first_on_a_phone(open_report: Callable[..., Report]) -> None:
+    report = open_report(render_html(example_analysis()), width=390, height=844)
+    page = report.page
+    first = page.locator("main p.text").first
+    box = first.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 844, "the first paragraph is below the first screen"
+    assert page.locator(".glance-line").inner_text() == "Genre: Opinion (90%) · Frames: Political, Economic"
+    frames = page.locator("h2", has_text="Frames")
+    assert frames.is_hidden()
+    page.get_by_text("Genre, frames and techniques in charts").click()  # the charts unfold
+    assert frames.is_visible()
 
 
 def test_print_keeps_highlights_and_drops_controls(open_report: Callable[..., Report]) -> None:

@@ -10,7 +10,7 @@ import base64
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -18,7 +18,8 @@ import pytest
 
 from unspin import Analysis, Article, InputError
 from unspin.analysis import LabelScore, ParagraphAnalysis, Span, TechniqueScore
-from unspin.render.html import render_html, render_index
+from unspin.render.confidence import CONFIDENCE_BANDS, confidence_word
+from unspin.render.html import cue_words, render_html, render_index
 from unspin.taxonomy import CATEGORIES, TECHNIQUES
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "src" / "unspin" / "render" / "templates"
@@ -33,31 +34,29 @@ def build_analysis(
     article: Article,
     spans: list[tuple[str, str, float]],
     *,
-    extra_techniques: dict[int, list[tuple[str, float]]] | None = None,
+    extra_techniques: dict[int, list[tuple[str, float, str | None]]] | None = None,
     genre: str = "opinion",
     frames: dict[str, float] | None = None,
 ) -> Analysis:
     """An Analysis whose spans are ``(fragment, technique, confidence)``; a fragment is found
     at its first occurrence (``"fragment#2"`` for the second), and paragraph techniques are the
-    most confident span of each technique plus ``extra_techniques`` (by paragraph number)."""
+    most confident span of each technique plus ``extra_techniques`` (by paragraph number), each
+    ``(technique, confidence, evidence fragment or None)``."""
     text = article.text
     found: dict[int, list[Span]] = {p.number: [] for p in article.paragraphs}
     for fragment, label, confidence in spans:
-        fragment, _, occurrence = fragment.partition("#")
-        start = -1
-        for _ in range(int(occurrence or 1)):
-            start = text.index(fragment, start + 1)
-        end = start + len(fragment)
+        start, end = locate(text, fragment)
         paragraph = next(p for p in article.paragraphs if p.start <= start and end <= p.end)
-        found[paragraph.number].append(Span(start, end, label, confidence, fragment))
+        found[paragraph.number].append(Span(start, end, label, confidence, text[start:end]))
     paragraphs = []
     for p in article.paragraphs:
-        best: dict[str, float] = {}
+        best: dict[str, tuple[float, tuple[int, int] | None]] = {}
         for s in found[p.number]:
-            best[s.technique] = max(best.get(s.technique, 0.0), s.confidence)
-        for label, confidence in (extra_techniques or {}).get(p.number, []):
-            best[label] = confidence
-        techniques = tuple(TechniqueScore(t, c) for t, c in sorted(best.items(), key=lambda kv: -kv[1]))
+            best[s.technique] = (max(best.get(s.technique, (0.0, None))[0], s.confidence), None)
+        for label, confidence, evidence in (extra_techniques or {}).get(p.number, []):
+            best[label] = (confidence, locate(text, evidence) if evidence else None)
+        ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
+        techniques = tuple(TechniqueScore(t, c, evidence) for t, (c, evidence) in ranked)
         paragraphs.append(ParagraphAnalysis(p.number, p.start, p.end, techniques, tuple(found[p.number])))
     frames = frames if frames is not None else {"Political": 0.81, "Economic": 0.64, "Security_and_defense": 0.22}
     genre_probabilities = {"opinion": 0.05, "reporting": 0.05, "satire": 0.05, genre: 0.9}
@@ -72,6 +71,16 @@ def build_analysis(
     )
 
 
+def locate(text: str, fragment: str) -> tuple[int, int]:
+    """The offsets of a fragment's first occurrence, or its n-th with ``"fragment#n"``."""
+    fragment, _, occurrence = fragment.partition("#")
+    start = -1
+    for _ in range(int(occurrence or 1)):
+        start = text.index(fragment, start + 1)
+    return start, start + len(fragment)
+
+
+EVIDENCE = "But all the statements only confirm that the so-called partners will not give up their plans!"
 EXAMPLE_TEXT = (
     "date 2022-03-11 Sanctions pressure backfires on Europe's own households\n\n"
     "On 11 March, the leaders of the European Union met in Versailles to discuss new measures against "
@@ -123,7 +132,7 @@ def example_analysis() -> Analysis:
             ("Can anyone still believe the promises of politicians", "Doubt", 0.68),
             ("Our land, our rules!", "Slogans", 0.93),
         ],
-        extra_techniques={4: [("Repetition", 0.12)]},
+        extra_techniques={4: [("Repetition", 0.12, EVIDENCE)]},
     )
 
 
@@ -338,6 +347,125 @@ def test_every_highlight_is_focusable_with_a_tooltip(example: Analysis, dom: Ele
             assert f"{float(entry.attrs['data-confidence']):.0%} confidence" in entry.text()
     listed = {e.attrs["data-span"] for e in dom.find("div", id="tips").find_all("li")}
     assert len(listed) == len(example.spans)
+
+
+def tooltip_of(dom: Element, text: str) -> Element:
+    mark = next(m for m in dom.find("main").find_all("mark") if m.text() == text)
+    return dom.find(id=mark.attrs["data-tip"])
+
+
+def test_tooltip_says_why(dom: Element) -> None:
+    entry = tooltip_of(dom, "unprecedented sanctions pressure").find("li")
+    loaded = TECHNIQUES["Loaded_Language"]
+    assert entry.find("p", class_="why-def").text() == loaded.definition
+    assert entry.find("p", class_="why-example").text() == f"Example: {loaded.example}"
+    assert entry.find("p", class_="tip-cues").text() == "Cue words: unprecedented, sanctions, pressure"
+    assert entry.find("p", class_="tip-head").text().endswith("Loaded language likely (87% confidence)")
+    for text, word in (("Our land, our rules!", "likely"), ("even its own experts admit doesnot work", "unlikely")):
+        assert tooltip_of(dom, text).find("span", class_="conf-word").text() == word
+
+
+@pytest.mark.parametrize(
+    ("confidence", "word"),
+    [
+        (1.0, "likely"),
+        (0.7, "likely"),
+        (0.6999, "possible"),
+        (0.4, "possible"),
+        (0.3999, "unlikely"),
+        (0.0, "unlikely"),
+    ],
+)
+def test_confidence_words_follow_the_bands(confidence: float, word: str) -> None:
+    assert confidence_word(confidence) == word
+    assert [bound for bound, _ in CONFIDENCE_BANDS] == sorted((bound for bound, _ in CONFIDENCE_BANDS), reverse=True)
+
+
+def test_cue_words_are_the_spans_own_content_words() -> None:
+    assert cue_words("Either Europe stops this suicidal course, or it will freeze") == (
+        "Europe",
+        "stops",
+        "suicidal",
+        "course",
+        "freeze",
+    )
+    assert cue_words("so-called partners, Partners and 2022") == ("so-called", "partners")  # once each, no numbers
+    assert cue_words("Они лгали о войне, они лгали о деньгах") == ("лгали", "войне", "деньгах")
+    assert len(cue_words(" ".join(f"word{n}x" for n in range(20)))) == 6
+    assert cue_words("and the of") == ()
+
+
+def test_margin_notes_say_why(dom: Element) -> None:
+    notes = dom.find("aside", class_="notes", aria_label="Techniques in paragraph 4").find_all("li")
+    summaries = [note.find("summary").text().strip() for note in notes]
+    assert summaries == [
+        "Flag waving 80% likely",
+        "Name calling or labelling 70% likely",
+        "Loaded language 62% possible",
+        "Repetition 12% unlikely",
+    ]
+    repetition = notes[3].find("details", class_="why")
+    assert TECHNIQUES["Repetition"].definition in repetition.text()
+    assert TECHNIQUES["Repetition"].example in repetition.text()
+
+
+def test_label_without_span_links_its_evidence_sentence(dom: Element) -> None:
+    note = next(n for n in dom.find_all("li") if n.attrs.get("data-evidence"))
+    link = note.find("a", class_="evidence")
+    assert link.attrs["href"] == "#p4-e1" == "#" + note.attrs["data-evidence"]
+    assert link.find("q").text() == EVIDENCE
+    sentence = dom.find("span", id="p4-e1")
+    assert sentence.attrs["class"] == "evidence-target" and sentence.text() == EVIDENCE
+    assert sentence in dom.find("p", id="p4").children
+    assert [m.text() for m in sentence.find_all("mark")] == ["so-called partners"]  # highlights inside still work
+
+
+def test_evidence_sentence_across_a_span_splits_its_highlight() -> None:
+    # The slogan runs from the first sentence into the evidence sentence of a label without a span.
+    article = Article.from_text("They will never win. Our land, our rules! Vote now.", language="en")
+    analysis = build_analysis(
+        article,
+        [("never win. Our land", "Slogans", 0.9)],
+        extra_techniques={1: [("Doubt", 0.5, "Our land, our rules!"), ("Repetition", 0.3, "rules! Vote")]},
+    )
+    dom = parse(render_html(analysis))
+    paragraph = dom.find("p", id="p1")
+    assert paragraph.text() == article.text
+    sentence = dom.find("span", id="p1-e1")
+    assert sentence.text() == "Our land, our rules!"
+    marks = paragraph.find_all("mark")
+    assert [m.text() for m in marks] == ["never win. ", "Our land"]
+    assert [m.attrs.get("data-end") for m in marks] == [None, "C"]  # the letter once, where the span ends
+    assert marks[1] in sentence.children
+    tips = [dom.find(id=m.attrs["data-tip"]).find("li").attrs["data-span"] for m in marks]
+    assert tips[0] == tips[1]  # both halves are the same span
+    # A sentence overlapping another cannot be an element of its own: its note quotes it, without a link.
+    repetition = next(n for n in dom.find_all("li") if "Repetition" in n.text())
+    assert repetition.find("q", class_="evidence").text() == "rules! Vote" and not repetition.find_all("a")
+
+
+def test_compact_header_puts_the_article_first(dom: Element) -> None:
+    line = dom.find("p", class_="glance-line").text()
+    assert line == "Genre: Opinion (90%) · Frames: Political, Economic"
+    details = dom.find("details", class_="overview-more")
+    assert "open" not in details.attrs  # the charts are folded
+    assert dom.find("section", class_="overview") in details.children
+    body = dom.find("div", class_="page").children
+    positions = [i for i, c in enumerate(body) if isinstance(c, Element) and c.tag in ("div", "section", "main")]
+    order = [body[i].attrs.get("class", "").split()[0] for i in positions]
+    assert order == ["glance", "controls", "article"]
+
+
+def test_uncertain_genre_and_no_frames_in_the_header(example: Analysis) -> None:
+    analysis = replace(build_analysis(example.article, [], frames={}), genre_uncertain=True)
+    line = parse(render_html(analysis)).find("p", class_="glance-line").text()
+    assert line == "Genre: uncertain (most likely Opinion (90%)) · Frames: none predicted"
+
+
+def test_footer_explains_the_words(dom: Element) -> None:
+    footer = dom.find("footer").text()
+    assert "In words: likely from 70%, possible from 40%, unlikely below." in footer
+    assert "Cue words are" in footer
 
 
 def test_overlapping_spans_share_one_element(dom: Element) -> None:

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,17 +32,20 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from .._version import __version__
-from ..analysis import Analysis, ParagraphAnalysis, Span
+from ..analysis import Analysis, ParagraphAnalysis, Span, TechniqueScore
 from ..article import Article
 from ..compare import Comparison, Probability, Rate, Side
 from ..errors import InputError
+from ..stopwords import STOP_WORDS
 from ..taxonomy import CATEGORIES, FRAMES, GENRES, TECHNIQUE_LABELS, Category, technique
-from .segments import segments
+from .confidence import confidence_legend, confidence_word
+from .segments import Segment, segments
 
 __all__ = [
     "article_context",
     "comparison_context",
     "comparison_css",
+    "cue_words",
     "render_comparison_html",
     "render_html",
     "render_index",
@@ -58,6 +63,8 @@ _CATEGORY_CUES: dict[str, tuple[str, str]] = {
     "manipulative_wording": ("M", "underline solid"),
 }
 _QUOTE_MAX_CHARS = 160
+_CUES_MAX = 6
+_WORD = re.compile(r"\w+(?:['’-]\w+)*")
 _WEB_SCHEMES = frozenset({"http", "https"})
 _INDEX_LINK_SCHEMES = frozenset({"", "http", "https", "file"})
 
@@ -84,15 +91,21 @@ class _Confident:
     def confidence_attr(self) -> str:
         return f"{self.confidence:.4f}"
 
+    @property
+    def word(self) -> str:
+        return confidence_word(self.confidence)
+
 
 @dataclass(frozen=True, slots=True)
 class _SpanView(_Confident):
     id: str
     name: str
     definition: str
+    example: str
     category: _CategoryView
     confidence: float
     quote: str
+    cues: tuple[str, ...]
     ends_here: bool
     shown: bool  # at or above the analysis's threshold; the others wait for the slider
 
@@ -124,19 +137,30 @@ class _Piece:
 
 
 @dataclass(frozen=True, slots=True)
+class _Run:
+    """Consecutive pieces of a paragraph; ``evidence_id`` when they are a sentence that margin notes point at."""
+
+    evidence_id: str | None
+    pieces: tuple[_Piece, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class _NoteView(_Confident):
     name: str
+    definition: str
+    example: str
     category: _CategoryView
     confidence: float
     shown: bool
     evidence: str | None  # the sentence that carries a label without a span
+    evidence_id: str | None  # that sentence's element in the text, when it could be wrapped in one
 
 
 @dataclass(frozen=True, slots=True)
 class _ParagraphView:
     number: int
     anchor: str  # the paragraph element's id
-    pieces: tuple[_Piece, ...]
+    runs: tuple[_Run, ...]
     techniques: tuple[_NoteView, ...]
 
 
@@ -207,6 +231,7 @@ def article_context(analysis: Analysis) -> dict[str, Any]:
     spans_per_category = Counter(_category(s.technique).key for s in analysis.spans)
     return {
         **_article_meta(analysis.article),
+        **_glance(analysis),
         "genre_rows": _genre_rows(analysis),
         "frame_rows": _frame_rows(analysis),
         "technique_rows": _technique_rows(analysis),
@@ -234,6 +259,16 @@ def _article_meta(article: Article) -> dict[str, Any]:
         "url": url,
         "url_href": _safe_href(url, _WEB_SCHEMES),
         "article_id": article.id,
+    }
+
+
+def _glance(analysis: Analysis) -> dict[str, Any]:
+    """The one-line summary above the article: the genre with its probability and the predicted frames."""
+    probability = analysis.genre_probabilities.get(analysis.genre)
+    genre = _name(analysis.genre, GENRES) + (f" ({probability:.0%})" if probability is not None else "")
+    return {
+        "genre_summary": f"uncertain (most likely {genre})" if analysis.genre_uncertain else genre,
+        "frame_names": [_name(f.label, FRAMES) for f in analysis.frames],
     }
 
 
@@ -427,10 +462,13 @@ def _paragraph_views(analysis: Analysis, id_prefix: str = "") -> tuple[list[_Par
         }
     )
     for paragraph in analysis.paragraphs:
-        pieces = []
+        anchor = f"{id_prefix}p{paragraph.number}"
+        targets = _evidence_targets(paragraph, anchor)
         shown = {id(s) for s in paragraph.spans}
         every = (*paragraph.spans, *paragraph.candidate_spans)
-        for segment in segments(text, every, paragraph.start, paragraph.end):
+        cuts = [offset for sentence in targets for offset in sentence]
+        pieces: list[tuple[Segment, _Piece]] = []
+        for segment in segments(text, every, paragraph.start, paragraph.end, cuts=cuts):
             mark = None
             if segment.spans:
                 covering = tuple(
@@ -439,10 +477,38 @@ def _paragraph_views(analysis: Analysis, id_prefix: str = "") -> tuple[list[_Par
                 )
                 mark = _MarkView(f"{id_prefix}m{len(marks) + 1}", covering)
                 marks.append(mark)
-            pieces.append(_Piece(text[segment.start : segment.end], mark))
-        anchor = f"{id_prefix}p{paragraph.number}"
-        views.append(_ParagraphView(paragraph.number, anchor, tuple(pieces), _notes(paragraph, text)))
+            pieces.append((segment, _Piece(text[segment.start : segment.end], mark)))
+        runs = _runs(pieces, targets)
+        views.append(_ParagraphView(paragraph.number, anchor, runs, _notes(paragraph, text, targets)))
     return views, marks
+
+
+def _evidence_targets(paragraph: ParagraphAnalysis, anchor: str) -> dict[tuple[int, int], str]:
+    """An element id for each evidence sentence a margin note points at.
+
+    A sentence that overlaps another without matching it is left out: elements cannot
+    overlap, so its note shows the quote without a link.
+    """
+    targets: dict[tuple[int, int], str] = {}
+    for score, _ in _scores(paragraph):
+        sentence = _unspanned_evidence(score, paragraph)
+        if sentence is None or sentence in targets or not paragraph.start <= sentence[0] < sentence[1] <= paragraph.end:
+            continue
+        if not any(sentence[0] < end and start < sentence[1] for start, end in targets):
+            targets[sentence] = f"{anchor}-e{len(targets) + 1}"
+    return targets
+
+
+def _runs(pieces: list[tuple[Segment, _Piece]], targets: dict[tuple[int, int], str]) -> tuple[_Run, ...]:
+    """Group the pieces of each evidence sentence (the segments are cut at its ends) into one run."""
+
+    def target(segment: Segment) -> str | None:
+        return next((i for (start, end), i in targets.items() if start <= segment.start and segment.end <= end), None)
+
+    return tuple(
+        _Run(key, tuple(piece for _, piece in group))
+        for key, group in itertools.groupby(pieces, key=lambda pair: target(pair[0]))
+    )
 
 
 def _span_view(span: Span, span_id: str, ends_here: bool, shown: bool) -> _SpanView:
@@ -451,28 +517,62 @@ def _span_view(span: Span, span_id: str, ends_here: bool, shown: bool) -> _SpanV
         span_id,
         entry.name,
         entry.definition,
+        entry.example,
         _category_view(CATEGORIES[entry.category]),
         span.confidence,
         _quote(span.text),
+        cue_words(span.text),
         ends_here,
         shown,
     )
 
 
-def _notes(paragraph: ParagraphAnalysis, text: str) -> tuple[_NoteView, ...]:
+def cue_words(text: str) -> tuple[str, ...]:
+    """The cue words of a span: its own words less stop words and numbers, each once, in order, at most six.
+
+    The model scores whole spans, not words, so this is the honest reading a reader can check
+    against the text: the content words the highlighted passage is made of.
+
+    Examples
+    --------
+    >>> cue_words("the so-called partners will not give up their plans, the partners")
+    ('so-called', 'partners', 'give', 'plans')
+    """
+    cues: dict[str, str] = {}
+    for word in _WORD.findall(text):
+        folded = word.casefold()
+        if len(word) > 1 and not word.isdigit() and folded not in STOP_WORDS:
+            cues.setdefault(folded, word)
+    return tuple(cues.values())[:_CUES_MAX]
+
+
+def _scores(paragraph: ParagraphAnalysis) -> list[tuple[TechniqueScore, bool]]:
+    """The paragraph's techniques, most confident first, then the candidates; with whether each is shown."""
+    return [
+        (t, shown)
+        for shown, scores in ((True, paragraph.techniques), (False, paragraph.candidate_techniques))
+        for t in sorted(scores, key=lambda t: -t.confidence)
+    ]
+
+
+def _unspanned_evidence(score: TechniqueScore, paragraph: ParagraphAnalysis) -> tuple[int, int] | None:
+    """The evidence sentence of a label without a span in the paragraph (a span is evidence enough)."""
+    spanned = any(s.technique == score.technique for s in (*paragraph.spans, *paragraph.candidate_spans))
+    return None if spanned else score.evidence
+
+
+def _notes(paragraph: ParagraphAnalysis, text: str, targets: dict[tuple[int, int], str]) -> tuple[_NoteView, ...]:
     """The paragraph's techniques, shown first, then the candidates the slider can reveal."""
-    spanned = {s.technique for s in (*paragraph.spans, *paragraph.candidate_spans)}
     notes = []
-    for shown, scores in ((True, paragraph.techniques), (False, paragraph.candidate_techniques)):
-        for t in sorted(scores, key=lambda t: -t.confidence):
-            evidence = (
-                _quote(text[t.evidence[0] : t.evidence[1]]) if t.evidence and t.technique not in spanned else None
-            )
-            notes.append(
-                _NoteView(
-                    technique(t.technique).name, _category_view(_category(t.technique)), t.confidence, shown, evidence
-                )
-            )
+    for t, shown in _scores(paragraph):
+        entry = technique(t.technique)
+        sentence = _unspanned_evidence(t, paragraph)
+        evidence = _quote(text[sentence[0] : sentence[1]]) if sentence else None
+        target = targets.get(sentence) if sentence else None
+        category = _category_view(_category(t.technique))
+        notes.append(
+            _NoteView(entry.name, entry.definition, entry.example, category, t.confidence, shown, evidence, target)
+        )
     return tuple(notes)
 
 
@@ -630,6 +730,7 @@ def report_environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["exact"] = _exact_text
+    env.globals["confidence_legend"] = confidence_legend()
     return env
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..analysis import Span
@@ -16,8 +16,13 @@ class Segment:
     spans: tuple[Span, ...]  # the spans covering this piece, most confident first
 
 
-def segments(text: str, spans: Sequence[Span], start: int = 0, end: int | None = None) -> list[Segment]:
+def segments(
+    text: str, spans: Sequence[Span], start: int = 0, end: int | None = None, *, cuts: Iterable[int] = ()
+) -> list[Segment]:
     """Split ``text[start:end]`` into consecutive segments; joined, they restore it exactly.
+
+    Segments end at every span boundary, and at each of ``cuts`` (such as the ends of a
+    sentence to wrap in an element of its own).
 
     Examples
     --------
@@ -27,9 +32,10 @@ def segments(text: str, spans: Sequence[Span], start: int = 0, end: int | None =
     """
     end = len(text) if end is None else end
     inside = [s for s in spans if s.start < end and s.end > start]
-    cuts = sorted({start, end, *(max(s.start, start) for s in inside), *(min(s.end, end) for s in inside)})
+    inner = {*(max(s.start, start) for s in inside), *(min(s.end, end) for s in inside), *cuts}
+    bounds = sorted({start, end, *(c for c in inner if start < c < end)})
     pieces = []
-    for a, b in itertools.pairwise(cuts):
+    for a, b in itertools.pairwise(bounds):
         covering = tuple(sorted((s for s in inside if s.start < b and s.end > a), key=lambda s: -s.confidence))
         pieces.append(Segment(a, b, covering))
     return pieces

@@ -137,6 +137,25 @@
   window.addEventListener("resize", function () {
     if (open) { place(tipOf(open), open); }
   });
+  // A margin label without a span outlines its evidence sentence while it has the focus or
+  // the pointer. Without script, following its link does the same (the sentence is the target).
+  function lightEvidence(on) {
+    return function (event) {
+      var note = event.target instanceof Element ? event.target.closest(".notes li[data-evidence]") : null;
+      var sentence = note && document.getElementById(note.getAttribute("data-evidence"));
+      if (sentence) { sentence.classList.toggle("lit", on); }
+    };
+  }
+  document.addEventListener("focusin", lightEvidence(true));
+  document.addEventListener("focusout", lightEvidence(false));
+  document.addEventListener("mouseover", lightEvidence(true));
+  document.addEventListener("mouseout", lightEvidence(false));
+  // The charts are folded on screen; a printed report shows them.
+  window.addEventListener("beforeprint", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("details.overview-more"), function (details) {
+      details.open = true;
+    });
+  });
   slider.addEventListener("input", applyFilters);
   toggles.forEach(function (box) { box.addEventListener("change", applyFilters); });
   // Browsers restore form state on back/forward: make the page match it.
