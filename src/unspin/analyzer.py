@@ -100,11 +100,10 @@ class Analyzer:
                 k: sum(v[k] for v in lines.values()) / len(lines)
                 for k in ("span_precision", "span_recall", "paragraph_precision", "paragraph_recall")
             }
-            info["quality"] = (
-                f"On validation articles, {mean['span_precision']:.0%} of highlighted text was annotated with the "
-                f"same technique and highlights covered {mean['span_recall']:.0%} of annotated text; "
-                f"{mean['paragraph_precision']:.0%} of paragraph labels were right and they found "
-                f"{mean['paragraph_recall']:.0%} of annotated ones."
+            info["quality"] = (  # precision and recall, in words
+                f"On validation articles, {mean['span_precision']:.0%} of highlighted text was right and highlights "
+                f"found {mean['span_recall']:.0%} of the annotated text; {mean['paragraph_precision']:.0%} of "
+                f"paragraph labels were right and they found {mean['paragraph_recall']:.0%} of annotated ones."
             )
         return info
 

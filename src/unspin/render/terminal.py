@@ -11,6 +11,7 @@ from rich.text import Text
 from ..analysis import Analysis
 from ..compare import Comparison, Rate, Side
 from ..taxonomy import CATEGORIES, FRAMES, GENRES, TECHNIQUES, Category, Frame, Genre, Technique, category_of
+from .confidence import confidence_word
 from .segments import segments
 
 
@@ -25,8 +26,15 @@ def _paragraph_text(analysis: Analysis, index: int) -> Text:
         out.append(chunk, style=style)
         for span in (s for s in piece.spans if s.end == piece.end):
             colour = category_of(span.technique).colour
-            out.append(f" {TECHNIQUES[span.technique].name} {span.confidence:.0%} ", style=f"bold {colour} reverse")
+            out.append(
+                f" {TECHNIQUES[span.technique].name} {_confidence(span.confidence)} ", style=f"bold {colour} reverse"
+            )
     return out
+
+
+def _confidence(confidence: float) -> str:
+    """``87% likely``: the number and its word (see :mod:`unspin.render.confidence`)."""
+    return f"{confidence:.0%} {confidence_word(confidence)}"
 
 
 def _evidence_lines(analysis: Analysis, index: int) -> list[Text]:
@@ -45,7 +53,7 @@ def _evidence_lines(analysis: Analysis, index: int) -> list[Text]:
 def _paragraph_block(analysis: Analysis, index: int) -> list[Text]:
     """The paragraph's labels, its highlighted text, and the evidence of labels without a span."""
     paragraph = analysis.paragraphs[index]
-    labels = ", ".join(f"{TECHNIQUES[t.technique].name} {t.confidence:.0%}" for t in paragraph.techniques)
+    labels = ", ".join(f"{TECHNIQUES[t.technique].name} {_confidence(t.confidence)}" for t in paragraph.techniques)
     heading = Text(f"¶{paragraph.number}  " + (labels or "no technique found"), style="dim italic")
     return [heading, _paragraph_text(analysis, index), *_evidence_lines(analysis, index)]
 
