@@ -264,7 +264,7 @@ def test_cancel_and_delete_from_the_job_page(analyzer: Any, tmp_path: Path) -> N
         assert f"/jobs/{job}" not in http.get("/jobs").text
 
 
-def test_only_the_owner_cancels_or_deletes(analyzer: Any, tmp_path: Path) -> None:
+def test_only_the_owner_cancels_deletes_or_stores(analyzer: Any, tmp_path: Path) -> None:
     alice, bob = "alice-key-0123456789abcdef", "bob-key-0123456789abcdef00"
     (tmp_path / "keys.txt").write_text(f"{alice}\n{bob}\n")
     with app_client(analyzer, tmp_path, api_keys=tmp_path / "keys.txt", job_workers=1) as http:
@@ -273,8 +273,86 @@ def test_only_the_owner_cancels_or_deletes(analyzer: Any, tmp_path: Path) -> Non
         job = start_job(http, batch(2))
         del http.headers["X-API-Key"]
         as_bob = {"X-API-Key": bob}
-        assert_problem(http.post(f"/v1/jobs/{job}/cancel", headers=as_bob), 404, "no job")
+        for action in ("cancel", "store"):
+            assert_problem(http.post(f"/v1/jobs/{job}/{action}", headers=as_bob), 404, "no job")
         http.cookies.set("unspin_key", bob)
-        for path in (f"/jobs/{job}/cancel", f"/jobs/{job}/delete"):
+        for path in (f"/jobs/{job}/cancel", f"/jobs/{job}/delete", f"/jobs/{job}/store"):
             assert http.post(path, headers=SAME_ORIGIN, follow_redirects=False).status_code == 404
         assert http.get(f"/v1/jobs/{job}", headers={"X-API-Key": alice}).status_code == 200
+
+
+# ---------------------------------------------------------------------------- store in corpus
+
+
+def test_store_an_analysis_in_the_corpus_once(http: TestClient) -> None:
+    response = http.post("/v1/analyze", json={"text": "Only a fool would trust them.\n\nThey always lie."})
+    analysis_id = response.headers["x-analysis-id"]
+    assert f'action="/a/{analysis_id}/store"' in http.get(f"/a/{analysis_id}").text
+
+    first = http.post(f"/v1/analyses/{analysis_id}/store")
+    assert first.status_code == 200, first.text
+    article_id = first.json()["article_id"]
+    assert first.json() == {
+        "added": True,
+        "article_id": article_id,
+        "links": {"article": f"/v1/corpus/articles/{article_id}"},
+    }
+    stored = http.get(f"/v1/corpus/articles/{article_id}").json()
+    assert stored["article"]["text"] == response.json()["article"]["text"]
+
+    page = http.post(f"/a/{analysis_id}/store", headers=SAME_ORIGIN)  # the button: nothing stored twice
+    assert page.status_code == 200, page.text
+    assert f"Already in the corpus as article {article_id}." in page.text
+    assert f'href="/corpus/articles/{article_id}"' in page.text
+    assert f'value="{LOCAL}/a/{analysis_id}"' in page.text  # the permalink, not the form's address
+    assert http.post(f"/v1/analyses/{analysis_id}/store").json()["added"] is False
+    assert http.get("/v1/corpus/overview").json()["articles"] == 1 + stored_job_articles(http)
+    assert_problem(http.post("/v1/analyses/0123456789abcdef0123456789abcdef/store"), 404)
+    assert_problem(http.post(f"/a/{analysis_id}/store", headers={"Sec-Fetch-Site": "cross-site"}), 403)
+
+
+def stored_job_articles(http: TestClient) -> int:
+    """Articles the other tests of this module stored from the finished job (0 or 3)."""
+    titles = {row["title"] for row in http.get("/v1/corpus/articles", params={"limit": 50}).json()}
+    return len(titles & {FORMULA_TITLE, "Article 2", "Article 3"})
+
+
+def test_store_a_job_in_the_corpus_once(http: TestClient, finished: dict[str, Any]) -> None:
+    page = http.get(f"/jobs/{finished['id']}").text
+    assert f'action="/jobs/{finished["id"]}/store"' in page
+    first = http.post(f"/v1/jobs/{finished['id']}/store")
+    assert first.status_code == 200, first.text
+    assert first.json() == {"added": 3, "skipped": 0, "unreadable": 0, "links": {"dashboard": "/v1/corpus/dashboard"}}
+
+    page = http.post(f"/jobs/{finished['id']}/store", headers=SAME_ORIGIN)  # the button, a second time
+    assert page.status_code == 200, page.text
+    assert "Stored in the corpus: 0 added, 3 already stored." in page.text
+    assert 'href="/corpus"' in page.text
+    titles = [row["title"] for row in http.get("/v1/corpus/articles", params={"limit": 50}).json()]
+    assert sorted(t for t in titles if t in {FORMULA_TITLE, "Article 2", "Article 3"}) == sorted(
+        [FORMULA_TITLE, "Article 2", "Article 3"]
+    )
+    assert "Article 2" in http.get("/corpus").text
+
+
+def test_a_running_job_is_stored_once_it_stops(analyzer: Any, tmp_path: Path) -> None:
+    with app_client(analyzer, tmp_path, job_workers=1) as http:
+        wait_ready(http)
+        job = start_job(http, batch(80))
+        assert_problem(http.post(f"/v1/jobs/{job}/store"), 409, "store its results once it has finished")
+        assert http.post(f"/jobs/{job}/store", headers=SAME_ORIGIN).status_code == 409
+        assert "Store in corpus" not in http.get(f"/jobs/{job}").text
+        http.post(f"/v1/jobs/{job}/cancel")
+        wait_until_stopped(http, job)
+        kept = http.get(f"/v1/jobs/{job}").json()["analysed"]
+        assert http.post(f"/v1/jobs/{job}/store").json()["added"] == kept
+        assert http.get("/v1/corpus/overview").json()["articles"] == kept
+
+
+def test_openapi_documents_the_new_routes(http: TestClient) -> None:
+    paths = http.get("/openapi.json").json()["paths"]
+    for path in ("/v1/analyses/{analysis_id}/store", "/v1/jobs/{job_id}/store", "/v1/jobs/{job_id}/cancel"):
+        assert set(paths[path]) == {"post"}, path
+        assert "404" in paths[path]["post"]["responses"]
+    assert "409" in paths["/v1/jobs/{job_id}/store"]["post"]["responses"]
+    assert "cancelled" in str(http.get("/openapi.json").json()["components"]["schemas"]["Job"])

@@ -58,6 +58,7 @@ def server(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         "off",
         data_dir=root / "data",
         log_path=root / "server.log",
+        env={"UNSPIN_DB": str(root / "corpus.db")},  # a corpus of this module's own
     ) as live:
         yield live
 
@@ -169,7 +170,8 @@ def test_paste_the_example_and_see_highlights(example_page: Visit, server: LiveS
     candidates = sum(len(p["candidates"]["spans"]) for p in document["paragraphs"])
     assert total == spans + candidates  # the candidates below the threshold wait behind the slider
     assert page.locator("#shown-spans").inner_text() == f"Showing {spans} of {total} spans"
-    assert page.locator("h2", has_text="Genre").is_visible() and page.locator("h2", has_text="Frames").is_visible()
+    assert page.locator(".glance-line").inner_text().startswith("Genre: ")  # genre and frames in one line,
+    assert page.locator("h2", has_text="Frames").is_hidden()  # their charts folded under it
     assert page.locator(".notes .pnum").count() == len(document["paragraphs"])  # paragraph labels in the margin
     example_page.assert_clean()
 
@@ -337,7 +339,9 @@ def test_phone_width_with_the_keyboard_only(visit: Callable[..., Visit], example
         pytest.fail("the Analyse button was not reached with the Tab key")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/a/[0-9a-f]{32}$"), timeout=ANALYSIS_TIMEOUT_MS)
+    print("WIDE", page.evaluate("Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > 361).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 15)"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    print("FIRSTP", page.locator("main p.text").first.bounding_box(), page.locator("main p.text").nth(1).bounding_box())
     mark = tab.mark(0)
     mark.click()  # a tap focuses the highlight
     tip = tab.tip(mark)
@@ -398,6 +402,40 @@ def test_upload_a_batch_and_watch_it_finish(visit: Callable[..., Visit], example
     page.get_by_role("link", name="Back to the job").click()
     page.get_by_role("link", name="Batch jobs").first.click()
     expect(page.locator("table.listing tbody tr").first).to_contain_text("batch.jsonl")
+    tab.assert_clean()
+
+
+def test_store_a_jobs_results_in_the_corpus_with_one_click(visit: Callable[..., Visit], example_text: str) -> None:
+    paragraphs = example_text.split("\n\n")[1:]
+    records = [
+        {"title": f"Corpus piece {n}", "date": f"2031-01-0{n}", "text": "\n\n".join(paragraphs[n - 1 :: 3])}
+        for n in (1, 2, 3)
+    ]
+    tab = visit()
+    page = tab.page
+    tab.goto("/jobs")
+    upload = "".join(json.dumps(record) + "\n" for record in records).encode("utf-8")
+    page.set_input_files(
+        "#batch-file", files=[{"name": "corpus.jsonl", "mimeType": "application/x-ndjson", "buffer": upload}]
+    )
+    page.locator("form", has=page.locator("#batch-file")).get_by_role("button", name="Start the job").click()
+    page.wait_for_url(re.compile(r"/jobs/[0-9a-f]{32}$"))
+    expect(page.locator("#job-status")).to_have_text("done", timeout=JOB_TIMEOUT_MS)
+
+    page.get_by_role("button", name="Store in corpus").click()
+    expect(page.get_by_role("status").filter(has_text="Stored in the corpus")).to_have_text(
+        "Stored in the corpus: 3 added, 0 already stored. Open the corpus dashboard"
+    )
+    page.get_by_role("link", name="Open the corpus dashboard").click()
+    page.wait_for_url(re.compile(r"/corpus$"))
+    newest = page.locator("#articles-list li a")
+    expect(newest.first).to_have_text("Corpus piece 3")
+    assert newest.all_inner_texts()[:3] == ["Corpus piece 3", "Corpus piece 2", "Corpus piece 1"]
+    page.go_back()
+    page.get_by_role("button", name="Store in corpus").click()  # a second click stores nothing twice
+    expect(page.get_by_role("status").filter(has_text="Stored in the corpus")).to_contain_text(
+        "0 added, 3 already stored"
+    )
     tab.assert_clean()
 
 

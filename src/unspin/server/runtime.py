@@ -54,6 +54,8 @@ class Runtime:
         self.worker: JobWorker | None = None
         self._corpus: Store | None = None
         self._corpus_lock = threading.Lock()
+        # One import into the corpus at a time: two clicks at once must not both find an article new.
+        self.corpus_writes = threading.Lock()
 
     @property
     def corpus(self) -> Store:

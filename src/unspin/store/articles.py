@@ -16,6 +16,7 @@ from ..article import Article, Paragraph
 from ..errors import InputError
 from . import tables as t
 from .filters import EVERYTHING, CorpusFilter
+from .ingest import model_key
 from .queries import aggregate_table, uses_any_technique
 from .store import Store
 
@@ -215,6 +216,19 @@ def search(
             SearchHit(article=ArticleRow(**values), snippet=snippet, highlights=highlights, span_technique=technique)
         )
     return hits
+
+
+def stored_id(store: Store, analysis: Analysis) -> int | None:
+    """The id of ``analysis`` in the store (the same text analysed by the same model), or None."""
+    name, version = model_key(analysis.model)
+    a, m = t.articles.c, t.models.c
+    query = (
+        sa.select(a.id)
+        .join(t.models, m.id == a.model_id)
+        .where(m.name == name, m.version == version, a.content_hash == analysis.article.content_hash)
+    )
+    with store.connect() as connection:
+        return connection.scalar(query)
 
 
 def get_analysis(store: Store, article_id: int) -> Analysis | None:

@@ -92,8 +92,13 @@ def _add_batch(connection: Connection, batch: list[Analysis]) -> int:
     return added
 
 
+def model_key(model: dict[str, str]) -> tuple[str, str]:
+    """The name and version an analysis's model is stored under."""
+    return model.get("name") or "unknown", model.get("version") or "unknown"
+
+
 def model_id_for(connection: Connection, model: dict[str, str]) -> int:
-    name, version = model.get("name") or "unknown", model.get("version") or "unknown"
+    name, version = model_key(model)
     query = sa.select(t.models.c.id).where(t.models.c.name == name, t.models.c.version == version)
     model_id = connection.scalar(query)
     if model_id is None:

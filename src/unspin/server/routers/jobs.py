@@ -18,8 +18,10 @@ from starlette.datastructures import UploadFile
 
 from ...errors import InputError
 from ...files import complete_end
+from ...store.ingest import ImportStats
 from ..deps import RETRY_WHILE_LOADING, CallerDep, RuntimeDep, get_caller
 from ..jobs import (
+    ACTIVE,
     JOB_FORMATS,
     Export,
     JobFormat,
@@ -79,6 +81,15 @@ class Job(BaseModel):
     options: JobOptions
     error: str | None = Field(description="Why the job stopped, when it failed.")
     links: JobLinks
+
+
+class StoredResults(BaseModel):
+    """What storing a job's results in the corpus did."""
+
+    added: int = Field(description="Analyses added to the corpus.")
+    skipped: int = Field(description="Analyses the corpus held already (same text, same model): none is stored twice.")
+    unreadable: int = Field(description="Lines of the results that are not analyses, skipped.")
+    links: dict[str, str] = Field(description="`dashboard`: the corpus dashboard's data, `GET /v1/corpus/dashboard`.")
 
 
 class JobList(BaseModel):
@@ -243,6 +254,38 @@ def cancel_job(job_id: str, runtime: RuntimeDep, caller: CallerDep) -> dict[str,
     if state["status"] != "cancelled":
         raise HTTPException(409, detail=f"the job has finished ({state['status']}): nothing to cancel")
     return public_job(state)
+
+
+@router.post(
+    "/{job_id}/store",
+    response_model=StoredResults,
+    summary="Store a job's results in the corpus",
+    responses=problem_responses(401, 404, 409, 429, 503),
+)
+def store_job(job_id: str, runtime: RuntimeDep, caller: CallerDep) -> dict[str, Any]:
+    """Add every analysis of a finished (or cancelled) job to the server's corpus store, as
+    `unspin corpus import` would; a second request adds nothing. 409 while the job is queued or running."""
+    stats, unreadable = store_results(runtime, _job(runtime, caller, job_id))
+    return {
+        "added": stats.added,
+        "skipped": stats.skipped,
+        "unreadable": unreadable,
+        "links": {"dashboard": "/v1/corpus/dashboard"},
+    }
+
+
+def store_results(runtime: Runtime, state: dict[str, Any]) -> tuple[ImportStats, int]:
+    """Import a finished job's results into the corpus: what was added and skipped, and how many lines were not
+    analyses. 409 while the job runs: its last result may be half written."""
+    if state["status"] in ACTIVE:
+        raise HTTPException(409, detail=f"the job is {state['status']}: store its results once it has finished")
+    path = runtime.jobs.results_path(state["id"])
+    if not path.is_file():
+        return ImportStats(), 0  # cancelled before its first result
+    unreadable: list[str] = []
+    with runtime.corpus_writes:
+        stats = runtime.corpus.import_jsonl(path, on_error=lambda where, reason: unreadable.append(where))
+    return stats, len(unreadable)
 
 
 @router.get(

@@ -25,6 +25,7 @@ from ...formats.inputs import ReadOptions, read_documents
 from ...formats.registry import INPUT_FORMATS, accept
 from ..deps import RuntimeDep, get_inference
 from ..jobs import JOB_FORMATS, display_name
+from ..routers.analyses import store_in_corpus
 from ..routers.analyze import AnalyzeRequest, analyse_article, read_article
 from ..runtime import Runtime
 from .common import (
@@ -128,13 +129,33 @@ def _uploaded_article(filename: str, data: bytes, options: ReadOptions) -> Artic
 @router.get("/a/{analysis_id}")
 async def analysis_page(analysis_id: str, request: Request, runtime: RuntimeDep) -> HTMLResponse:
     """The permalink of a stored analysis: the HTML report, with links to share and download it."""
-    analysis = Analysis.from_dict(json.loads(await _stored(runtime, analysis_id)))
+    return _analysis_page(request, analysis_id, await _analysis(runtime, analysis_id))
+
+
+@router.post("/a/{analysis_id}/store")
+async def store_analysis(analysis_id: str, request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    """Store the analysis in the corpus (once: a second click stores nothing) and say where it went."""
+    analysis = await _analysis(runtime, analysis_id)
+    added, article_id = await run_in_threadpool(store_in_corpus, runtime, analysis)
+    stored = {
+        "text": f"{'Stored in' if added else 'Already in'} the corpus as article {article_id}.",
+        "href": f"{root_of(request)}/corpus/articles/{article_id}",
+        "label": "Open it in the corpus",
+    }
+    return _analysis_page(request, analysis_id, analysis, stored=stored)
+
+
+def _analysis_page(
+    request: Request, analysis_id: str, analysis: Analysis, *, stored: dict[str, str] | None = None
+) -> HTMLResponse:
     base = f"{root_of(request)}/a/{analysis_id}"
     return report_page(
         request,
         analysis,
         links=download_links(f"{base}/analysis.json", f"{base}/report.html"),
-        permalink=str(request.url.replace(query="", fragment="")),
+        permalink=str(request.url_for("analysis_page", analysis_id=analysis_id)),
+        store_url=f"{base}/store",
+        stored=stored,
     )
 
 
@@ -146,6 +167,10 @@ async def analysis_json(analysis_id: str, runtime: RuntimeDep) -> Response:
 @router.get("/a/{analysis_id}/report.html")
 async def analysis_report(analysis_id: str, runtime: RuntimeDep) -> Response:
     return report_file(await _stored(runtime, analysis_id), f"unspin-{analysis_id}")
+
+
+async def _analysis(runtime: Runtime, analysis_id: str) -> Analysis:
+    return Analysis.from_dict(json.loads(await _stored(runtime, analysis_id)))
 
 
 async def _stored(runtime: Runtime, analysis_id: str) -> bytes:

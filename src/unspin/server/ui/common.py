@@ -107,6 +107,8 @@ def render(
         "version": __version__,
         "csp": None,
         "section": None,
+        "store_url": None,  # a "Store in corpus" button's form action
+        "stored": None,  # where that button put it
         "signed_in": runtime.keys is not None and KEY_COOKIE in request.cookies,
     }
     page = templates().get_template(template).render({**defaults, **context})

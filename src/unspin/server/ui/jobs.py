@@ -36,7 +36,7 @@ from ..jobs import (
     read_prefix,
     upload_format,
 )
-from ..routers.jobs import export_response
+from ..routers.jobs import export_response, store_results
 from ..runtime import Runtime
 from .common import (
     UiCaller,
@@ -155,9 +155,26 @@ def _job_view(state: dict[str, Any]) -> dict[str, Any]:
 @router.get("/jobs/{job_id}")
 def job_page(job_id: str, request: Request, runtime: RuntimeDep, caller: UiCaller) -> HTMLResponse:
     """A job's progress (live with ``ui.js``), its downloads, and its first results, each with a page."""
-    job = _job_view(_job_state(runtime, caller, job_id))
+    return _job_page(request, runtime, _job_state(runtime, caller, job_id))
+
+
+@router.post("/jobs/{job_id}/store")
+def store_job(job_id: str, request: Request, runtime: RuntimeDep, caller: UiCaller) -> HTMLResponse:
+    """Store a finished job's results in the corpus (a second click stores nothing twice) and say where they went."""
+    state = _job_state(runtime, caller, job_id)
+    stats, unreadable = store_results(runtime, state)
+    text = f"Stored in the corpus: {stats}" + (f", {unreadable:,} unreadable lines skipped." if unreadable else ".")
+    stored = {"text": text, "href": f"{root_of(request)}/corpus", "label": "Open the corpus dashboard"}
+    return _job_page(request, runtime, state, stored=stored)
+
+
+def _job_page(
+    request: Request, runtime: Runtime, state: dict[str, Any], *, stored: dict[str, str] | None = None
+) -> HTMLResponse:
+    job = _job_view(state)
     rows, more = ([], False) if job["active"] else _result_rows(runtime.jobs.results_path(job["id"]))
-    return render(request, "job.html.j2", {"section": "jobs", "job": job, "results": rows, "more": more})
+    context = {"section": "jobs", "job": job, "results": rows, "more": more, "stored": stored}
+    return render(request, "job.html.j2", context)
 
 
 @router.post("/jobs/{job_id}/cancel")
