@@ -339,9 +339,7 @@ def test_phone_width_with_the_keyboard_only(visit: Callable[..., Visit], example
         pytest.fail("the Analyse button was not reached with the Tab key")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/a/[0-9a-f]{32}$"), timeout=ANALYSIS_TIMEOUT_MS)
-    print("WIDE", page.evaluate("Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > 361).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 15)"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    print("FIRSTP", page.locator("main p.text").first.bounding_box(), page.locator("main p.text").nth(1).bounding_box())
     mark = tab.mark(0)
     mark.click()  # a tap focuses the highlight
     tip = tab.tip(mark)
