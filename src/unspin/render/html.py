@@ -180,11 +180,12 @@ class _BarRow:
 def render_html(analysis: Analysis) -> str:
     """Render one analysis as a self-contained HTML page.
 
-    The page shows the article with every span highlighted in its category's colour (and
-    underline style and letter), a tooltip per highlight on hover and keyboard focus, a
-    confidence slider and category toggles, the techniques of each paragraph in the margin,
-    the genre and frames, and a chart of techniques by count. It loads nothing from the
-    network and prints on paper.
+    The page shows the genre and frames in one line (their charts folded under it), then the
+    article with every span highlighted in its category's colour (and underline style and
+    letter), a tooltip per highlight on hover and keyboard focus that says why (definition,
+    example, cue words, confidence in words), a confidence slider and category toggles, and
+    the techniques of each paragraph in the margin, a label without a span linking to its
+    evidence sentence. It loads nothing from the network and prints on paper.
 
     Parameters
     ----------
