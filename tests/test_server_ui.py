@@ -221,6 +221,16 @@ def test_category_toggle_hides_its_highlights(example_page: Visit) -> None:
     example_page.assert_clean()
 
 
+def test_the_article_comes_first_on_a_phone(example_page: Visit, visit: Callable[..., Visit]) -> None:
+    """On the served page too: the navigation is short and the permalink and downloads follow the article."""
+    phone = visit(width=360, height=740)
+    phone.goto(example_page.page.url)
+    box = phone.page.locator("main p.text").first.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 740, f"the first paragraph starts at {box}"
+    assert phone.page.locator("#permalink").is_visible()  # still there, after the article
+    assert phone.page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
 def test_permalink_opens_in_a_fresh_browser(example_page: Visit, visit: Callable[..., Visit]) -> None:
     permalink = example_page.page.locator("#permalink").input_value()
     assert permalink == example_page.page.url

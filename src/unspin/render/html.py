@@ -263,13 +263,18 @@ def _article_meta(article: Article) -> dict[str, Any]:
     }
 
 
+GLANCE_FRAMES = 3  # the most probable frames named in the one-line summary; the charts have them all
+
+
 def _glance(analysis: Analysis) -> dict[str, Any]:
     """The one-line summary above the article: the genre with its probability and the predicted frames."""
     probability = analysis.genre_probabilities.get(analysis.genre)
     genre = _name(analysis.genre, GENRES) + (f" ({probability:.0%})" if probability is not None else "")
+    frames = [_name(f.label, FRAMES) for f in analysis.frames]
     return {
         "genre_summary": f"uncertain (most likely {genre})" if analysis.genre_uncertain else genre,
-        "frame_names": [_name(f.label, FRAMES) for f in analysis.frames],
+        "frame_names": frames[:GLANCE_FRAMES],
+        "frames_more": len(frames[GLANCE_FRAMES:]),  # in the charts below the line
     }
 
 
