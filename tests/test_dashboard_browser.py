@@ -338,3 +338,45 @@ def test_save_screenshot(tab: Callable[..., Tab], tmp_path: Path) -> None:
         )
     finally:
         live.stop()
+
+
+OVERLAPPING_TEXT = """() => {
+  const boxes = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.textContent.trim()) continue;
+    const parent = node.parentElement;
+    const style = getComputedStyle(parent);
+    if (style.visibility === "hidden" || parent.closest(".visually-hidden, [hidden], details:not([open]) > :not(summary)")) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const r of range.getClientRects()) {
+      if (r.width > 1 && r.height > 1) boxes.push({text: node.textContent.trim().slice(0, 30), x: r.left, y: r.top, r: r.right, b: r.bottom});
+    }
+  }
+  const clashes = [];
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i], b = boxes[j];
+      const w = Math.min(a.r, b.r) - Math.max(a.x, b.x), h = Math.min(a.b, b.b) - Math.max(a.y, b.y);
+      if (w > 2 && h > 2) clashes.push(a.text + " / " + b.text);
+    }
+  }
+  return clashes;
+}"""
+
+
+def test_on_a_phone_no_text_overlaps(tab: Callable[..., Tab], server: LiveServer) -> None:
+    visit = tab(width=360, height=740)
+    visit.page.goto(server.url + "/corpus")
+    visit.page.wait_for_function("document.querySelectorAll('canvas').length > 0")
+    assert visit.page.evaluate(OVERLAPPING_TEXT) == []
+    assert visit.page.evaluate("document.documentElement.scrollWidth") <= 360, "the page scrolls sideways"
+    visit.assert_clean(origin=server.url)
+    # The check sees an overlap when there is one: a label laid over the heading.
+    visit.page.evaluate(
+        "() => { const h = document.querySelector('h1'); const s = document.createElement('span');"
+        " s.textContent = 'laid over'; s.style.cssText = 'position:absolute;left:0;top:0';"
+        " h.style.position = 'relative'; h.appendChild(s); }"
+    )
+    assert visit.page.evaluate(OVERLAPPING_TEXT) != []
