@@ -225,7 +225,9 @@ def test_cancel_stops_a_running_job_keeps_its_results_and_it_is_not_resumed(anal
 
 
 def test_a_finished_job_cannot_be_cancelled(http: TestClient, finished: dict[str, Any]) -> None:
-    assert_problem(http.post(f"/v1/jobs/{finished['id']}/cancel"), 409, "finished (done)")
+    assert finished["links"]["cancel"] == f"/v1/jobs/{finished['id']}/cancel"  # the job names its actions
+    assert finished["links"]["store"] == f"/v1/jobs/{finished['id']}/store"
+    assert_problem(http.post(finished["links"]["cancel"]), 409, "finished (done)")
     assert http.get(f"/v1/jobs/{finished['id']}").json()["status"] == "done"
     assert_problem(http.post("/v1/jobs/0123456789abcdef0123456789abcdef/cancel"), 404)
 

@@ -319,7 +319,13 @@ def public_job(state: dict[str, Any]) -> dict[str, Any]:
         "progress": min(1.0, round(state["done"] / total, 4))
         if total
         else (1.0 if state["status"] == "done" else None),
-        "links": {"self": base, "results": f"{base}/results", "errors": f"{base}/errors"},
+        "links": {
+            "self": base,
+            "results": f"{base}/results",
+            "errors": f"{base}/errors",
+            "cancel": f"{base}/cancel",
+            "store": f"{base}/store",
+        },
     }
 
 

@@ -57,6 +57,8 @@ class JobLinks(BaseModel):
     self: str
     results: str
     errors: str
+    cancel: str = Field(description="POST: stop the job, keeping its results so far.")
+    store: str = Field(description="POST: add a finished job's results to the corpus.")
 
 
 class Job(BaseModel):
