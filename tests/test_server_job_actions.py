@@ -126,6 +126,19 @@ def test_reports_zip_holds_an_index_and_a_page_per_article(
     assert "Article 2" in pages["reports/00002-a2.html"]
 
 
+@pytest.mark.parametrize("path", ["/jobs/{id}/reports.zip", "/v1/jobs/{id}/results?format=zip"])
+def test_a_zip_of_reports_is_refused_beyond_its_cap(
+    http: TestClient, finished: dict[str, Any], path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every report of a zip is held for its index page: a big job gets 413 and the other formats."""
+    jobs = http.app.state.runtime.jobs  # type: ignore[attr-defined]
+    monkeypatch.setattr(jobs, "max_zip_reports", 2)
+    response = http.get(path.format(id=finished["id"]))
+    assert response.status_code == 413
+    assert "3 results" in response.text and "JSON Lines or CSV" in response.text
+    assert http.get(f"/v1/jobs/{finished['id']}/results", params={"format": "csv"}).status_code == 200
+
+
 def test_an_unknown_format_is_a_422_problem(http: TestClient, finished: dict[str, Any]) -> None:
     assert_problem(http.get(f"/v1/jobs/{finished['id']}/results", params={"format": "xlsx"}), 422)
 

@@ -72,6 +72,14 @@ class QuotaExceeded(InputError):
     """The caller's jobs hold all the disk space a key may use."""
 
 
+class ExportTooLarge(InputError):
+    """A zip of HTML reports is offered for jobs up to :data:`MAX_ZIP_REPORTS` results."""
+
+
+# The HTML writer keeps every analysis for its index page: a zip is built in memory's reach only.
+MAX_ZIP_REPORTS = 2_000
+
+
 class JobStore:
     """The jobs on disk; every path is built from a server-made id and a fixed file name.
 
@@ -83,6 +91,7 @@ class JobStore:
         self.root = data_dir / "jobs"
         self.root.mkdir(parents=True, exist_ok=True)
         self.quota_bytes = quota_bytes
+        self.max_zip_reports = MAX_ZIP_REPORTS
         self._cache: dict[str, tuple[int, dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
@@ -250,6 +259,13 @@ class JobStore:
         """
         from ..analysis import Analysis
 
+        if kind == "zip":
+            count = sum(1 for _ in complete_lines(self.results_path(job_id)))
+            if count > self.max_zip_reports:
+                raise ExportTooLarge(
+                    f"the job has {count:,} results; a zip of HTML reports is made for up to "
+                    f"{self.max_zip_reports:,}: download the results as JSON Lines or CSV"
+                )
         lines = complete_lines(self.results_path(job_id))
         analyses = (Analysis.from_dict(json.loads(line)) for line in lines)
         if kind == "zip":

@@ -24,6 +24,7 @@ from ..jobs import (
     ACTIVE,
     JOB_FORMATS,
     Export,
+    ExportTooLarge,
     JobFormat,
     JobStatus,
     JobUrls,
@@ -307,7 +308,7 @@ def store_results(runtime: Runtime, state: dict[str, Any]) -> tuple[ImportStats,
                 "application/zip": {"schema": {"type": "string", "format": "binary"}},
             },
         },
-        **problem_responses(401, 404, 422, 429),
+        **problem_responses(401, 404, 413, 422, 429),
     },
 )
 def job_results(
@@ -329,6 +330,9 @@ def export_response(runtime: Runtime, state: dict[str, Any], kind: Export) -> Fi
     folder = Path(tempfile.mkdtemp(prefix="unspin-export-"))
     try:
         path = runtime.jobs.export(state["id"], kind, folder)
+    except ExportTooLarge as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise HTTPException(413, detail=str(exc)) from exc
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
