@@ -108,10 +108,10 @@ class LocalWeb:
                     pass  # the client gave up (a timeout test)
 
             def _trickle(self, route: Route) -> None:
-                head = (
-                    f"HTTP/1.1 {route.status} OK\r\nContent-Type: {route.content_type}\r\n"
-                    f"Content-Length: {len(route.body)}\r\n\r\n"
-                ).encode("ascii")
+                length = f"Content-Length: {len(route.body)}" if route.send_length else "Connection: close"
+                head = (f"HTTP/1.1 {route.status} OK\r\nContent-Type: {route.content_type}\r\n{length}\r\n\r\n").encode(
+                    "ascii"
+                )
                 for byte in head + route.body:
                     self.wfile.write(bytes([byte]))
                     self.wfile.flush()

@@ -416,10 +416,15 @@ def test_url_failures_are_failed_documents(route: dict, options: dict, reason: s
     assert_one_line(document.reason)
 
 
-@pytest.mark.parametrize(("trickle", "timeout"), [(0.05, 1.0), (0.005, 1.5)], ids=["headers", "body"])
-def test_one_deadline_bounds_a_whole_download(trickle: float, timeout: float, web: LocalWeb) -> None:
-    """A server sending a byte at a time never times a read out; the fetch still ends on time."""
-    url = web.add("/slow", article_page(), trickle=trickle)  # 0.8 KB + headers: over 4 s either way
+@pytest.mark.parametrize(
+    ("trickle", "timeout", "send_length"),
+    [(0.05, 1.0, True), (0.005, 1.5, True), (0.005, 1.5, False)],
+    ids=["headers", "body", "body ending with the connection"],
+)
+def test_one_deadline_bounds_a_whole_download(trickle: float, timeout: float, send_length: bool, web: LocalWeb) -> None:
+    """A server sending a byte at a time never times a read out; the fetch still ends on time, and a body
+    cut at the deadline is never taken for the whole page."""
+    url = web.add("/slow", article_page(), trickle=trickle, send_length=send_length)  # over 4 s either way
     started = time.monotonic()
     [document] = read(url, timeout=timeout)
     assert document.reason == f"no complete answer within {timeout:g} s; try later or raise --timeout"

@@ -170,19 +170,21 @@ class Fetcher:
         if urlsplit(url).scheme.lower() not in ("http", "https"):
             raise InputError("only http and https URLs can be read")
         deadline = _Deadline(self.options.timeout)
+        late = f"no complete answer within {self.options.timeout:g} s; try later or raise --timeout"
         try:
             with deadline:
-                return self._download(url, deadline)
+                fetched = self._download(url, deadline)
         except httpx.TooManyRedirects as exc:
             raise InputError(f"more than {MAX_REDIRECTS} redirects") from exc
         except httpx.UnsupportedProtocol as exc:
             raise InputError("redirected to a URL that is not http or https") from exc
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             if deadline.expired or isinstance(exc, httpx.TimeoutException):
-                raise InputError(
-                    f"no complete answer within {self.options.timeout:g} s; try later or raise --timeout"
-                ) from exc
+                raise InputError(late) from exc
             raise InputError(f"cannot fetch: {exc or type(exc).__name__}") from exc
+        if deadline.expired:  # a body that ends with its connection looks complete when cut: it is not
+            raise InputError(late)
+        return fetched
 
     def _download(self, url: str, deadline: _Deadline) -> Fetched:
         with self._http().stream("GET", url, extensions={"trace": deadline.trace}) as response:
