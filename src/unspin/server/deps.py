@@ -89,12 +89,13 @@ def get_caller(
 def _throttle(runtime: Runtime, identity: str) -> None:
     wait = runtime.limiter.acquire(identity)
     if wait:
-        raise HTTPException(
-            429,
-            detail=f"rate limit of {runtime.limiter.per_minute} requests a minute reached; "
-            f"retry in {retry_after(wait)} s",
-            headers={"Retry-After": retry_after(wait)},
-        )
+        raise _too_many(f"rate limit of {runtime.limiter.per_minute} requests a minute reached", wait)
+
+
+def _too_many(limit: str, wait: float) -> HTTPException:
+    return HTTPException(
+        429, detail=f"{limit}; retry in {retry_after(wait)} s", headers={"Retry-After": retry_after(wait)}
+    )
 
 
 def charge(runtime: Runtime, caller: Caller, tokens: int) -> None:
@@ -108,12 +109,7 @@ def charge(runtime: Runtime, caller: Caller, tokens: int) -> None:
         )
     wait = runtime.budget.acquire(caller.identity, tokens)
     if wait:
-        raise HTTPException(
-            429,
-            detail=f"compute budget of {settings.tokens_per_minute:,} model tokens a minute "
-            f"used up; retry in {retry_after(wait)} s",
-            headers={"Retry-After": retry_after(wait)},
-        )
+        raise _too_many(f"compute budget of {settings.tokens_per_minute:,} model tokens a minute used up", wait)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
