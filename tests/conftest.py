@@ -52,27 +52,12 @@ def analyzer(model_path: Path) -> Analyzer:
     return unspin.load(model_path)
 
 
-# Debian's Chromium, driven by Playwright's bundled driver (never `playwright install`).
-# Without the background-networking flags it keeps dialling out on this closed network.
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """A headless Chromium for the browser tests; they skip where Playwright or Chromium is missing."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
-    if not CHROMIUM.is_file():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    from _browser import CHROMIUM, CHROMIUM_ARGS, require_browser
+
+    sync_api = require_browser()
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         yield launched

@@ -17,12 +17,11 @@ from unspin import Analysis
 from unspin.render.html import render_html, render_index
 from unspin.taxonomy import TECHNIQUES
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
-if not CHROMIUM.is_file():
-    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+from _browser import require_browser
+
+sync_api = require_browser()
 
 # Imported after the skips above; tests/ is on sys.path under pytest's default import mode.
 from test_render_html import EVIDENCE, example_analysis, hostile_analysis

@@ -260,6 +260,8 @@ def test_jobs_are_refused_by_a_server_whose_model_failed(tmp_path: Path) -> None
             assert time.monotonic() < deadline
             time.sleep(0.05)
         assert_problem(http.post("/v1/jobs", json={"urls": ["http://example.org/a"]}), 503, "could not be loaded")
+        page = http.post("/jobs", data={"urls": "http://example.org/a"})  # the jobs page, keeping the list
+        assert page.status_code == 503 and "could not be loaded" in page.text and "http://example.org/a" in page.text
         assert http.get("/v1/jobs").json()["total"] == 0
 
 
@@ -375,3 +377,26 @@ def test_a_slow_job_does_not_hold_another_callers_job(analyzer: Any, tmp_path: P
             assert time.monotonic() < deadline, f"Bob's job waited behind Alice's: {state}"
             time.sleep(0.2)
         assert state["analysed"] == 1
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--trusted-proxy", "not an ip!", "is no IP address or network"),
+        ("--allowed-host", "http://unspin.example", "is no host name"),
+        ("--allowed-host", "unspin.example:8000", "is no host name"),
+    ],
+)
+def test_bad_network_settings_are_refused_at_start(option: str, value: str, message: str, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "unspin", "serve", option, value, "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0 and message in " ".join(result.stderr.split()), result.stderr
+    assert "Traceback" not in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from pathlib import Path
@@ -86,6 +87,24 @@ class Settings(BaseSettings):
         ),
     )
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                raise ValueError(f"{value!r} is no IP address or network, e.g. 10.0.0.5 or 10.0.0.0/8") from None
+        return values
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, values: list[str] | None) -> list[str] | None:
+        for value in values or []:
+            if not _is_host_name(value):
+                raise ValueError(f"{value!r} is no host name, e.g. unspin.newsroom.example (no scheme, port or path)")
+        return values
+
     @field_validator("rate_limit", mode="before")
     @classmethod
     def _per_minute(cls, value: object) -> object:
@@ -108,6 +127,17 @@ class Settings(BaseSettings):
             f"UNSPIN_{name.upper()}": value if isinstance(value, str) else json.dumps(value)
             for name, value in values.items()
         }
+
+
+def _is_host_name(value: str) -> bool:
+    """A name, an IPv4 address, an IPv6 address (bracketed or not) or ``*``: nothing with a scheme, port or path."""
+    bare = value.strip("[]")
+    if ":" in bare:
+        try:
+            return ipaddress.ip_address(bare).version == 6
+        except ValueError:
+            return False
+    return bool(bare) and not any(c.isspace() or c in "/@" for c in bare)
 
 
 def parse_rate_limit(value: str) -> int:

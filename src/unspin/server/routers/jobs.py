@@ -150,12 +150,7 @@ async def create_job(
     `GET /v1/jobs/{id}/results`. Jobs survive a server restart.
     """
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if runtime.load_error:
-        raise HTTPException(
-            503,
-            detail=f"the model could not be loaded: {runtime.load_error}",
-            headers={"Retry-After": RETRY_WHILE_LOADING},
-        )
+    refuse_without_model(runtime)
     options: dict[str, Any] = {"owner": caller.owner, "threshold": threshold, "categories": category_keys(categories)}
     try:
         if media_type == "multipart/form-data":
@@ -173,6 +168,16 @@ async def create_job(
     if runtime.worker is not None:
         runtime.worker.wake()
     return JSONResponse(public_job(state), status_code=202, headers={"Location": f"/v1/jobs/{state['id']}"})
+
+
+def refuse_without_model(runtime: Runtime) -> None:
+    """503 on a server whose model failed to load: a job queued there would wait for ever."""
+    if runtime.load_error:
+        raise HTTPException(
+            503,
+            detail=f"the model could not be loaded: {runtime.load_error}",
+            headers={"Retry-After": RETRY_WHILE_LOADING},
+        )
 
 
 async def _create_from_upload(request: Request, runtime: RuntimeDep, options: dict[str, Any]) -> dict[str, Any]:

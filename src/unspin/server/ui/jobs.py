@@ -36,7 +36,7 @@ from ..jobs import (
     read_prefix,
     upload_format,
 )
-from ..routers.jobs import export_response, store_results
+from ..routers.jobs import export_response, refuse_without_model, store_results
 from ..runtime import Runtime
 from .common import (
     UiCaller,
@@ -92,7 +92,10 @@ async def create_job(request: Request, runtime: RuntimeDep, caller: UiCaller) ->
         urls = form.get("urls")
         urls = urls if isinstance(urls, str) else ""
         try:
+            refuse_without_model(runtime)
             state = await _create_job(form, urls, runtime, caller)
+        except HTTPException as exc:  # the model failed to load
+            return _jobs(request, runtime, caller, error=str(exc.detail), urls=urls, status=exc.status_code)
         except QuotaExceeded as exc:
             return _jobs(request, runtime, caller, error=str(exc), urls=urls, status=413)
         except (InputError, ValidationError) as exc:
