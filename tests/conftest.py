@@ -14,9 +14,11 @@ if TYPE_CHECKING:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Keep the tests' corpus store out of the user's data directory (commands and servers read $UNSPIN_DB)."""
+    """Keep the tests' corpus store out of the user's data directory (commands and servers read $UNSPIN_DB),
+    and the interface in English whatever the developer's locale (tests of other languages ask for them)."""
     import tempfile
 
+    os.environ["UNSPIN_UI_LANGUAGE"] = "en"
     os.environ["UNSPIN_DB"] = str(Path(tempfile.mkdtemp(prefix="unspin-tests-")) / "corpus.db")
 
 

@@ -24,6 +24,7 @@ from .model.heads import article_embedding, article_features
 from .model.inference import (
     ParagraphPrediction,
     aggregate,
+    bf16_supported,
     pooled_lower_states,
     run_windows,
     window_inputs,
@@ -42,15 +43,6 @@ class AnalyzerLike(Protocol):
     def analyze(self, article: Article) -> Analysis: ...
 
     def analyze_many(self, articles: Sequence[Article]) -> list[Analysis]: ...
-
-
-def _bf16_supported() -> bool:
-    """bf16 autocast is only a speed-up on CPUs with native bf16 instructions."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 class Analyzer:
@@ -78,7 +70,7 @@ class Analyzer:
     ) -> None:
         self.bundle = bundle
         self.batch_tokens = batch_tokens
-        self.bf16 = _bf16_supported() if bf16 is None else bf16
+        self.bf16 = bf16_supported() if bf16 is None else bf16
         self.technique_threshold = (
             technique_threshold if technique_threshold is not None else bundle.thresholds["technique"]
         )

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
 from .errors import InputError
+from .i18n import N_
 
 __all__ = [
     "CATEGORIES",
@@ -118,12 +119,12 @@ class Genre:
 CATEGORIES: dict[str, Category] = {
     c.key: c
     for c in (
-        Category("attack_on_reputation", "Attack on Reputation", "#D55E00"),  # vermillion
-        Category("justification", "Justification", "#56B4E9"),  # sky blue
-        Category("simplification", "Simplification", "#F0E442"),  # yellow
-        Category("distraction", "Distraction", "#CC79A7"),  # reddish purple
-        Category("call", "Call", "#009E73"),  # bluish green
-        Category("manipulative_wording", "Manipulative Wording", "#E69F00"),  # orange
+        Category("attack_on_reputation", N_("Attack on Reputation"), "#D55E00"),  # vermillion
+        Category("justification", N_("Justification"), "#56B4E9"),  # sky blue
+        Category("simplification", N_("Simplification"), "#F0E442"),  # yellow
+        Category("distraction", N_("Distraction"), "#CC79A7"),  # reddish purple
+        Category("call", N_("Call"), "#009E73"),  # bluish green
+        Category("manipulative_wording", N_("Manipulative Wording"), "#E69F00"),  # orange
     )
 }
 
@@ -133,182 +134,220 @@ TECHNIQUES: dict[str, Technique] = {
     for t in (
         Technique(
             "Appeal_to_Authority",
-            "Appeal to authority",
+            N_("Appeal to authority"),
             "justification",
-            "Treating a claim as settled because an expert, institution or celebrity backs it, "
-            "whether or not they know the subject or show any evidence.",
-            "A Nobel laureate has said the new vaccine is unsafe, so there is nothing left to discuss.",
+            N_(
+                "Treating a claim as settled because an expert, institution or celebrity backs it, "
+                "whether or not they know the subject or show any evidence."
+            ),
+            N_("A Nobel laureate has said the new vaccine is unsafe, so there is nothing left to discuss."),
         ),
         Technique(
             "Appeal_to_Popularity",
-            "Appeal to popularity",
+            N_("Appeal to popularity"),
             "justification",
-            "Arguing that a view is right, or that the reader should join in, because many or most people "
-            "already hold it.",
-            "Millions of families have already switched, so why are you still waiting?",
+            N_(
+                "Arguing that a view is right, or that the reader should join in, because many or most people "
+                "already hold it."
+            ),
+            N_("Millions of families have already switched, so why are you still waiting?"),
         ),
         Technique(
             "Appeal_to_Values",
-            "Appeal to values",
+            N_("Appeal to values"),
             "justification",
-            "Backing a claim by tying it to values the audience holds dear, such as freedom, faith, tradition "
-            "or fairness, instead of to evidence.",
-            "Decent people protect the traditions of their grandparents, and that is why the bill must pass.",
+            N_(
+                "Backing a claim by tying it to values the audience holds dear, such as freedom, faith, tradition "
+                "or fairness, instead of to evidence."
+            ),
+            N_("Decent people protect the traditions of their grandparents, and that is why the bill must pass."),
         ),
         Technique(
             "Appeal_to_Fear-Prejudice",
-            "Appeal to fear or prejudice",
+            N_("Appeal to fear or prejudice"),
             "justification",
-            "Pushing for or against an idea by stirring up anxiety, panic or existing prejudice about what "
-            "will happen otherwise.",
-            "If the border opens, no street in this city will be safe at night.",
+            N_(
+                "Pushing for or against an idea by stirring up anxiety, panic or existing prejudice about what "
+                "will happen otherwise."
+            ),
+            N_("If the border opens, no street in this city will be safe at night."),
         ),
         Technique(
             "Flag_Waving",
-            "Flag waving",
+            N_("Flag waving"),
             "justification",
-            "Justifying an idea by appealing to pride in a group, such as a nation, party or religion, "
-            "or to what that group supposedly needs.",
-            "Every true patriot will stand behind the new defence law.",
+            N_(
+                "Justifying an idea by appealing to pride in a group, such as a nation, party or religion, "
+                "or to what that group supposedly needs."
+            ),
+            N_("Every true patriot will stand behind the new defence law."),
         ),
         Technique(
             "Causal_Oversimplification",
-            "Causal oversimplification",
+            N_("Causal oversimplification"),
             "simplification",
-            "Blaming a complex outcome on a single cause while ignoring everything else that contributed to it.",
-            "Prices went up for one reason only: the new governor.",
+            N_("Blaming a complex outcome on a single cause while ignoring everything else that contributed to it."),
+            N_("Prices went up for one reason only: the new governor."),
         ),
         Technique(
             "False_Dilemma-No_Choice",
-            "False dilemma or no choice",
+            N_("False dilemma or no choice"),
             "simplification",
-            "Presenting two options, or only one, as the complete set of choices when others exist.",
-            "Either we stop all foreign aid or our own children will go hungry.",
+            N_("Presenting two options, or only one, as the complete set of choices when others exist."),
+            N_("Either we stop all foreign aid or our own children will go hungry."),
         ),
         Technique(
             "Consequential_Oversimplification",
-            "Consequential oversimplification",
+            N_("Consequential oversimplification"),
             "simplification",
-            "Claiming that a first step will set off a chain of ever worse consequences, without showing "
-            "why each step must follow from the last.",
-            "Allow one cycle lane today, and tomorrow cars will be banned from the whole city.",
+            N_(
+                "Claiming that a first step will set off a chain of ever worse consequences, without showing "
+                "why each step must follow from the last."
+            ),
+            N_("Allow one cycle lane today, and tomorrow cars will be banned from the whole city."),
         ),
         Technique(
             "Straw_Man",
-            "Straw man",
+            N_("Straw man"),
             "distraction",
-            "Replacing an opponent's real position with a distorted, weaker version that is easier to attack, "
-            "then knocking that version down.",
-            "My rival wants to review the defence budget; apparently he would like to leave the country "
-            "without an army.",
+            N_(
+                "Replacing an opponent's real position with a distorted, weaker version that is easier to attack, "
+                "then knocking that version down."
+            ),
+            N_(
+                "My rival wants to review the defence budget; apparently he would like to leave the country "
+                "without an army."
+            ),
         ),
         Technique(
             "Red_Herring",
-            "Red herring",
+            N_("Red herring"),
             "distraction",
-            "Pulling attention away from the matter at hand by bringing in an unrelated topic that only seems "
-            "relevant.",
-            "Asked about the hospital closures, the minister spoke at length about the national team's victory.",
+            N_(
+                "Pulling attention away from the matter at hand by bringing in an unrelated topic that only seems "
+                "relevant."
+            ),
+            N_("Asked about the hospital closures, the minister spoke at length about the national team's victory."),
         ),
         Technique(
             "Whataboutism",
-            "Whataboutism",
+            N_("Whataboutism"),
             "distraction",
-            "Deflecting criticism by accusing the critic, or someone else, of a similar or worse fault "
-            "instead of answering the charge.",
-            "Why complain about our prisons when their country jails journalists?",
+            N_(
+                "Deflecting criticism by accusing the critic, or someone else, of a similar or worse fault "
+                "instead of answering the charge."
+            ),
+            N_("Why complain about our prisons when their country jails journalists?"),
         ),
         Technique(
             "Slogans",
-            "Slogans",
+            N_("Slogans"),
             "call",
-            "A short, catchy phrase that packs a claim or a demand into a memorable form, relying on punch "
-            "rather than argument.",
-            "Our land, our rules!",
+            N_(
+                "A short, catchy phrase that packs a claim or a demand into a memorable form, relying on punch "
+                "rather than argument."
+            ),
+            N_("Our land, our rules!"),
         ),
         Technique(
             "Appeal_to_Time",
-            "Appeal to time",
+            N_("Appeal to time"),
             "call",
-            "Urging immediate action by insisting that the moment is now or never, leaving no room "
-            "to weigh the decision.",
-            "The hour has come: we act today or we lose everything.",
+            N_(
+                "Urging immediate action by insisting that the moment is now or never, leaving no room "
+                "to weigh the decision."
+            ),
+            N_("The hour has come: we act today or we lose everything."),
         ),
         Technique(
             "Conversation_Killer",
-            "Conversation killer",
+            N_("Conversation killer"),
             "call",
-            "A stock phrase that shuts down thought or debate by presenting the question as closed.",
-            "It is what it is, and there is nothing more to say.",
+            N_("A stock phrase that shuts down thought or debate by presenting the question as closed."),
+            N_("It is what it is, and there is nothing more to say."),
         ),
         Technique(
             "Loaded_Language",
-            "Loaded language",
+            N_("Loaded language"),
             "manipulative_wording",
-            "Choosing words with strong emotional charge, positive or negative, to steer how the reader feels "
-            "about the subject.",
-            "The regime unleashed a brutal wave of terror on peaceful citizens.",
+            N_(
+                "Choosing words with strong emotional charge, positive or negative, to steer how the reader feels "
+                "about the subject."
+            ),
+            N_("The regime unleashed a brutal wave of terror on peaceful citizens."),
         ),
         Technique(
             "Repetition",
-            "Repetition",
+            N_("Repetition"),
             "manipulative_wording",
-            "Saying the same word, phrase or idea again and again until the audience takes it for granted.",
-            "They lied about the war, they lied about the money, and they are lying to you now.",
+            N_("Saying the same word, phrase or idea again and again until the audience takes it for granted."),
+            N_("They lied about the war, they lied about the money, and they are lying to you now."),
         ),
         Technique(
             "Exaggeration-Minimisation",
-            "Exaggeration or minimisation",
+            N_("Exaggeration or minimisation"),
             "manipulative_wording",
-            "Making something look far bigger, better or worse than it is, or playing down how serious it is.",
-            "The leak was just a few harmless emails, hardly worth a headline.",
+            N_("Making something look far bigger, better or worse than it is, or playing down how serious it is."),
+            N_("The leak was just a few harmless emails, hardly worth a headline."),
         ),
         Technique(
             "Obfuscation-Vagueness-Confusion",
-            "Obfuscation, vagueness or confusion",
+            N_("Obfuscation, vagueness or confusion"),
             "manipulative_wording",
-            "Wording a statement so unclearly that the audience can read into it whatever suits them, "
-            "or cannot pin the speaker down.",
-            "Certain steps will be taken, in due course, wherever appropriate.",
+            N_(
+                "Wording a statement so unclearly that the audience can read into it whatever suits them, "
+                "or cannot pin the speaker down."
+            ),
+            N_("Certain steps will be taken, in due course, wherever appropriate."),
         ),
         Technique(
             "Name_Calling-Labeling",
-            "Name calling or labelling",
+            N_("Name calling or labelling"),
             "attack_on_reputation",
-            "Attaching an insulting, frightening or flattering label to a person or group so that the audience "
-            "judges them by the label rather than by their actions.",
-            "The so-called reformers, a gang of spoiled careerists, met again on Tuesday.",
+            N_(
+                "Attaching an insulting, frightening or flattering label to a person or group so that the audience "
+                "judges them by the label rather than by their actions."
+            ),
+            N_("The so-called reformers, a gang of spoiled careerists, met again on Tuesday."),
         ),
         Technique(
             "Doubt",
-            "Casting doubt",
+            N_("Casting doubt"),
             "attack_on_reputation",
-            "Undermining trust in a person or group by questioning their honesty, competence or motives "
-            "rather than dealing with the issue.",
-            "Can we really expect a minister who has never run a business to fix the economy?",
+            N_(
+                "Undermining trust in a person or group by questioning their honesty, competence or motives "
+                "rather than dealing with the issue."
+            ),
+            N_("Can we really expect a minister who has never run a business to fix the economy?"),
         ),
         Technique(
             "Guilt_by_Association",
-            "Guilt by association",
+            N_("Guilt by association"),
             "attack_on_reputation",
-            "Discrediting a person, group or idea by linking it to someone or something the audience already despises.",
-            "Her tax plan is exactly what the old dictatorship tried in the seventies.",
+            N_(
+                "Discrediting a person, group or idea by linking it to someone or something the audience already despises."
+            ),
+            N_("Her tax plan is exactly what the old dictatorship tried in the seventies."),
         ),
         Technique(
             "Appeal_to_Hypocrisy",
-            "Appeal to hypocrisy",
+            N_("Appeal to hypocrisy"),
             "attack_on_reputation",
-            "Attacking a target by showing that their past words or deeds contradict their current position, "
-            "instead of answering the position itself.",
-            "The senator now lectures us about thrift, yet he once billed taxpayers for a yacht.",
+            N_(
+                "Attacking a target by showing that their past words or deeds contradict their current position, "
+                "instead of answering the position itself."
+            ),
+            N_("The senator now lectures us about thrift, yet he once billed taxpayers for a yacht."),
         ),
         Technique(
             "Questioning_the_Reputation",
-            "Questioning the reputation",
+            N_("Questioning the reputation"),
             "attack_on_reputation",
-            "Smearing the general character or moral standing of a target with broad negative claims, "
-            "often unrelated to the issue under discussion.",
-            "The mayor has a long record of broken promises and shady deals behind closed doors.",
+            N_(
+                "Smearing the general character or moral standing of a target with broad negative claims, "
+                "often unrelated to the issue under discussion."
+            ),
+            N_("The mayor has a long record of broken promises and shady deals behind closed doors."),
         ),
     )
 }
@@ -318,73 +357,73 @@ FRAMES: dict[str, Frame] = {
     for f in (
         Frame(
             "Economic",
-            "Economic",
-            "The costs, benefits and financial consequences of the issue for people, businesses or the state.",
+            N_("Economic"),
+            N_("The costs, benefits and financial consequences of the issue for people, businesses or the state."),
         ),
         Frame(
             "Capacity_and_resources",
-            "Capacity and resources",
-            "Whether there is enough money, staff, time, space or material to deal with the issue.",
+            N_("Capacity and resources"),
+            N_("Whether there is enough money, staff, time, space or material to deal with the issue."),
         ),
         Frame(
             "Morality",
-            "Morality",
-            "Questions of right and wrong, religious teaching, ethics or social duty raised by the issue.",
+            N_("Morality"),
+            N_("Questions of right and wrong, religious teaching, ethics or social duty raised by the issue."),
         ),
         Frame(
             "Fairness_and_equality",
-            "Fairness and equality",
-            "Whether rights, rewards and burdens are shared out justly and equally among people or groups.",
+            N_("Fairness and equality"),
+            N_("Whether rights, rewards and burdens are shared out justly and equally among people or groups."),
         ),
         Frame(
             "Legality_Constitutionality_and_jurisprudence",
-            "Legality, constitutionality and jurisprudence",
-            "The legal side of the issue: rights, court rulings, constitutional limits and what the law allows.",
+            N_("Legality, constitutionality and jurisprudence"),
+            N_("The legal side of the issue: rights, court rulings, constitutional limits and what the law allows."),
         ),
         Frame(
             "Policy_prescription_and_evaluation",
-            "Policy prescription and evaluation",
-            "Specific policies proposed to deal with the issue, or judgements of whether existing ones work.",
+            N_("Policy prescription and evaluation"),
+            N_("Specific policies proposed to deal with the issue, or judgements of whether existing ones work."),
         ),
         Frame(
             "Crime_and_punishment",
-            "Crime and punishment",
-            "Breaking the law, enforcing it, and the penalties that follow.",
+            N_("Crime and punishment"),
+            N_("Breaking the law, enforcing it, and the penalties that follow."),
         ),
         Frame(
             "Security_and_defense",
-            "Security and defence",
-            "Threats to a nation, community or person, and the means of protecting them.",
+            N_("Security and defence"),
+            N_("Threats to a nation, community or person, and the means of protecting them."),
         ),
         Frame(
             "Health_and_safety",
-            "Health and safety",
-            "Illness, injury, care, sanitation and the physical safety of the people affected.",
+            N_("Health and safety"),
+            N_("Illness, injury, care, sanitation and the physical safety of the people affected."),
         ),
         Frame(
             "Quality_of_life",
-            "Quality of life",
-            "How the issue changes people's well-being, comfort, opportunities or daily routines.",
+            N_("Quality of life"),
+            N_("How the issue changes people's well-being, comfort, opportunities or daily routines."),
         ),
         Frame(
             "Cultural_identity",
-            "Cultural identity",
-            "The traditions, customs, language or values of a social group as they bear on the issue.",
+            N_("Cultural identity"),
+            N_("The traditions, customs, language or values of a social group as they bear on the issue."),
         ),
         Frame(
             "Public_opinion",
-            "Public opinion",
-            "What the public thinks or feels about the issue, from polls to protests and popular reactions.",
+            N_("Public opinion"),
+            N_("What the public thinks or feels about the issue, from polls to protests and popular reactions."),
         ),
         Frame(
             "Political",
-            "Political",
-            "The issue as a matter of parties, elections, lobbying, political manoeuvring and partisan conflict.",
+            N_("Political"),
+            N_("The issue as a matter of parties, elections, lobbying, political manoeuvring and partisan conflict."),
         ),
         Frame(
             "External_regulation_and_reputation",
-            "External regulation and reputation",
-            "A country's standing abroad and its relations with other states, treaties and foreign policy.",
+            N_("External regulation and reputation"),
+            N_("A country's standing abroad and its relations with other states, treaties and foreign policy."),
         ),
     )
 }
@@ -394,18 +433,18 @@ GENRES: dict[str, Genre] = {
     for g in (
         Genre(
             "opinion",
-            "Opinion",
-            "Writing that argues for the author's own view, such as editorials, columns and commentary.",
+            N_("Opinion"),
+            N_("Writing that argues for the author's own view, such as editorials, columns and commentary."),
         ),
         Genre(
             "reporting",
-            "Reporting",
-            "Writing that sets out to inform the reader of events and facts without openly taking a side.",
+            N_("Reporting"),
+            N_("Writing that sets out to inform the reader of events and facts without openly taking a side."),
         ),
         Genre(
             "satire",
-            "Satire",
-            "Writing that mocks its subject through irony, exaggeration or humour, often posing as real news.",
+            N_("Satire"),
+            N_("Writing that mocks its subject through irony, exaggeration or humour, often posing as real news."),
         ),
     )
 }

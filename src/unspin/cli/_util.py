@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -23,6 +24,25 @@ app = typer.Typer(
 )
 err_console = Console(stderr=True, highlight=False)
 out_console = Console(highlight=False)
+
+UiLanguageOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ui-language",
+        metavar="LANG",
+        help="Language of the terminal view and of HTML pages: en, fr, de, it, pl or ru (default: "
+        "UNSPIN_UI_LANGUAGE, else the locale, else en). The article's own language is detected separately.",
+    ),
+]
+
+
+@contextmanager
+def interface_language(code: str | None) -> Iterator[str]:
+    """Speak ``code`` (or the environment's interface language) inside the block."""
+    from ..i18n import checked_ui_language, environment_ui_language, ui_language
+
+    with ui_language(checked_ui_language(code) if code else environment_ui_language()) as chosen:
+        yield chosen
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -14,10 +14,13 @@ below      unlikely    more often wrong than right; a lead to check
 
 from __future__ import annotations
 
+from ..i18n import N_, gettext
+
 __all__ = ["CONFIDENCE_BANDS", "confidence_legend", "confidence_word"]
 
 #: The lower bound of each band and its word, highest first; the last band starts at 0.
-CONFIDENCE_BANDS: tuple[tuple[float, str], ...] = ((0.7, "likely"), (0.4, "possible"), (0.0, "unlikely"))
+#: The words are English keys; renderers show them through :func:`unspin.i18n.gettext`.
+CONFIDENCE_BANDS: tuple[tuple[float, str], ...] = ((0.7, N_("likely")), (0.4, N_("possible")), (0.0, N_("unlikely")))
 
 
 def confidence_word(confidence: float) -> str:
@@ -32,7 +35,7 @@ def confidence_word(confidence: float) -> str:
 
 
 def confidence_legend() -> str:
-    """The bands in one line, for a page's footnote.
+    """The bands in one line, for a page's footnote, in the interface language.
 
     Examples
     --------
@@ -40,4 +43,5 @@ def confidence_legend() -> str:
     'likely from 70%, possible from 40%, unlikely below'
     """
     *upper, (_, lowest) = CONFIDENCE_BANDS
-    return ", ".join([*(f"{word} from {bound:.0%}" for bound, word in upper), f"{lowest} below"])
+    from_bound = [gettext("%(word)s from %(percent)s") % {"word": gettext(w), "percent": f"{b:.0%}"} for b, w in upper]
+    return ", ".join([*from_bound, gettext("%(word)s below") % {"word": gettext(lowest)}])

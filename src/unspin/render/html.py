@@ -36,6 +36,7 @@ from ..analysis import Analysis, ParagraphAnalysis, Span, TechniqueScore
 from ..article import Article
 from ..compare import Comparison, Probability, Rate, Side
 from ..errors import InputError
+from ..i18n import current_ui_language, gettext, ngettext
 from ..stopwords import STOP_WORDS
 from ..taxonomy import CATEGORIES, FRAMES, GENRES, TECHNIQUE_LABELS, Category, technique
 from .confidence import confidence_legend, confidence_word
@@ -730,13 +731,18 @@ def report_environment() -> Environment:
     """The Jinja environment of the report templates (autoescaped, with the ``exact`` filter)."""
     env = Environment(
         loader=PackageLoader("unspin.render", "templates"),
+        extensions=["jinja2.ext.i18n"],
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
     env.filters["exact"] = _exact_text
-    env.globals["confidence_legend"] = confidence_legend()
+    # The callables read the interface language of the moment (unspin.i18n.ui_language), so one
+    # cached environment serves every language.
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["confidence_legend"] = confidence_legend
+    env.globals["ui_language"] = current_ui_language
     return env
 
 

@@ -18,6 +18,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import RedirectResponse
 
 from .._version import __version__
+from .language import UiLanguageMiddleware
 from .problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
 from .routers import analyses, analyze, compare, corpus, docs, health, jobs, reference
 from .runtime import Runtime
@@ -124,6 +125,7 @@ def _include_ui(app: FastAPI) -> None:
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
     """Added innermost first: security headers on everything, CORS headers on 413s and refusals too."""
+    app.add_middleware(UiLanguageMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(

@@ -11,7 +11,7 @@ import logging
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +23,7 @@ from ..model.bundle import Bundle, new_network
 from ..model.inference import (
     WindowInput,
     autocast,
+    bf16_supported,
     length_batches,
     pad,
     window_inputs,
@@ -48,7 +49,7 @@ class TrainConfig:
     warmup_share: float = 0.06
     batch_tokens: int = 4096
     token_loss_weight: float = 1.0
-    bf16: bool = True
+    bf16: bool = field(default_factory=bf16_supported)  # fp32 where the CPU has no bf16 instructions
     checkpoint_every: int = 300
     # Tried for 0.2 and measured worse on every validation view (docs/benchmarks.md), so off:
     english_join_share: float = 0.0  # share of English train articles seen as 3-6-line paragraphs

@@ -24,12 +24,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..._version import __version__
 from ...analysis import Analysis
 from ...errors import InputError, UnspinError
+from ...i18n import UI_LANGUAGE_NAMES, UI_LANGUAGES, current_ui_language
 from ...render.html import (
     article_context,
     render_html,
     report_environment,
 )
 from ..deps import Caller, RuntimeDep, get_caller
+from ..language import LANGUAGE_PARAMETER
 from ..problems import status_of
 from ..runtime import Runtime
 
@@ -110,9 +112,29 @@ def render(
         "store_url": None,  # a "Store in corpus" button's form action
         "stored": None,  # where that button put it
         "signed_in": runtime.keys is not None and KEY_COOKIE in request.cookies,
+        "ui_languages": language_links(request),
     }
     page = templates().get_template(template).render({**defaults, **context})
-    return HTMLResponse(page, status_code=status, headers=headers)
+    # The page's language follows the request's (UiLanguageMiddleware): caches must key on what chose it.
+    language_headers = {"Content-Language": current_ui_language(), "Vary": "Accept-Language, Cookie"}
+    return HTMLResponse(page, status_code=status, headers={**language_headers, **(headers or {})})
+
+
+def language_links(request: Request) -> list[dict[str, Any]]:
+    """The switcher's entries: this page in each interface language (the home page after a form post)."""
+    page = (
+        request.url if request.method in ("GET", "HEAD") else request.url.replace(path=f"{root_of(request)}/", query="")
+    )
+    origin = f"{request.url.scheme}://{request.url.netloc}"
+    return [
+        {
+            "code": code,
+            "name": UI_LANGUAGE_NAMES[code],
+            "href": str(page.include_query_params(**{LANGUAGE_PARAMETER: code})).removeprefix(origin),
+            "current": code == current_ui_language(),
+        }
+        for code in UI_LANGUAGES
+    ]
 
 
 def error_page(request: Request, status: int, detail: str, headers: Mapping[str, str] | None = None) -> HTMLResponse:
