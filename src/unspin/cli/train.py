@@ -45,6 +45,9 @@ def calibrate(
     data: Annotated[Path, typer.Option(help="SemEval-2023 Task 3 data (folders en/ fr/ ge/ it/ po/ ru/).")],
     out: Annotated[Path, typer.Option(help="Directory to write the calibrated bundle to.")],
     version: Annotated[str, typer.Option(help="Version of the written bundle.")] = "0.2.0",
+    per_technique: Annotated[
+        bool, typer.Option(help="Fit a calibration curve per technique where it has enough examples.")
+    ] = False,
 ) -> None:
     """Fit calibration curves, span decoding and thresholds of a bundle on the validation split."""
     try:
@@ -56,4 +59,4 @@ def calibrate(
     if not data.is_dir():
         raise InputError(f"{data}: no such data directory")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    recalibrate(model, data, out, version)
+    recalibrate(model, data, out, version, per_technique=per_technique)

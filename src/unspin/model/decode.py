@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..stopwords import STOP_WORDS
+from ..taxonomy import TECHNIQUE_LABELS
 from .inference import ParagraphPrediction, sigmoid
 
 FLOOR = 0.05
@@ -59,6 +60,20 @@ class DecodeSettings:
     technique_curve: Curve = field(default_factory=Curve.identity)
     span_curve: Curve = field(default_factory=Curve.identity)
     floor: float = FLOOR
+    # Per-technique curves (by label index) where a technique had enough examples to fit its own;
+    # one global threshold on such confidences acts as a threshold per technique.
+    technique_curves: dict[int, Curve] = field(default_factory=dict)
+    span_curves: dict[int, Curve] = field(default_factory=dict)
+
+    def technique_confidence(self, raw: np.ndarray) -> np.ndarray:
+        """Calibrated confidences of a paragraph's 23 raw technique scores."""
+        confidence = self.technique_curve(raw)
+        for label, curve in self.technique_curves.items():
+            confidence[label] = curve(raw[label])
+        return confidence
+
+    def span_confidence(self, label: int, raw: float) -> float:
+        return float(self.span_curves.get(label, self.span_curve)(raw))
 
     @classmethod
     def from_meta(cls, meta: dict[str, Any]) -> DecodeSettings:
@@ -72,7 +87,14 @@ class DecodeSettings:
             technique_curve=Curve.from_meta(decoding.get("technique_curve")),
             span_curve=Curve.from_meta(decoding.get("span_curve")),
             floor=decoding.get("floor", FLOOR),
+            technique_curves=_label_curves(decoding.get("technique_curves")),
+            span_curves=_label_curves(decoding.get("span_curves")),
         )
+
+
+def _label_curves(data: dict[str, dict[str, list[float]]] | None) -> dict[int, Curve]:
+    """Curves stored by technique label, keyed by the label's index."""
+    return {TECHNIQUE_LABELS.index(label): Curve.from_meta(curve) for label, curve in (data or {}).items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +172,7 @@ def decode_paragraph(
         raw = np.maximum(prediction.paragraph_probs, sentence_probs.max(0))
     else:
         sentence_probs, raw = None, prediction.paragraph_probs
-    paragraph_confidence = settings.technique_curve(raw)
+    paragraph_confidence = settings.technique_confidence(raw)
     spans = [s for s in span_candidates(text, prediction, settings) if s.confidence >= settings.floor]
     best_span = np.zeros_like(paragraph_confidence)
     for span in spans:
@@ -193,7 +215,7 @@ def span_candidates(text: str, prediction: ParagraphPrediction, settings: Decode
                 continue
             inside = (tokens.starts < end) & (tokens.ends > start)
             raw = float(probs[inside, label].mean())
-            spans.append(SpanCandidate(start, end, int(label), raw, float(settings.span_curve(raw))))
+            spans.append(SpanCandidate(start, end, int(label), raw, settings.span_confidence(int(label), raw)))
     return sorted(spans, key=lambda s: (s.start, s.end, s.label))
 
 

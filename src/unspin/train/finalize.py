@@ -31,6 +31,8 @@ log = logging.getLogger("unspin.train")
 
 
 SEGMENT_GRID = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
+#: A technique gets its own calibration curve (paragraph or span) with at least this many gold outcomes.
+MIN_LABEL_POSITIVES = 25
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.801, 0.025), 3)
 
 
@@ -79,6 +81,7 @@ def fit_decoding_into(
     holdout: bool,
     keep: Callable[[str], bool] = lambda _: True,
     bf16: bool | None = None,
+    per_technique: bool = False,
 ) -> None:
     """Fit calibration, decoding and thresholds into ``bundle.meta`` and report them on validation.
 
@@ -91,12 +94,12 @@ def fit_decoding_into(
     validation = _predicted(analyzer, _views(data_dir, languages, lambda i: is_validation(i) and keep(i)))
     if holdout:
         calibration = _predicted(analyzer, _views(data_dir, languages, lambda i: is_calibration(i) and keep(i)))
-        decoding, chosen = fit_decoding(analyzer, calibration)
+        decoding, chosen = fit_decoding(analyzer, calibration, per_technique)
         decoded = [v.analyses(analyzer.with_decoding(decoding).with_thresholds(**chosen)) for v in validation]
         fitted_on = "the calibration split (train articles the network never saw); figures on validation"
     else:
-        decoding, chosen = fit_decoding(analyzer, validation)
-        decoded = _cross_fitted(analyzer, validation)
+        decoding, chosen = fit_decoding(analyzer, validation, per_technique)
+        decoded = _cross_fitted(analyzer, validation, per_technique)
         fitted_on = "the validation split; figures cross-fitted over its two halves"
     log.info("decoding: segment %.2f, thresholds %s", decoding.segment, chosen)
     bundle.meta["decoding"] = {**decoding_meta(decoding), "fitted_on": fitted_on}
@@ -107,12 +110,13 @@ def fit_decoding_into(
     log.info("validation: %s", json.dumps(bundle.meta["metrics"]["views"]["summary"]))
 
 
-def recalibrate(model: Path, data_dir: Path, out_dir: Path, version: str) -> Bundle:
+def recalibrate(model: Path, data_dir: Path, out_dir: Path, version: str, *, per_technique: bool = False) -> Bundle:
     """Fit decoding and calibration for an existing bundle (its network unchanged) and save it as ``version``."""
     from ..model.bundle import load_bundle
 
     bundle = load_bundle(model)
-    fit_decoding_into(bundle, data_dir, bundle.meta["training"]["languages"], holdout=False)
+    languages = bundle.meta["training"]["languages"]
+    fit_decoding_into(bundle, data_dir, languages, holdout=False, per_technique=per_technique)
     bundle.meta["version"] = version
     bundle.save(out_dir)
     return bundle
@@ -126,12 +130,12 @@ def _outside(fold: bool) -> Callable[[GoldArticle], bool]:
     return lambda gold: _fold(gold.article.id) != fold
 
 
-def _cross_fitted(analyzer: Analyzer, views: list[View]) -> list[list[Analysis]]:
+def _cross_fitted(analyzer: Analyzer, views: list[View], per_technique: bool) -> list[list[Analysis]]:
     """Each half of ``views`` decoded with curves and thresholds fitted on the other half."""
     decoded: list[list[Analysis | None]] = [[None] * len(v.gold) for v in views]
     for fold in (True, False):
         other = [w for w in (_subset(v, _outside(fold)) for v in views) if w.gold]
-        decoding, chosen = fit_decoding(analyzer, other)
+        decoding, chosen = fit_decoding(analyzer, other, per_technique)
         fitted = analyzer.with_decoding(decoding).with_thresholds(**chosen)
         for row, view in enumerate(views):
             for column, (gold, predictions) in enumerate(zip(view.gold, view.predictions, strict=False)):
@@ -176,23 +180,34 @@ def _predicted(analyzer: Analyzer, views: list[View]) -> list[View]:
     return views
 
 
-def fit_decoding(analyzer: Analyzer, views: list[View]) -> tuple[DecodeSettings, dict[str, float]]:
+def fit_decoding(
+    analyzer: Analyzer, views: list[View], per_technique: bool = False
+) -> tuple[DecodeSettings, dict[str, float]]:
     """Calibration curves, sentence scores on or off, the span segmentation threshold and the display thresholds.
 
     Everything is chosen on ``views`` to maximise a balanced objective: the mean of
     paragraph micro-F1, article micro-F1 and span F1 (each averaged over languages) and
-    the English joined view's paragraph micro-F1 and span F1.
+    the English joined view's paragraph micro-F1 and span F1. With ``per_technique``, each
+    technique with at least MIN_LABEL_POSITIVES gold outcomes gets its own curves, so that
+    the one display threshold acts as a threshold per technique.
     """
     _predicted(analyzer, views)
     best: tuple[float, DecodeSettings, dict[str, float]] | None = None
     for sentence_scores in (True, False):
         raw = DecodeSettings(segment=SEGMENT_GRID[0], sentence_scores=sentence_scores, span_first=False, floor=0.0)
-        technique_curve = _technique_curve([(v, v.analyses(analyzer.with_decoding(raw))) for v in views])
+        technique_outcomes = _outcomes(
+            [(v, v.analyses(analyzer.with_decoding(raw))) for v in views if v.name == "lines"], "techniques"
+        )
         for segment in SEGMENT_GRID:
             uncalibrated = analyzer.with_decoding(replace(raw, segment=segment))
-            span_curve = _span_curve([(v, v.analyses(uncalibrated)) for v in views])
+            span_outcomes = _outcomes([(v, v.analyses(uncalibrated)) for v in views], "spans")
             settings = DecodeSettings(
-                segment=segment, sentence_scores=sentence_scores, technique_curve=technique_curve, span_curve=span_curve
+                segment=segment,
+                sentence_scores=sentence_scores,
+                technique_curve=calibrate.isotonic_curve(*technique_outcomes[:2]),
+                span_curve=calibrate.isotonic_curve(*span_outcomes[:2]),
+                technique_curves=_label_curves(*technique_outcomes) if per_technique else {},
+                span_curves=_label_curves(*span_outcomes) if per_technique else {},
             )
             decoded = [(v, v.analyses(analyzer.with_decoding(settings))) for v in views]
             span = max(THRESHOLD_GRID, key=lambda t: _objective(decoded, 1.0, t, spans_only=True))
@@ -212,20 +227,23 @@ def fit_decoding(analyzer: Analyzer, views: list[View]) -> tuple[DecodeSettings,
     return best[1], best[2]
 
 
-def _technique_curve(decoded: list[tuple[View, list[Analysis]]]) -> Curve:
-    return calibrate.isotonic_curve(*_outcomes([(v, a) for v, a in decoded if v.name == "lines"], "techniques"))
+def _label_curves(confidence: np.ndarray, outcome: np.ndarray, labels: np.ndarray) -> dict[int, Curve]:
+    """An isotonic curve for each technique with enough gold outcomes to fit one."""
+    curves = {}
+    for label in np.unique(labels):
+        mine = labels == label
+        if outcome[mine].sum() >= MIN_LABEL_POSITIVES:
+            curves[int(label)] = calibrate.isotonic_curve(confidence[mine], outcome[mine])
+    return curves
 
 
-def _span_curve(decoded: list[tuple[View, list[Analysis]]]) -> Curve:
-    """Raw span score against the share of the span that gold spans of its technique cover."""
-    return calibrate.isotonic_curve(*_outcomes(decoded, "spans"))
-
-
-def _outcomes(decoded: Sequence[tuple[View, list[Analysis]]], kind: str) -> tuple[np.ndarray, np.ndarray]:
-    """Every candidate's confidence and what happened: a gold paragraph label (techniques), or the
-    share of the span inside gold spans of its technique (spans)."""
+def _outcomes(decoded: Sequence[tuple[View, list[Analysis]]], kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every candidate's confidence, what happened and its technique's index: a gold paragraph label
+    (techniques), or the share of the span inside gold spans of its technique (spans). Span
+    outcomes are over the span's raw score; technique outcomes over the paragraph's."""
     confidence: list[float] = []
     outcome: list[float] = []
+    technique: list[str] = []
     for view, analyses in decoded:
         for gold, analysis in zip(view.gold, analyses, strict=False):
             for paragraph in analysis.paragraphs:
@@ -234,11 +252,14 @@ def _outcomes(decoded: Sequence[tuple[View, list[Analysis]]], kind: str) -> tupl
                     for t in (*paragraph.techniques, *paragraph.candidate_techniques):
                         confidence.append(t.confidence)
                         outcome.append(float(t.technique in labels))
+                        technique.append(t.technique)
                 else:
                     for s in (*paragraph.spans, *paragraph.candidate_spans):
                         confidence.append(s.confidence)
                         outcome.append(_covered(s, gold.spans) / (s.end - s.start))
-    return np.array(confidence), np.array(outcome)
+                        technique.append(s.technique)
+    index = np.array([TECHNIQUE_LABELS.index(t) for t in technique], dtype=int)
+    return np.array(confidence), np.array(outcome), index
 
 
 def _covered(span: Span, gold: Sequence[LabelledSpan]) -> int:
@@ -290,7 +311,7 @@ def technique_reliability(views: list[View], decoded: list[list[Analysis]]) -> d
     """Reliability of paragraph technique confidences and of span confidences on the lines view."""
     lines = [(v, a) for v, a in zip(views, decoded, strict=False) if v.name == "lines"]
     tables = {kind: _outcomes(lines, kind) for kind in ("techniques", "spans")}
-    return {kind: calibrate.reliability(c, o) for kind, (c, o) in tables.items() if len(c)}
+    return {kind: calibrate.reliability(c, o) for kind, (c, o, _) in tables.items() if len(c)}
 
 
 def decoding_meta(settings: DecodeSettings) -> dict:
@@ -301,6 +322,8 @@ def decoding_meta(settings: DecodeSettings) -> dict:
         "floor": settings.floor,
         "technique_curve": settings.technique_curve.to_meta(),
         "span_curve": settings.span_curve.to_meta(),
+        "technique_curves": {TECHNIQUE_LABELS[i]: c.to_meta() for i, c in sorted(settings.technique_curves.items())},
+        "span_curves": {TECHNIQUE_LABELS[i]: c.to_meta() for i, c in sorted(settings.span_curves.items())},
     }
 
 
