@@ -23,6 +23,7 @@ from ...article import Article
 from ...errors import InputError
 from ...formats.inputs import ReadOptions, read_documents
 from ...formats.registry import INPUT_FORMATS, accept
+from ...i18n import gettext as _
 from ..deps import RuntimeDep, get_inference
 from ..jobs import JOB_FORMATS, display_name
 from ..routers.analyses import store_in_corpus
@@ -107,7 +108,7 @@ async def article_of_form(upload: object, values: Mapping[str, str], runtime: Ru
         given = {name: values.get(name, "").strip() or None for name in ("title", "date", "source", "language")}
         request = AnalyzeRequest.model_validate({"text": values["text"].replace("\r\n", "\n"), **given})
     else:
-        raise InputError("paste an article, choose a file, or give a URL")
+        raise InputError(_("paste an article, choose a file, or give a URL"))
     return await read_article(runtime, request)
 
 
@@ -116,7 +117,7 @@ def _uploaded_article(filename: str, data: bytes, options: ReadOptions) -> Artic
     name = display_name(filename) or "upload"
     suffix = PurePosixPath(name).suffix.lower()
     if suffix in BATCH_SUFFIXES:
-        raise InputError(f"{name} holds a batch of articles: start a job with it on the Jobs page")
+        raise InputError(_("%(name)s holds a batch of articles: start a job with it on the Jobs page") % {"name": name})
     with tempfile.TemporaryDirectory(prefix="unspin-upload-") as folder:
         path = Path(folder) / ("article.html" if suffix in HTML_SUFFIXES else "article.txt")
         path.write_bytes(data)
@@ -137,10 +138,11 @@ async def store_analysis(analysis_id: str, request: Request, runtime: RuntimeDep
     """Store the analysis in the corpus (once: a second click stores nothing) and say where it went."""
     analysis = await _analysis(runtime, analysis_id)
     added, article_id = await run_in_threadpool(store_in_corpus, runtime, analysis)
+    text = _("Stored in the corpus as article %(id)s.") if added else _("Already in the corpus as article %(id)s.")
     stored = {
-        "text": f"{'Stored in' if added else 'Already in'} the corpus as article {article_id}.",
+        "text": text % {"id": article_id},
         "href": f"{root_of(request)}/corpus/articles/{article_id}",
-        "label": "Open it in the corpus",
+        "label": _("Open it in the corpus"),
     }
     return _analysis_page(request, analysis_id, analysis, stored=stored)
 
@@ -176,5 +178,5 @@ async def _analysis(runtime: Runtime, analysis_id: str) -> Analysis:
 async def _stored(runtime: Runtime, analysis_id: str) -> bytes:
     stored = await run_in_threadpool(runtime.analyses.load, analysis_id)
     if stored is None:
-        raise HTTPException(404, detail="no analysis at this address: check the link, it may be cut short")
+        raise HTTPException(404, detail=_("no analysis at this address: check the link, it may be cut short"))
     return stored

@@ -24,7 +24,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..._version import __version__
 from ...analysis import Analysis
 from ...errors import InputError, UnspinError
-from ...i18n import UI_LANGUAGE_NAMES, UI_LANGUAGES, current_ui_language
+from ...i18n import DEFAULT_UI_LANGUAGE, N_, UI_LANGUAGE_NAMES, UI_LANGUAGES, current_ui_language
+from ...i18n import gettext as _
 from ...render.html import (
     article_context,
     render_html,
@@ -55,7 +56,7 @@ class PageRoute(APIRoute):
                 detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).description
                 return error_page(request, exc.status_code, detail, exc.headers)
             except RequestValidationError:
-                return error_page(request, 404, "there is no page at this address")
+                return error_page(request, 404, _("there is no page at this address"))
             except UnspinError as exc:
                 return error_page(request, status_of(exc), str(exc))
 
@@ -137,11 +138,32 @@ def language_links(request: Request) -> list[dict[str, Any]]:
     ]
 
 
+# The reason phrases of the errors a page can show; others stay in English.
+STATUS_PHRASES = {
+    400: N_("Bad Request"),
+    401: N_("Unauthorized"),
+    403: N_("Forbidden"),
+    404: N_("Not Found"),
+    405: N_("Method Not Allowed"),
+    409: N_("Conflict"),
+    413: N_("Content Too Large"),
+    415: N_("Unsupported Media Type"),
+    422: N_("Unprocessable Content"),
+    429: N_("Too Many Requests"),
+    500: N_("Internal Server Error"),
+    502: N_("Bad Gateway"),
+    503: N_("Service Unavailable"),
+    504: N_("Gateway Timeout"),
+}
+
+
 def error_page(request: Request, status: int, detail: str, headers: Mapping[str, str] | None = None) -> HTMLResponse:
+    """An error as a page: the status's phrase in the interface language, ``detail`` as given."""
+    phrase = _(STATUS_PHRASES[status]) if status in STATUS_PHRASES else HTTPStatus(status).phrase
     return render(
         request,
         "error.html.j2",
-        {"status": status, "phrase": HTTPStatus(status).phrase, "detail": detail},
+        {"status": status, "phrase": phrase, "detail": detail},
         status=status,
         headers=headers,
     )
@@ -167,7 +189,7 @@ def report_page(
 
 def download_links(json_url: str, report_url: str) -> list[tuple[str, str]]:
     """The links of an analysis's JSON and HTML report files, as every result page shows them."""
-    return [("JSON", json_url), ("HTML report", report_url)]
+    return [(_("JSON"), json_url), (_("HTML report"), report_url)]
 
 
 def json_file(document: bytes, stem: str) -> Response:
@@ -179,6 +201,26 @@ def report_file(document: bytes, stem: str) -> HTMLResponse:
     """The self-contained report file of an analysis's JSON, as ``unspin analyze --format html`` writes it."""
     analysis = Analysis.from_dict(json.loads(document))
     return HTMLResponse(render_html(analysis), headers=attachment(f"{stem}.html"))
+
+
+def format_count(value: int) -> str:
+    """A count as the interface language writes it (``12,345``, ``12 345``, ``12.345``)."""
+    language = current_ui_language()
+    if language == DEFAULT_UI_LANGUAGE:
+        return f"{value:,}"
+    from babel.numbers import format_decimal  # Babel is there: the other languages' catalogues need it
+
+    return format_decimal(value, locale=language)
+
+
+def format_fraction(value: float) -> str:
+    """A fraction as a whole percentage in the interface language (``45%``, ``45 %``)."""
+    language = current_ui_language()
+    if language == DEFAULT_UI_LANGUAGE:
+        return f"{value:.0%}"
+    from babel.numbers import format_percent
+
+    return format_percent(value, locale=language)
 
 
 def sign_in_redirect(request: Request) -> RedirectResponse:

@@ -15,9 +15,11 @@ from ...analysis import Analysis
 from ...compare import compare
 from ...errors import InputError
 from ...formats.registry import accept
+from ...i18n import gettext as _
 from ...render.html import comparison_context, render_comparison_html
 from ...store.articles import get_analysis
 from ..deps import RuntimeDep, get_inference
+from ..language import LANGUAGE_PARAMETER
 from ..routers.analyses import load_analysis
 from ..routers.analyze import analyse_article
 from ..runtime import Runtime
@@ -70,14 +72,18 @@ async def compare_form(request: Request, runtime: RuntimeDep, caller: UiCaller) 
                 article = await article_of_form(form.get(f"{side}_file"), fields, runtime)
                 analysis = await analyse_article(runtime, caller, get_inference(runtime), article)
             except (InputError, ValidationError) as exc:
-                return _form(
-                    request, runtime, error=f"article {side.upper()}: {message_of(exc)}", values=values, status=422
-                )
+                error = _side_error(side, message_of(exc))
+                return _form(request, runtime, error=error, values=values, status=422)
             except HTTPException as exc:  # the model is not loaded yet, over budget, or shutting down
-                error = f"article {side.upper()}: {exc.detail}"
+                error = _side_error(side, str(exc.detail))
                 return _form(request, runtime, error=error, values=values, status=exc.status_code, headers=exc.headers)
             ids.append(await run_in_threadpool(runtime.analyses.save, analysis.to_dict()))
     return RedirectResponse(f"{root_of(request)}/compare/{ids[0]}/{ids[1]}", status_code=303)
+
+
+def _side_error(side: str, detail: str) -> str:
+    """What went wrong with one side's article: the side named in the interface language, the detail as given."""
+    return _("article %(side)s: %(detail)s") % {"side": side.upper(), "detail": detail}
 
 
 @router.get("/compare/{id_a}/{id_b}")
@@ -86,11 +92,11 @@ async def comparison_page(id_a: str, id_b: str, request: Request, runtime: Runti
     a, b = await load_analysis(runtime, id_a), await load_analysis(runtime, id_b)
     base = f"{root_of(request)}/compare/{id_a}/{id_b}"
     links = [
-        ("JSON", f"{base}/comparison.json"),
-        ("HTML page", f"{base}/comparison.html"),
-        ("Article A", f"{root_of(request)}/a/{id_a}"),
-        ("Article B", f"{root_of(request)}/a/{id_b}"),
-        ("Compare two other articles", f"{root_of(request)}/compare"),
+        (_("JSON"), f"{base}/comparison.json"),
+        (_("HTML page"), f"{base}/comparison.html"),
+        (_("Article %(side)s") % {"side": "A"}, f"{root_of(request)}/a/{id_a}"),
+        (_("Article %(side)s") % {"side": "B"}, f"{root_of(request)}/a/{id_b}"),
+        (_("Compare two other articles"), f"{root_of(request)}/compare"),
     ]
     permalink = str(request.url.replace(query="", fragment=""))
     return _comparison_page(request, a, b, (id_a, id_b), links=links, permalink=permalink)
@@ -123,19 +129,20 @@ def corpus_compare_page(request: Request, runtime: RuntimeDep, a: CorpusId = Non
     first, second = _corpus_analysis(runtime, a), _corpus_analysis(runtime, b)
     corpus = f"{root_of(request)}/corpus"
     links = [
-        ("Article A", f"{corpus}/articles/{a}"),
-        ("Article B", f"{corpus}/articles/{b}"),
-        ("Compare two other articles", f"{corpus}/compare"),
-        ("Back to the corpus", corpus),
+        (_("Article %(side)s") % {"side": "A"}, f"{corpus}/articles/{a}"),
+        (_("Article %(side)s") % {"side": "B"}, f"{corpus}/articles/{b}"),
+        (_("Compare two other articles"), f"{corpus}/compare"),
+        (_("Back to the corpus"), corpus),
     ]
-    permalink = str(request.url.replace(fragment=""))
+    # Shared, the link opens in the reader's own interface language, not in the one chosen here.
+    permalink = str(request.url.remove_query_params(LANGUAGE_PARAMETER).replace(fragment=""))
     return _comparison_page(request, first, second, (None, None), links=links, permalink=permalink)
 
 
 def _corpus_analysis(runtime: Runtime, article_id: int) -> Analysis:
     analysis = get_analysis(runtime.corpus, article_id)
     if analysis is None:
-        raise HTTPException(404, detail=f"no article {article_id} in the corpus")
+        raise HTTPException(404, detail=_("no article %(id)s in the corpus") % {"id": article_id})
     return analysis
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import (
 )
 
 from ...corpus.views import build_dashboard
+from ...i18n import gettext as _
 from ...render.dashboard import dashboard_context
 from ...store.articles import get_analysis, list_articles
 from ..deps import RuntimeDep
@@ -40,7 +41,7 @@ def corpus_article_page(
     """A stored article's analysis, as the HTML report."""
     analysis = get_analysis(runtime.corpus, article_id)
     if analysis is None:
-        raise HTTPException(404, detail=f"no article {article_id} in the corpus")
+        raise HTTPException(404, detail=_("no article %(id)s in the corpus") % {"id": article_id})
     corpus = f"{root_of(request)}/corpus"
-    links = [("Compare with another article", f"{corpus}/compare?a={article_id}"), ("Back to the corpus", corpus)]
+    links = [(_("Compare with another article"), f"{corpus}/compare?a={article_id}"), (_("Back to the corpus"), corpus)]
     return report_page(request, analysis, links=links)

@@ -24,6 +24,8 @@ from ...analysis import Analysis
 from ...errors import InputError
 from ...files import complete_end, complete_lines
 from ...formats.registry import INPUT_FORMATS, accept
+from ...i18n import N_, localized, ngettext
+from ...i18n import gettext as _
 from ...taxonomy import GENRES, technique
 from ..deps import Caller, RuntimeDep
 from ..jobs import (
@@ -42,6 +44,8 @@ from .common import (
     UiCaller,
     attachment,
     download_links,
+    format_count,
+    format_fraction,
     json_file,
     message_of,
     pages_router,
@@ -55,6 +59,16 @@ RESULTS_LISTED = 100
 JOBS_LISTED = 200
 MAX_RESULT_NUMBER = 10**9
 NDJSON = "application/x-ndjson"
+# The words a page shows for a job's status (the API's values stay as they are, in data and CSS classes).
+STATUS_WORDS = {
+    "queued": N_("queued"),
+    "running": N_("running"),
+    "done": N_("done"),
+    "failed": N_("failed"),
+    "cancelled": N_("cancelled"),
+}
+# The format choices whose registry title is a phrase rather than a name.
+FORMAT_TITLES = {"urls": N_("URLs, one a line")}
 
 router = pages_router()
 
@@ -67,9 +81,11 @@ def jobs_page(request: Request, runtime: RuntimeDep, caller: UiCaller) -> HTMLRe
 def _jobs(
     request: Request, runtime: Runtime, caller: Caller, *, error: str | None = None, urls: str = "", status: int = 200
 ) -> HTMLResponse:
-    states, _ = runtime.jobs.page(caller.owner, limit=JOBS_LISTED)
+    states, _count = runtime.jobs.page(caller.owner, limit=JOBS_LISTED)
     jobs = [_job_view(s) for s in states]
-    formats = [(name, INPUT_FORMATS[name].title) for name in JOB_FORMATS]
+    formats = [
+        (name, _(FORMAT_TITLES[name]) if name in FORMAT_TITLES else INPUT_FORMATS[name].title) for name in JOB_FORMATS
+    ]
     return render(
         request,
         "jobs.html.j2",
@@ -112,7 +128,7 @@ async def _create_job(form: FormData, urls: str, runtime: Runtime, caller: Calle
         data = io.BytesIO("".join(f"{url}\n" for url in listed.urls).encode("utf-8"))
         return await run_in_threadpool(lambda: runtime.jobs.create(data, "urls", owner=caller.owner))
     if not isinstance(upload, UploadFile) or not upload.filename:
-        raise InputError("choose a JSONL, CSV or TSV file, or paste URLs, one a line")
+        raise InputError(_("choose a JSONL, CSV or TSV file, or paste URLs, one a line"))
     declared = form.get("format")
     name = display_name(upload.filename)
     fmt = upload_format(
@@ -131,27 +147,43 @@ def _url_list(text: str) -> JobUrls:
         wrong = [str(e["input"])[:100] for e in exc.errors() if e["type"] == "string_pattern_mismatch"]
         if not wrong:
             raise
-        raise InputError(f"not an http(s) URL: {', '.join(wrong[:3])}{' …' if len(wrong) > 3 else ''}") from exc
+        listed = f"{', '.join(wrong[:3])}{' …' if len(wrong) > 3 else ''}"
+        raise InputError(_("not an http(s) URL: %(urls)s") % {"urls": listed}) from exc
 
 
 def _job_state(runtime: Runtime, caller: Caller, job_id: str) -> dict[str, Any]:
     state = runtime.jobs.owned(job_id, caller.owner)
     if state is None:
-        raise HTTPException(404, detail="no job at this address: check the link, it may be cut short")
+        raise HTTPException(404, detail=_("no job at this address: check the link, it may be cut short"))
     return state
 
 
 def _job_view(state: dict[str, Any]) -> dict[str, Any]:
-    """The API's view of a job, with the few words a page (and ``ui.js``) shows for it."""
+    """The API's view of a job, with the few words a page (and ``ui.js``) shows for it, in the interface language."""
     job = public_job(state)
-    total = f" of {job['total']}" if job["total"] is not None else ""
+    done, total = job["done"], job["total"]
+    if total is None:
+        handled = ngettext("%(done)s document handled", "%(done)s documents handled", done) % {
+            "done": format_count(done)
+        }
+    else:
+        handled = ngettext(
+            "%(done)s of %(total)s document handled", "%(done)s of %(total)s documents handled", total
+        ) % {"done": format_count(done), "total": format_count(total)}
+    counts = _("%(handled)s: %(analysed)s analysed, %(failed)s failed, %(duplicates)s duplicates") % {
+        "handled": handled,
+        "analysed": format_count(job["analysed"]),
+        "failed": format_count(job["failed"]),
+        "duplicates": format_count(job["duplicates"]),
+    }
+    status = job["status"]
     return {
         **job,
-        "title": job["name"] or f"Job {job['id'][:8]}",
-        "active": job["status"] in ACTIVE,
-        "percent": f"{job['progress']:.0%}" if job["progress"] is not None else "",
-        "counts": f"{job['done']}{total} documents handled: {job['analysed']} analysed, "
-        f"{job['failed']} failed, {job['duplicates']} duplicates",
+        "title": job["name"] or _("Job %(id)s") % {"id": job["id"][:8]},
+        "status_text": _(STATUS_WORDS[status]) if status in STATUS_WORDS else status,
+        "active": status in ACTIVE,
+        "percent": format_fraction(job["progress"]) if job["progress"] is not None else "",
+        "counts": counts,
     }
 
 
@@ -166,8 +198,20 @@ def store_job(job_id: str, request: Request, runtime: RuntimeDep, caller: UiCall
     """Store a finished job's results in the corpus (a second click stores nothing twice) and say where they went."""
     state = _job_state(runtime, caller, job_id)
     stats, unreadable = store_results(runtime, state)
-    text = f"Stored in the corpus: {stats}" + (f", {unreadable:,} unreadable lines skipped." if unreadable else ".")
-    stored = {"text": text, "href": f"{root_of(request)}/corpus", "label": "Open the corpus dashboard"}
+    figures = {
+        "added": format_count(stats.added),
+        "skipped": format_count(stats.skipped),
+        "unreadable": format_count(unreadable),
+    }
+    if unreadable:
+        text = ngettext(
+            "Stored in the corpus: %(added)s added, %(skipped)s already stored, %(unreadable)s unreadable line skipped.",
+            "Stored in the corpus: %(added)s added, %(skipped)s already stored, %(unreadable)s unreadable lines skipped.",
+            unreadable,
+        )
+    else:
+        text = _("Stored in the corpus: %(added)s added, %(skipped)s already stored.")
+    stored = {"text": text % figures, "href": f"{root_of(request)}/corpus", "label": _("Open the corpus dashboard")}
     return _job_page(request, runtime, state, stored=stored)
 
 
@@ -262,7 +306,7 @@ def job_result_page(job_id: str, number: int, request: Request, runtime: Runtime
     return report_page(
         request,
         Analysis.from_dict(json.loads(line)),
-        links=[*download_links(f"{result}.json", f"{result}/report.html"), ("Back to the job", job_link)],
+        links=[*download_links(f"{result}.json", f"{result}/report.html"), (_("Back to the job"), job_link)],
         permalink=str(request.url.replace(query="", fragment="")),
     )
 
@@ -271,10 +315,12 @@ def _result(runtime: Runtime, caller: Caller, job_id: str, number: int) -> tuple
     """The caller's job and its result ``number`` (from 1, in the order of the results file)."""
     state = _job_state(runtime, caller, job_id)
     if not 1 <= number <= MAX_RESULT_NUMBER:
-        raise HTTPException(422, detail=f"result numbers go from 1 to at most {MAX_RESULT_NUMBER:,}")
+        raise HTTPException(
+            422, detail=_("result numbers go from 1 to at most %(most)s") % {"most": format_count(MAX_RESULT_NUMBER)}
+        )
     line = runtime.jobs.result_line(state["id"], number)
     if line is None:
-        raise HTTPException(404, detail=f"the job has no result {number} (yet)")
+        raise HTTPException(404, detail=_("the job has no result %(number)s (yet)") % {"number": number})
     return state, line
 
 
@@ -291,10 +337,10 @@ def _result_rows(path: Path) -> tuple[list[dict[str, Any]], bool]:
         rows.append(
             {
                 "number": number,
-                "title": article.get("title") or article.get("id") or f"Document {number}",
-                "genre": GENRES[genre].name if genre in GENRES else genre,
+                "title": article.get("title") or article.get("id") or _("Document %(number)s") % {"number": number},
+                "genre": localized(GENRES[genre]).name if genre in GENRES else genre,
                 "spans": summary["spans"],
-                "techniques": [technique(label).name for label, _ in ranked],
+                "techniques": [localized(technique(label)).name for label, _score in ranked],
             }
         )
     return rows, False
