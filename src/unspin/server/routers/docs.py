@@ -3,6 +3,9 @@
 It needs no network and no script (Swagger UI would load from a CDN and run inline
 script, which the Content-Security-Policy forbids); ``/openapi.json`` is the
 machine-readable schema for client generators and Swagger UI elsewhere.
+
+The reference stays in English whatever the web app's interface language: it is made of the
+schema's own descriptions, which are English, and a page half translated would read worse.
 """
 
 from __future__ import annotations
@@ -167,7 +170,7 @@ def render_reference(spec: dict[str, Any], root: str = "") -> str:
 @router.get("/docs", response_class=HTMLResponse)
 def docs(request: Request) -> HTMLResponse:
     root = request.scope.get("root_path", "").rstrip("/")
-    return HTMLResponse(render_reference(request.app.openapi(), root))
+    return HTMLResponse(render_reference(request.app.openapi(), root), headers={"Content-Language": "en"})
 
 
 @router.get("/docs/style.css")
