@@ -293,3 +293,52 @@ AGG_KEYS = {
     "agg_pairs": ("model_id", "day", "source", "language", "technique_a", "technique_b"),
     "agg_pairs_monthly": ("model_id", "month", "source", "language", "technique_a", "technique_b"),
 }
+
+
+# The human layer (issue 15; unspin.review): reviewers' judgements of the model's proposals,
+# kept apart from the analyses. A review belongs to the text (its content hash), not to one
+# model's analysis of it, so it survives re-analysis by a newer model; ``layer`` is the
+# reviewer's current unspin.review.Review as JSON, ``revision`` counts its writes (a write
+# that finds another one's revision starts again: no lost update).
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("reviewer", String(200), nullable=False),
+    Column("status", String(16), nullable=False),  # unreviewed, in_progress or done
+    Column("model_name", String(200)),  # the model whose proposals were judged last
+    Column("model_version", String(100)),
+    Column("layer", JSON, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("content_hash", "reviewer", name="uq_reviews_hash_reviewer"),
+    Index("ix_reviews_reviewer_status", "reviewer", "status"),
+)
+
+# Every decision as it came, append-only (no cascade: a review with a history cannot be
+# deleted by accident); replaying a review's decisions in id order gives its layer.
+review_decisions = Table(
+    "review_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("review_id", Integer, ForeignKey("reviews.id"), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("reviewer", String(200), nullable=False),
+    Column("model_name", String(200)),
+    Column("model_version", String(100)),
+    Column("decision", JSON, nullable=False),
+    Index("ix_review_decisions_review", "review_id", "id"),
+)
+
+# Which reviewer is to review which text (the queue's "assigned to me").
+review_assignments = Table(
+    "review_assignments",
+    metadata,
+    Column("content_hash", String(64), primary_key=True),
+    Column("reviewer", String(200), primary_key=True),
+    Column("assigned_at", DateTime, nullable=False),
+    Column("assigned_by", String(200)),
+    Index("ix_review_assignments_reviewer", "reviewer", "content_hash"),
+)
