@@ -34,6 +34,7 @@ from ..formats.semeval import LabelledSpan
 from ..store import tables as t
 from ..store.store import Store
 from .model import REVIEW_STATUSES, Review, ReviewStatus
+from .store import check_reviewer, review
 
 __all__ = [
     "Agreement",
@@ -225,6 +226,8 @@ def both_reviewed(
     store: Store, a: str, b: str, *, statuses: Iterable[ReviewStatus] = ("done",), content_hash: str | None = None
 ) -> list[str]:
     """Content hashes of the texts both reviewers reviewed, each review with one of ``statuses``."""
+    check_reviewer(a)
+    check_reviewer(b)
     wanted = list(statuses)
     unknown = [s for s in wanted if s not in REVIEW_STATUSES]
     if unknown:
@@ -246,8 +249,6 @@ def agreement_between(
     store: Store, a: str, b: str, *, statuses: Iterable[ReviewStatus] = ("done",), content_hash: str | None = None
 ) -> Agreement:
     """Agreement of reviewers ``a`` (the reference) and ``b`` over every text both reviewed (or one text)."""
-    from .store import review
-
     hashes = both_reviewed(store, a, b, statuses=statuses, content_hash=content_hash)
     pairs = []
     for h in hashes:

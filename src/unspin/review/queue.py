@@ -27,6 +27,7 @@ from ..store.filters import EVERYTHING, CorpusFilter
 from ..store.queries import uses_any_technique
 from ..store.store import Store
 from .model import REVIEW_STATUSES, ReviewStatus
+from .store import check_reviewer
 
 __all__ = ["QueueArticle", "QueuePage", "article_confidence", "review_queue"]
 
@@ -105,6 +106,9 @@ def review_queue(
     """
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         raise InputError(f"limit must be 1 to {MAX_PAGE} and offset 0 or more (got limit={limit}, offset={offset})")
+    check_reviewer(reviewer)
+    if assigned_to is not None:
+        check_reviewer(assigned_to)
     wanted = list(dict.fromkeys(statuses or ()))
     unknown = [s for s in wanted if s not in REVIEW_STATUSES]
     if unknown:

@@ -45,6 +45,7 @@ __all__ = [
     "StoredDecision",
     "UnknownArticle",
     "assign",
+    "check_reviewer",
     "decisions_of",
     "iter_reviews",
     "record",
@@ -93,6 +94,13 @@ class StoredDecision(BaseModel):
     decision: Decision
 
 
+def check_reviewer(name: str) -> str:
+    """The name, if it can be a reviewer's: 1 to 200 printable characters; else InputError."""
+    if not 1 <= len(name) <= 200 or not name.isprintable():
+        raise InputError(f"a reviewer name is 1 to 200 printable characters (got {name[:40]!r})")
+    return name
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)  # stored naive, in UTC, as the rest of the store
 
@@ -127,6 +135,8 @@ def _resolve(connection: sa.Connection, article: int | str, model: str | None) -
         .order_by(m.first_imported.desc(), m.id.desc())
     )
     text = str(article).strip().lower()
+    if isinstance(article, int) and not 0 < article < 2**62:
+        raise UnknownArticle(f"no stored article {article}")
     if isinstance(article, int) or (text.isdigit() and len(text) < 19):
         rows = connection.execute(query.where(a.id == int(text))).all()
         if not rows:
@@ -194,8 +204,7 @@ def record(
     DecisionError
         A decision does not fit the article text; nothing was written.
     """
-    if not reviewer or len(reviewer) > 200:
-        raise InputError("a reviewer name is 1 to 200 characters")
+    check_reviewer(reviewer)
     if len(decisions) > MAX_DECISIONS:
         raise InputError(f"at most {MAX_DECISIONS} decisions at a time (got {len(decisions)})")
     for attempt in range(_ATTEMPTS):
@@ -388,8 +397,7 @@ def assign(store: Store, articles: Sequence[int | str] | CorpusFilter, reviewer:
     Returns how many were newly assigned (those assigned already are left as they were).
     Raises :class:`UnknownArticle` for an id or hash not in the store, before assigning any.
     """
-    if not reviewer or len(reviewer) > 200:
-        raise InputError("a reviewer name is 1 to 200 characters")
+    check_reviewer(reviewer)
     hashes = _hashes(store, articles)
     added = 0
     x = t.review_assignments.c
@@ -416,6 +424,7 @@ def assign(store: Store, articles: Sequence[int | str] | CorpusFilter, reviewer:
 
 def unassign(store: Store, articles: Sequence[int | str] | CorpusFilter, reviewer: str) -> int:
     """Take articles off a reviewer's assignments; returns how many were assigned to them."""
+    check_reviewer(reviewer)
     hashes = _hashes(store, articles)
     removed = 0
     x = t.review_assignments.c

@@ -20,7 +20,7 @@ from fastapi.responses import RedirectResponse
 from .._version import __version__
 from .language import UiLanguageMiddleware
 from .problems import PROBLEM_MEDIA_TYPE, install_problem_handlers
-from .routers import analyses, analyze, compare, corpus, docs, health, jobs, reference
+from .routers import analyses, analyze, compare, corpus, docs, export, health, jobs, reference, reviews
 from .runtime import Runtime
 from .security import (
     BodyLimitMiddleware,
@@ -87,6 +87,8 @@ def create_app(settings: Settings | None = None, *, analyzer: Analyzer | None = 
         compare.router,
         corpus.router,
         reference.router,
+        reviews.router,
+        export.router,
         docs.router,
     ):
         app.include_router(router)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from ..review.identity import local_reviewer
 from .inference import InferenceQueue
 from .runtime import Runtime
 from .security import retry_after
@@ -51,10 +52,13 @@ class Caller:
     """Who is calling: ``owner`` is the id of their API key (``None`` on a server without keys).
 
     ``identity`` is what limits count against: the key, else the client's address.
+    ``reviewer`` is the name their reviews are stored under: the key's name in the key
+    file, else ``UNSPIN_REVIEWER`` or the OS user (see :func:`unspin.review.identity.local_reviewer`).
     """
 
     owner: str | None
     identity: str = "address:?"
+    reviewer: str = ""
 
 
 def get_caller(
@@ -83,7 +87,8 @@ def get_caller(
             raise HTTPException(401, detail=detail, headers={"WWW-Authenticate": "Bearer"})
     identity = f"key:{owner}" if owner else address
     _throttle(runtime, identity)
-    return Caller(owner, identity)
+    reviewer = (runtime.keys.reviewer(owner) if runtime.keys is not None and owner else None) or local_reviewer()
+    return Caller(owner, identity, reviewer)
 
 
 def _throttle(runtime: Runtime, identity: str) -> None:

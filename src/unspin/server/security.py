@@ -25,6 +25,7 @@ from typing import Any
 from ..errors import InputError
 
 MIN_KEY_CHARS = 16
+MAX_REVIEWER_CHARS = 200
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'"
@@ -54,17 +55,28 @@ class KeyRing:
     True
     """
 
-    def __init__(self, keys: Iterable[str]) -> None:
-        self._digests = tuple({_digest(key) for key in keys})
+    def __init__(self, keys: Iterable[str | tuple[str, str | None]]) -> None:
+        """``keys``: keys, or (key, reviewer name) pairs; a key without a name is reviewer ``key-`` and 6 hex digits."""
+        names: dict[bytes, str] = {}
+        for entry in keys:
+            key, name = entry if isinstance(entry, tuple) else (entry, None)
+            digest = _digest(key)
+            names[digest] = name or names.get(digest) or f"key-{digest.hex()[:6]}"
+        self._digests = tuple(names)
+        self._reviewers = {_key_id(digest): name for digest, name in names.items()}
 
     @classmethod
     def from_file(cls, path: Path) -> KeyRing:
-        """One key a line; blank lines and lines starting with ``#`` are skipped."""
+        """One key a line, optionally followed by whitespace and the reviewer name of its holder.
+
+        Blank lines and lines starting with ``#`` are skipped.
+        """
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"{path}: cannot read the API keys ({exc})") from exc
-        keys = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+        entries = [_key_and_name(line) for line in lines if line.strip() and not line.lstrip().startswith("#")]
+        keys = [key for key, _ in entries]
         if not keys:
             raise InputError(f"{path}: no API keys in the file; add one a line, e.g. with {NEW_KEY_COMMAND}")
         short = sum(1 for key in keys if len(key) < MIN_KEY_CHARS)
@@ -73,7 +85,12 @@ class KeyRing:
                 f"{path}: {short} API key(s) shorter than {MIN_KEY_CHARS} characters; "
                 f"make long random ones, e.g. with {NEW_KEY_COMMAND}"
             )
-        return cls(keys)
+        bad = next((name for _, name in entries if name and not _is_reviewer_name(name)), None)
+        if bad is not None:
+            raise InputError(
+                f"{path}: reviewer name {bad[:40]!r} after a key: use up to {MAX_REVIEWER_CHARS} printable characters"
+            )
+        return cls(entries)
 
     def __len__(self) -> int:
         return len(self._digests)
@@ -91,7 +108,26 @@ class KeyRing:
         for digest in self._digests:
             if hmac.compare_digest(candidate, digest):
                 found = digest
-        return None if found is None else hashlib.sha256(b"unspin-key-id:" + found).hexdigest()[:16]
+        return None if found is None else _key_id(found)
+
+    def reviewer(self, key_id: str) -> str | None:
+        """The reviewer name of the key :meth:`identify` gave ``key_id`` for (its own, or ``key-`` and 6 hex digits)."""
+        return self._reviewers.get(key_id)
+
+
+def _key_id(digest: bytes) -> str:
+    return hashlib.sha256(b"unspin-key-id:" + digest).hexdigest()[:16]
+
+
+def _key_and_name(line: str) -> tuple[str, str | None]:
+    """``KEY`` or ``KEY reviewer name``: the key is the first word, the name the rest of the line."""
+    parts = line.split(None, 1)
+    key, name = parts[0], (parts[1].strip() if len(parts) > 1 else "")
+    return key, name or None
+
+
+def _is_reviewer_name(name: str) -> bool:
+    return len(name) <= MAX_REVIEWER_CHARS and name.isprintable()
 
 
 def is_loopback(host: str) -> bool:
