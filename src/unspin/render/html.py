@@ -36,10 +36,11 @@ from ..analysis import Analysis, ParagraphAnalysis, Span, TechniqueScore
 from ..article import Article
 from ..compare import Comparison, Probability, Rate, Side
 from ..errors import InputError
-from ..i18n import current_ui_language, gettext, ngettext
+from ..i18n import current_ui_language, gettext, localized, ngettext
 from ..stopwords import STOP_WORDS
 from ..taxonomy import CATEGORIES, FRAMES, GENRES, TECHNIQUE_LABELS, Category, technique
 from .confidence import confidence_legend, confidence_word
+from .interface import speaks
 from .segments import Segment, segments
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "render_index",
     "report_assets",
     "report_environment",
+    "report_messages",
 ]
 
 # The cues besides colour: a letter after each span and an underline style per category.
@@ -94,7 +96,8 @@ class _Confident:
 
     @property
     def word(self) -> str:
-        return confidence_word(self.confidence)
+        """The confidence in a word, in the interface language (read while rendering)."""
+        return gettext(confidence_word(self.confidence))
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +120,7 @@ class _MarkView:
 
     id: str
     spans: tuple[_SpanView, ...]  # most confident first
+    language: str | None = None  # the article's: its quote and cue words are the article's text
 
     @property
     def tip_id(self) -> str:
@@ -178,7 +182,8 @@ class _BarRow:
         return f"{100 * min(max(self.fraction, 0.0), 1.0):.1f}%"
 
 
-def render_html(analysis: Analysis) -> str:
+@speaks
+def render_html(analysis: Analysis, *, ui_language: str | None = None) -> str:
     """Render one analysis as a self-contained HTML page.
 
     The page shows the genre and frames in one line (their charts folded under it), then the
@@ -192,6 +197,10 @@ def render_html(analysis: Analysis) -> str:
     ----------
     analysis : Analysis
         The result to show; every value taken from it is escaped.
+    ui_language : str, optional
+        The language of the page's own words (``en``, ``fr``, ``de``, ``it``, ``pl``, ``ru``);
+        default, the current one (:func:`unspin.i18n.ui_language`). The article keeps its own
+        language, in its ``lang`` attributes.
 
     Returns
     -------
@@ -201,7 +210,7 @@ def render_html(analysis: Analysis) -> str:
     Raises
     ------
     InputError
-        If a span or paragraph names an unknown technique.
+        If a span or paragraph names an unknown technique, or ``ui_language`` is not one of the six.
 
     See Also
     --------
@@ -254,8 +263,9 @@ def _article_meta(article: Article) -> dict[str, Any]:
     """The article's title and metadata as the report's header shows them."""
     url = article.url or None
     return {
-        "title": article.title or article.id or "Untitled article",
+        "title": article.title or article.id or gettext("Untitled article"),
         "date": article.date.isoformat() if article.date else None,
+        "title_language": article.language if article.title else None,  # an id or "Untitled" is not the article's
         "language": article.language,
         "source": article.source,
         "url": url,
@@ -272,10 +282,24 @@ def _glance(analysis: Analysis) -> dict[str, Any]:
     probability = analysis.genre_probabilities.get(analysis.genre)
     genre = _name(analysis.genre, GENRES) + (f" ({probability:.0%})" if probability is not None else "")
     frames = [_name(f.label, FRAMES) for f in analysis.frames]
+    uncertain = gettext("uncertain (most likely %(genre)s)") % {"genre": genre}
     return {
-        "genre_summary": f"uncertain (most likely {genre})" if analysis.genre_uncertain else genre,
+        "genre_summary": uncertain if analysis.genre_uncertain else genre,
         "frame_names": frames[:GLANCE_FRAMES],
         "frames_more": len(frames[GLANCE_FRAMES:]),  # in the charts below the line
+    }
+
+
+def report_messages(total_spans: int) -> dict[str, str]:
+    """What ``report.js`` writes, in the interface language; it fills in each ``%(name)s``.
+
+    The page carries them as JSON in a ``data-messages`` attribute (a script cannot call
+    gettext, and an attribute is not a script the Content-Security-Policy must allow).
+    """
+    return {
+        "shown_spans": ngettext(
+            "Showing %(shown)s of %(total)s span", "Showing %(shown)s of %(total)s spans", total_spans
+        ),
     }
 
 
@@ -301,7 +325,8 @@ def _percent(value: float) -> str:
     return f"{round(value * 1000) / 10:g}%"
 
 
-def render_index(analyses: Sequence[Analysis], links: Sequence[str]) -> str:
+@speaks
+def render_index(analyses: Sequence[Analysis], links: Sequence[str], *, ui_language: str | None = None) -> str:
     """Render the index page of a batch: the corpus summary and a link to each article's page.
 
     Parameters
@@ -311,6 +336,8 @@ def render_index(analyses: Sequence[Analysis], links: Sequence[str]) -> str:
     links : sequence of str
         For each analysis, the address of its page: a relative path (the usual case, e.g.
         ``"articles/0001.html"``) or an ``http``, ``https`` or ``file`` URL.
+    ui_language : str, optional
+        The language of the page's own words, as for :func:`render_html`.
 
     Returns
     -------
@@ -352,7 +379,8 @@ def render_index(analyses: Sequence[Analysis], links: Sequence[str]) -> str:
     return _render("index.html.j2", context, script=False)
 
 
-def render_comparison_html(comparison: Comparison, a: Analysis, b: Analysis) -> str:
+@speaks
+def render_comparison_html(comparison: Comparison, a: Analysis, b: Analysis, *, ui_language: str | None = None) -> str:
     """Render two compared analyses as one self-contained page, like :func:`render_html`.
 
     Both texts are highlighted side by side, paragraph i of A beside paragraph i of B (stacked
@@ -365,6 +393,8 @@ def render_comparison_html(comparison: Comparison, a: Analysis, b: Analysis) -> 
         ``compare(a, b)``; its numbers are shown as they are.
     a, b : Analysis
         The two analyses compared, for their texts and highlights.
+    ui_language : str, optional
+        The language of the page's own words, as for :func:`render_html`.
     """
     return _render("compare.html.j2", comparison_context(comparison, a, b), script=True, extra_css=comparison_css())
 
@@ -424,7 +454,7 @@ class _BothRow:
 
 
 def _side_view(key: str, side: Side, analysis: Analysis) -> dict[str, Any]:
-    genre = "uncertain" if side.genre_uncertain else _name(side.genre, GENRES)
+    genre = gettext("uncertain") if side.genre_uncertain else _name(side.genre, GENRES)
     return {
         **_article_meta(analysis.article),
         "key": key,
@@ -436,7 +466,7 @@ def _side_view(key: str, side: Side, analysis: Analysis) -> dict[str, Any]:
 
 
 def _difference_row(rate: Rate, category: Category) -> _DifferenceRow:
-    name = category.name if rate.label == category.key else technique(rate.label).name
+    name = gettext(category.name if rate.label == category.key else technique(rate.label).name)
     direction = "more" if rate.difference > 0 else "less" if rate.difference < 0 else "same"
     return _DifferenceRow(
         name,
@@ -453,7 +483,7 @@ def _both_row(row: Probability, names: dict[str, Any], chosen_a: bool, chosen_b:
 
 
 def _technique_notes(labels: tuple[str, ...]) -> list[tuple[str, _CategoryView]]:
-    return [(technique(label).name, _category_view(_category(label))) for label in labels]
+    return [(gettext(technique(label).name), _category_view(_category(label))) for label in labels]
 
 
 def _paragraph_views(analysis: Analysis, id_prefix: str = "") -> tuple[list[_ParagraphView], list[_MarkView]]:
@@ -482,7 +512,7 @@ def _paragraph_views(analysis: Analysis, id_prefix: str = "") -> tuple[list[_Par
                     _span_view(s, span_ids[id(s)], min(s.end, paragraph.end) == segment.end, id(s) in shown)
                     for s in segment.spans
                 )
-                mark = _MarkView(f"{id_prefix}m{len(marks) + 1}", covering)
+                mark = _MarkView(f"{id_prefix}m{len(marks) + 1}", covering, analysis.article.language)
                 marks.append(mark)
             pieces.append((segment, _Piece(text[segment.start : segment.end], mark)))
         runs = _runs(pieces, targets)
@@ -519,7 +549,7 @@ def _runs(pieces: list[tuple[Segment, _Piece]], targets: dict[tuple[int, int], s
 
 
 def _span_view(span: Span, span_id: str, ends_here: bool, shown: bool) -> _SpanView:
-    entry = technique(span.technique)
+    entry = localized(technique(span.technique))
     return _SpanView(
         span_id,
         entry.name,
@@ -572,7 +602,7 @@ def _notes(paragraph: ParagraphAnalysis, text: str, targets: dict[tuple[int, int
     """The paragraph's techniques, shown first, then the candidates the slider can reveal."""
     notes = []
     for t, shown in _scores(paragraph):
-        entry = technique(t.technique)
+        entry = localized(technique(t.technique))
         sentence = _unspanned_evidence(t, paragraph)
         evidence = _quote(text[sentence[0] : sentence[1]]) if sentence else None
         target = targets.get(sentence) if sentence else None
@@ -610,7 +640,7 @@ def _count_rows(main: dict[str, int], second: dict[str, int]) -> list[_BarRow]:
     top = max(main.values(), default=0) or 1
     return [
         _BarRow(
-            technique(t).name,
+            gettext(technique(t).name),
             main.get(t, 0) / top,
             (str(main.get(t, 0)), str(second.get(t, 0))),
             _category_view(_category(t)),
@@ -633,7 +663,7 @@ def _corpus_rows(analyses: Sequence[Analysis], summaries: list[dict[str, Any]]) 
     return {
         "technique_rows": _count_rows(paragraphs, articles),
         "category_rows": [
-            _BarRow(c.name, categories[c.key] / top_category, (str(categories[c.key]),), _category_view(c))
+            _BarRow(gettext(c.name), categories[c.key] / top_category, (str(categories[c.key]),), _category_view(c))
             for c in sorted(CATEGORIES.values(), key=lambda c: -categories[c.key])
             if categories[c.key]
         ],
@@ -652,14 +682,15 @@ def _index_row(position: int, analysis: Analysis, summary: dict[str, Any], href:
     main = sorted(summary["techniques"].items(), key=lambda kv: (-kv[1], _label_order(kv[0])))[:3]
     return {
         "href": href,
-        "title": article.title or article.id or f"Article {position}",
+        "title": article.title or article.id or gettext("Article %(number)s") % {"number": position},
         "date": article.date.isoformat() if article.date else None,
+        "title_language": article.language if article.title else None,
         "source": article.source,
         "language": article.language,
         "genre": _name(analysis.genre, GENRES),
         "frames": [_name(f.label, FRAMES) for f in analysis.frames],
         "spans": summary["spans"],
-        "techniques": [technique(label).name for label, _ in main],
+        "techniques": [gettext(technique(label).name) for label, _ in main],
     }
 
 
@@ -668,7 +699,7 @@ def _category(label: str) -> Category:
 
 
 def _category_view(category: Category, spans: int = 0) -> _CategoryView:
-    return _CategoryView(category.key, category.name, _CATEGORY_CUES[category.key][0], spans)
+    return _CategoryView(category.key, gettext(category.name), _CATEGORY_CUES[category.key][0], spans)
 
 
 def _label_order(label: str) -> int:
@@ -676,9 +707,9 @@ def _label_order(label: str) -> int:
 
 
 def _name(label: str, table: dict[str, Any]) -> str:
-    """The display name of a known genre or frame; an unknown label is shown as given."""
+    """The display name of a known genre or frame, in the interface language; an unknown label is shown as given."""
     entry = table.get(label)
-    return entry.name if entry is not None else str(label)
+    return gettext(entry.name) if entry is not None else str(label)
 
 
 def _quote(text: str) -> str:
@@ -742,6 +773,7 @@ def report_environment() -> Environment:
     # cached environment serves every language.
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["confidence_legend"] = confidence_legend
+    env.globals["report_messages"] = report_messages
     env.globals["ui_language"] = current_ui_language
     return env
 

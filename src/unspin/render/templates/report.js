@@ -15,6 +15,15 @@
   var items = Array.prototype.slice.call(document.querySelectorAll("[data-category][data-confidence]"));
   var open = null;
   var hideTimer = 0;
+  // The page's words, translated when it was made (unspin.render.html.report_messages).
+  var messages = JSON.parse(document.querySelector(".controls[data-messages]").getAttribute("data-messages"));
+
+  // A message with each %(name)s filled in; %% is a percent sign.
+  function say(key, values) {
+    return messages[key].replace(/%(?:\((\w+)\))?([sd%])/g, function (whole, name, kind) {
+      return kind === "%" ? "%" : String(values[name]);
+    });
+  }
 
   function tipOf(mark) {
     return document.getElementById(mark.getAttribute("data-tip"));
@@ -51,7 +60,7 @@
     });
     output.value = percent(minimum);
     slider.setAttribute("aria-valuetext", percent(minimum));
-    status.textContent = "Showing " + shownCount + " of " + status.getAttribute("data-total") + " spans";
+    status.textContent = say("shown_spans", { shown: shownCount, total: status.getAttribute("data-total") });
   }
 
   function setHighlight(mark, category, ends) {
