@@ -12,6 +12,9 @@
   var articleBase = root.getAttribute("data-article-base");
   var labels = readJson("dashboard-labels");
   var data = readJson("dashboard-data");
+  var messages = readJson("dashboard-messages");  // the page's words, translated (unspin.render.dashboard)
+  var language = document.documentElement.lang || "en";
+  var plurals = new Intl.PluralRules(language);
   var form = document.getElementById("filters");
   var status = document.getElementById("dashboard-status");
   var panel = document.getElementById("articles");
@@ -23,17 +26,38 @@
 
   function readJson(id) { return JSON.parse(document.getElementById(id).textContent); }
 
+  // A message with each %(name)s filled in (%% is a percent sign). A message with a count holds a form
+  // per plural category of the page's language; ``values.count`` picks one.
+  function say(key, values) {
+    var message = messages[key];
+    if (typeof message !== "string") { message = message[plurals.select(Number(values.count))] || message.other; }
+    return message.replace(/%(?:\((\w+)\))?([sd%])/g, function (whole, name, kind) {
+      return kind === "%" ? "%" : String(values[name]);
+    });
+  }
+  function count(unit, n) { return say("n_" + unit, { count: n }); }
+  function andMore(listed, more) { return more > 0 ? say("and_more", { list: listed, count: more }) : listed; }
+  // "a, b and c" as the page's language writes a list.
+  function list(items) {
+    return typeof Intl.ListFormat === "function" ? new Intl.ListFormat(language, { type: "conjunction" }).format(items)
+      : items.join(", ");
+  }
+
   // What each value lists when clicked (in a chart or in its table).
-  function techniqueCell(source, label) { return { title: techniqueName(label) + " in " + source, source: source, technique: label }; }
-  function frameCell(source, label) { return { title: frameName(label) + " frame in " + source, source: source, frame: label }; }
-  function narrativeCell(item) { return { title: "the narrative " + item.label, narrative: item.id }; }
+  function techniqueCell(source, label) {
+    return { title: say("technique_in_source", { technique: techniqueName(label), source: source }), source: source, technique: label };
+  }
+  function frameCell(source, label) {
+    return { title: say("frame_in_source", { frame: frameName(label), source: source }), source: source, frame: label };
+  }
+  function narrativeCell(item) { return { title: say("narrative", { narrative: item.label }), narrative: item.id }; }
   function narrativePoint(narratives, item, i) {
-    return { title: "the narrative " + item.label + ", " + narratives.periods[i] + " to " + narratives.ends[i],
+    return { title: say("narrative_period", { narrative: item.label, start: narratives.periods[i], end: narratives.ends[i] }),
              narrative: item.id, date_from: narratives.periods[i], date_to: narratives.ends[i] };
   }
   function trendPoint(trends, line, i) {
-    return { title: techniqueName(line.label) + ", " + trends.periods[i] + " to " + trends.ends[i], technique: line.label,
-             date_from: trends.periods[i], date_to: trends.ends[i] };
+    return { title: say("technique_period", { technique: techniqueName(line.label), start: trends.periods[i], end: trends.ends[i] }),
+             technique: line.label, date_from: trends.periods[i], date_to: trends.ends[i] };
   }
 
   function techniqueName(label) { var t = labels.techniques[label]; return t ? t.name : label; }
@@ -112,7 +136,7 @@
   function base(description) {
     var text = colour("--fg");
     return {
-      aria: { enabled: true, label: { description: description + " The table below the chart lists every value." } },
+      aria: { enabled: true, label: { description: say("chart_description", { description: description }) } },
       animation: false,
       backgroundColor: "transparent",
       textStyle: { color: text },
@@ -128,16 +152,16 @@
       matrix.columns.forEach(function (column, j) {
         cells.push({
           value: [j, i, matrix.values[i][j]],
-          tip: row + "\n" + name(column) + ": " + format(matrix.values[i][j]) + "\n" + matrix.counts[i][j] + " " + unit +
-            " in " + matrix.articles[i] + " articles",
+          tip: row + "\n" + name(column) + ": " + format(matrix.values[i][j]) + "\n" +
+            say("counted_in", { counted: count(unit, matrix.counts[i][j]), articles: count("articles", matrix.articles[i]) }),
           list: criteria(row, column)
         });
       });
     });
     var top = cells.reduce(function (best, c) { return c.value[2] > best.value[2] ? c : best; }, { value: [0, 0, 0] });
-    var summary = matrix.rows.length + " sources by " + matrix.columns.length + " labels." +
-      (top.tip ? " The highest value: " + top.tip.split("\n").slice(0, 2).join(", ") + "." : "");
-    var option = Object.assign(base(document.getElementById("h-" + key).textContent + ": " + summary), {
+    var summary = say("matrix_summary", { sources: count("sources", matrix.rows.length), labels: count("labels", matrix.columns.length) }) +
+      (top.tip ? " " + say("highest_value", { value: top.tip.split("\n").slice(0, 2).join(", ") }) : "");
+    var option = Object.assign(base(say("titled", { title: document.getElementById("h-" + key).textContent, text: summary })), {
       grid: { left: 8, right: 16, top: 8, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: matrix.columns.map(name), position: "top",
                axisLabel: { rotate: 40, interval: 0, color: colour("--fg") }, splitArea: { show: true } },
@@ -161,43 +185,44 @@
         markPoint: { symbol: "diamond", symbolSize: 14, label: { show: false },
                      data: line.change_points.map(function (day) {
                        var i = trends.periods.indexOf(day);
-                       return { coord: [i, line.values[i]], name: "change point" };
+                       return { coord: [i, line.values[i]], name: say("change_point", {}) };
                      }).filter(function (p) { return p.coord[0] >= 0; }) }
       };
     });
     var shifts = trends.lines.filter(function (l) { return l.change_points.length; }).map(function (l) {
-      return techniqueName(l.label) + " shifts at " + l.change_points.join(" and ");
+      return say("shifts_at", { technique: techniqueName(l.label), dates: list(l.change_points) });
     });
-    var description = "Techniques over time: " + trends.lines.map(function (l) { return techniqueName(l.label); }).join(", ") +
-      " by " + trends.period + ", from " + trends.periods[0] + " to " + trends.periods[trends.periods.length - 1] + ". " +
-      (shifts.length ? shifts.join("; ") + "." : "No change points.");
+    var description = say("trends_description", {
+      techniques: list(trends.lines.map(function (l) { return techniqueName(l.label); })),
+      by_period: say("by_" + trends.period, {}), start: trends.periods[0], end: trends.periods[trends.periods.length - 1]
+    }) + " " + (shifts.length ? shifts.join("; ") + "." : say("no_change_points", {}));
     var option = Object.assign(base(description), {
       grid: { left: 8, right: 16, top: 60, bottom: 8, containLabel: true },
       legend: { type: "scroll", top: 0, textStyle: { color: colour("--fg") } },
       tooltip: { renderMode: "richText", confine: true, trigger: "item",
                  formatter: function (p) {
-                   return p.componentType === "markPoint" ? p.seriesName + ": the level shifts here"
-                     : p.seriesName + "\n" + trends.periods[p.dataIndex] + ": " + fixed(p.value, 2) +
-                       " per 1,000 words\n" + p.data.count + " paragraphs";
+                   return p.componentType === "markPoint" ? say("level_shifts", { technique: p.seriesName })
+                     : p.seriesName + "\n" + trends.periods[p.dataIndex] + ": " + say("per_1000", { value: fixed(p.value, 2) }) +
+                       "\n" + count("paragraphs", p.data.count);
                  } },
       xAxis: { type: "category", data: trends.periods, axisLabel: { color: colour("--fg") } },
-      yAxis: { type: "value", name: "per 1,000 words", nameTextStyle: { align: "left" }, axisLabel: { color: colour("--fg") } },
+      yAxis: { type: "value", name: say("per_1000_axis", {}), nameTextStyle: { align: "left" }, axisLabel: { color: colour("--fg") } },
       series: series
     });
     chart("trends", trends.lines.length > 0 && trends.periods.length > 0).setOption(option, true);
   }
 
   function drawNarratives(narratives) {
-    var description = "Narratives over time: " + narratives.items.map(function (item) {
-      return item.label + " (" + item.size + " articles)";
-    }).join("; ") + ".";
+    var description = say("narratives_description", { narratives: narratives.items.map(function (item) {
+      return say("narrative_size", { narrative: item.label, articles: count("articles", item.size) });
+    }).join("; ") });
     var option = Object.assign(base(description), {
       grid: { left: 8, right: 16, top: 60, bottom: 8, containLabel: true },
       legend: { type: "scroll", top: 0, textStyle: { color: colour("--fg") } },
       tooltip: { renderMode: "richText", confine: true, trigger: "item",
-                 formatter: function (p) { return p.seriesName + "\n" + narratives.periods[p.dataIndex] + ": " + p.value + " articles"; } },
+                 formatter: function (p) { return p.seriesName + "\n" + narratives.periods[p.dataIndex] + ": " + count("articles", p.value); } },
       xAxis: { type: "category", data: narratives.periods, axisLabel: { color: colour("--fg") } },
-      yAxis: { type: "value", name: "articles", minInterval: 1, axisLabel: { color: colour("--fg") } },
+      yAxis: { type: "value", name: say("articles_axis", {}), minInterval: 1, axisLabel: { color: colour("--fg") } },
       series: narratives.items.map(function (item) {
         return { type: "line", name: item.label, showSymbol: true, symbolSize: 7,
                  data: item.timeline.map(function (point, i) { return { value: point.articles, list: narrativePoint(narratives, item, i) }; }) };
@@ -222,27 +247,29 @@
     var heat = view.heatmap, frames = view.frames, trends = view.trends;
     fillTable("heatmap", heat.columns.map(techniqueName), heat.rows.map(function (source, i) {
       return [source, heat.columns.map(function (label, j) {
-        return { text: fixed(heat.values[i][j], 2), title: heat.counts[i][j] + " paragraphs", list: techniqueCell(source, label) };
+        return { text: fixed(heat.values[i][j], 2), title: count("paragraphs", heat.counts[i][j]), list: techniqueCell(source, label) };
       })];
     }));
     fillTable("trends", trends.lines.map(function (l) { return techniqueName(l.label); }), trends.periods.map(function (start, i) {
       return [start, trends.lines.map(function (line) {
-        return { text: fixed(line.values[i], 2), title: line.counts[i] + " paragraphs", list: trendPoint(trends, line, i) };
+        return { text: fixed(line.values[i], 2), title: count("paragraphs", line.counts[i]), list: trendPoint(trends, line, i) };
       })];
     }));
     fillTable("frames", frames.columns.map(frameName), frames.rows.map(function (source, i) {
       return [source, frames.columns.map(function (label, j) {
-        return { text: percent(frames.values[i][j]), title: frames.counts[i][j] + " articles", list: frameCell(source, label) };
+        return { text: percent(frames.values[i][j]), title: count("articles", frames.counts[i][j]), list: frameCell(source, label) };
       })];
     }));
-    fillTable("narratives", ["Articles", "Sources", "First seen"], view.narratives.items.map(function (item) {
-      var sources = item.sources.slice(0, 3).map(function (s) { return s.source + " (" + s.articles + ")"; }).join(", ") +
-        (item.sources.length > 3 ? " and " + (item.sources.length - 3) + " more" : "");
-      var first = item.first ? item.first.date + ", " + item.first.source + ": " + (item.first.title || "untitled") : "undated";
-      var list = narrativeCell(item);
-      return [item.label, [{ text: String(item.size), title: "articles", list: list },
-                           { text: sources, title: "articles per source", list: list },
-                           { text: first, title: "the earliest article", list: list }]];
+    var columns = [say("column_articles", {}), say("column_sources", {}), say("column_first_seen", {})];
+    fillTable("narratives", columns, view.narratives.items.map(function (item) {
+      var sources = andMore(item.sources.slice(0, 3).map(function (s) { return s.source + " (" + s.articles + ")"; }).join(", "),
+                            item.sources.length - 3);
+      var first = item.first ? say("first_seen", { date: item.first.date, source: item.first.source,
+                                                   title: item.first.title || say("untitled", {}) }) : say("undated", {});
+      var criteria = narrativeCell(item);
+      return [item.label, [{ text: String(item.size), title: say("title_articles", {}), list: criteria },
+                           { text: sources, title: say("title_per_source", {}), list: criteria },
+                           { text: first, title: say("title_earliest", {}), list: criteria }]];
     }), false);
   }
 
@@ -278,7 +305,8 @@
 
   function fillSummary(overview) {
     var values = { articles: overview.articles.toLocaleString("en"), words: overview.words.toLocaleString("en"),
-                   dates: (overview.first_date || "none") + " to " + (overview.last_date || "none"), model: overview.model };
+                   dates: say("date_range", { start: overview.first_date || say("none", {}), end: overview.last_date || say("none", {}) }),
+                   model: overview.model };
     Array.prototype.forEach.call(document.querySelectorAll("[data-summary]"), function (node) {
       node.textContent = values[node.getAttribute("data-summary")];
     });
@@ -292,9 +320,9 @@
     var query = filterQuery(data.filters, criteria);
     query.set("limit", String(LISTED));
     fetchJson(api + "/articles?" + query.toString()).then(function (rows) {
-      showArticles(criteria.title, { rows: rows, note: rows.length === LISTED ? "The newest " + LISTED + " are listed." : "" },
+      showArticles(criteria.title, { rows: rows, note: rows.length === LISTED ? say("newest_listed", { count: LISTED }) : "" },
                    focus);
-    }, function (problem) { status.textContent = "Could not list the articles: " + problem; });
+    }, function (problem) { status.textContent = say("could_not_list", { problem: problem }); });
   }
 
   // The current filters, narrowed to a chart's value (its source, technique, frame and dates).
@@ -330,16 +358,15 @@
         (!criteria.date_to || (a.date && a.date <= criteria.date_to));
     });
     var notes = [];
-    if (rows.length > LISTED) { notes.push("The newest " + LISTED + " of " + rows.length + " are listed."); }
-    if (data.articles && data.articles.capped) {
-      notes.push("This file holds only the newest " + index.length + " articles of its slice; older ones are not listed.");
-    }
+    if (rows.length > LISTED) { notes.push(say("newest_of", { listed: LISTED, count: rows.length })); }
+    if (data.articles && data.articles.capped) { notes.push(say("capped", { count: index.length })); }
     return { rows: rows.slice(0, LISTED), note: notes.join(" ") };
   }
 
   function showArticles(title, found, focus) {
-    document.getElementById("articles-heading").textContent = title ? "Articles: " + title : "Newest articles";
-    document.getElementById("articles-note").textContent = (found.rows.length ? "" : "No articles. ") + found.note;
+    document.getElementById("articles-heading").textContent = title ? say("articles_of", { what: title }) : say("newest_articles", {});
+    document.getElementById("articles-note").textContent = [found.rows.length ? "" : say("no_articles", {}), found.note]
+      .filter(Boolean).join(" ");
     var list = document.getElementById("articles-list");
     list.replaceChildren.apply(list, found.rows.map(articleItem));
     if (focus) {
@@ -350,16 +377,16 @@
 
   function articleItem(row) {
     var item = element("li");
-    var title = row.title || row.doc_id || "Article " + row.id;
+    var title = row.title || row.doc_id || say("article_number", { number: row.id });
     var href = offline ? webAddress(row.url) : articleBase + encodeURIComponent(row.id);
     var link = item.appendChild(element(href ? "a" : "span", title));
     link.dir = "auto";
+    if (row.title && row.language) { link.lang = row.language; }  // the article's language, not the page's
     if (href) { link.href = href; }
     if (href && offline) { link.rel = "noopener noreferrer"; }
     var meta = [row.source, row.date, row.language].filter(Boolean);
     if (row.techniques && row.techniques.length) {
-      var more = row.techniques.length > 3 ? " and " + (row.techniques.length - 3) + " more" : "";
-      meta.push(row.techniques.slice(0, 3).map(techniqueName).join(", ") + more);
+      meta.push(andMore(row.techniques.slice(0, 3).map(techniqueName).join(", "), row.techniques.length - 3));
     }
     item.appendChild(element("span", " " + meta.join(" · "), "article-meta"));
     return item;
@@ -389,15 +416,15 @@
   function refresh() {
     if (offline) { draw(); listArticles({}); return; }
     var query = formQuery(), ticket = ++request;
-    status.textContent = "Updating the charts…";
+    status.textContent = say("updating", {});
     fetchJson(api + "/dashboard?" + query.toString()).then(function (fresh) {
       if (ticket !== request) { return; }  // a later change is on its way
       data = fresh;
       history.replaceState(null, "", "?" + query.toString());
       draw();
-      status.textContent = "Showing " + data.overview.articles + " articles.";
+      status.textContent = say("showing_articles", { count: data.overview.articles });
       listArticles({});
-    }, function (problem) { if (ticket === request) { status.textContent = "Could not update the charts: " + problem; } });
+    }, function (problem) { if (ticket === request) { status.textContent = say("could_not_update", { problem: problem }); } });
   }
 
   var timer = 0;
