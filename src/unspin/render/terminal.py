@@ -1,4 +1,7 @@
-"""A displaCy-like terminal view: the article with spans underlined in category colours, then a summary."""
+"""A displaCy-like terminal view: the article with spans underlined in category colours, then a summary.
+
+Its words are in the interface language (:mod:`unspin.i18n`), the article's text as it is.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +13,18 @@ from rich.text import Text
 
 from ..analysis import Analysis
 from ..compare import Comparison, Rate, Side
+from ..i18n import N_, gettext, ngettext
 from ..taxonomy import CATEGORIES, FRAMES, GENRES, TECHNIQUES, Category, Frame, Genre, Technique, category_of
 from .confidence import confidence_word
+from .interface import speaks
 from .segments import segments
+
+__all__ = ["print_analysis", "render_comparison_terminal", "render_terminal", "summary_table"]
+
+
+def _technique(label: str) -> str:
+    """A technique's name in the interface language."""
+    return gettext(TECHNIQUES[label].name)
 
 
 def _paragraph_text(analysis: Analysis, index: int) -> Text:
@@ -26,15 +38,13 @@ def _paragraph_text(analysis: Analysis, index: int) -> Text:
         out.append(chunk, style=style)
         for span in (s for s in piece.spans if s.end == piece.end):
             colour = category_of(span.technique).colour
-            out.append(
-                f" {TECHNIQUES[span.technique].name} {_confidence(span.confidence)} ", style=f"bold {colour} reverse"
-            )
+            out.append(f" {_technique(span.technique)} {_confidence(span.confidence)} ", style=f"bold {colour} reverse")
     return out
 
 
 def _confidence(confidence: float) -> str:
     """``87% likely``: the number and its word (see :mod:`unspin.render.confidence`)."""
-    return f"{confidence:.0%} {confidence_word(confidence)}"
+    return f"{confidence:.0%} {gettext(confidence_word(confidence))}"
 
 
 def _evidence_lines(analysis: Analysis, index: int) -> list[Text]:
@@ -46,35 +56,39 @@ def _evidence_lines(analysis: Analysis, index: int) -> list[Text]:
         if t.technique not in spanned and t.evidence:
             sentence = " ".join(analysis.article.text[t.evidence[0] : t.evidence[1]].split())
             quote = sentence if len(sentence) <= 100 else sentence[:99] + "…"
-            lines.append(Text(f"   {TECHNIQUES[t.technique].name}: “{quote}”", style=category_of(t.technique).colour))
+            line = gettext("%(technique)s: “%(quote)s”") % {"technique": _technique(t.technique), "quote": quote}
+            lines.append(Text(f"   {line}", style=category_of(t.technique).colour))
     return lines
 
 
 def _paragraph_block(analysis: Analysis, index: int) -> list[Text]:
     """The paragraph's labels, its highlighted text, and the evidence of labels without a span."""
     paragraph = analysis.paragraphs[index]
-    labels = ", ".join(f"{TECHNIQUES[t.technique].name} {_confidence(t.confidence)}" for t in paragraph.techniques)
-    heading = Text(f"¶{paragraph.number}  " + (labels or "no technique found"), style="dim italic")
+    labels = ", ".join(f"{_technique(t.technique)} {_confidence(t.confidence)}" for t in paragraph.techniques)
+    heading = Text(f"¶{paragraph.number}  " + (labels or gettext("no technique found")), style="dim italic")
     return [heading, _paragraph_text(analysis, index), *_evidence_lines(analysis, index)]
 
 
-def render_terminal(analysis: Analysis) -> Group:
-    """Build a rich renderable for one analysis."""
+@speaks
+def render_terminal(analysis: Analysis, *, ui_language: str | None = None) -> Group:
+    """Build a rich renderable for one analysis, its words in ``ui_language`` (default: the current one)."""
     article = analysis.article
     parts: list = []
-    heading = Text(article.title or article.id or "Article", style="bold")
+    heading = Text(article.title or article.id or gettext("Article"), style="bold")
     meta = [m for m in (article.date and article.date.isoformat(), article.language, article.source) if m]
     if meta:
         heading.append("  " + " · ".join(meta), style="dim")
     parts.append(heading)
     genre_p = analysis.genre_probabilities[analysis.genre]
+    values = {"genre": _name(analysis.genre, GENRES), "percent": f"{genre_p:.0%}"}
     genre = (
-        f"uncertain (most likely {analysis.genre}, {genre_p:.0%})"
+        gettext("uncertain (most likely %(genre)s, %(percent)s)") % values
         if analysis.genre_uncertain
-        else f"{analysis.genre} ({genre_p:.0%})"
+        else "{genre} ({percent})".format(**values)
     )
-    frames = ", ".join(f"{FRAMES[f.label].name} {f.probability:.0%}" for f in analysis.frames)
-    parts.append(Text(f"Genre: {genre}   Frames: {frames}", style="cyan"))
+    frames = ", ".join(f"{_name(f.label, FRAMES)} {f.probability:.0%}" for f in analysis.frames)
+    line = gettext("Genre: %(genre)s   Frames: %(frames)s") % {"genre": genre, "frames": frames}
+    parts.append(Text(line, style="cyan"))
     for index in range(len(analysis.paragraphs)):
         parts.append(Text(""))
         parts += _paragraph_block(analysis, index)
@@ -83,73 +97,99 @@ def render_terminal(analysis: Analysis) -> Group:
     return Group(*parts)
 
 
-def summary_table(analysis: Analysis) -> Table:
+def _name(label: str, table: Mapping[str, Genre | Frame]) -> str:
+    """A genre's or frame's name in the interface language; an unknown label as given."""
+    return gettext(table[label].name) if label in table else label
+
+
+@speaks
+def summary_table(analysis: Analysis, *, ui_language: str | None = None) -> Table:
+    """The techniques of one analysis: paragraphs and spans each, most used first."""
     summary = analysis.summary()
-    table = Table(
-        title=f"{summary['paragraphs_with_techniques']} of {summary['paragraphs']} paragraphs use a technique"
+    title = ngettext(
+        "%(flagged)s of %(num)s paragraph uses a technique",
+        "%(flagged)s of %(num)s paragraphs use a technique",
+        summary["paragraphs"],
     )
-    table.add_column("Technique")
-    table.add_column("Category")
-    table.add_column("Paragraphs", justify="right")
-    table.add_column("Spans", justify="right")
+    table = Table(title=title % {"flagged": summary["paragraphs_with_techniques"], "num": summary["paragraphs"]})
+    table.add_column(gettext("Technique"))
+    table.add_column(gettext("Category"))
+    table.add_column(gettext("Paragraphs"), justify="right")
+    table.add_column(gettext("Spans"), justify="right")
     spans_per_technique: dict[str, int] = {}
     for span in analysis.spans:
         spans_per_technique[span.technique] = spans_per_technique.get(span.technique, 0) + 1
     for technique, count in sorted(summary["techniques"].items(), key=lambda kv: -kv[1]):
         category = category_of(technique)
         table.add_row(
-            TECHNIQUES[technique].name,
-            Text(category.name, style=category.colour),
+            _technique(technique),
+            Text(gettext(category.name), style=category.colour),
             str(count),
             str(spans_per_technique.get(technique, 0)),
         )
     return table
 
 
-def print_analysis(analysis: Analysis, console: Console) -> None:
+@speaks
+def print_analysis(analysis: Analysis, console: Console, *, ui_language: str | None = None) -> None:
+    """Print the terminal view of one analysis on ``console``."""
     console.print(render_terminal(analysis))
 
 
-def render_comparison_terminal(comparison: Comparison, a: Analysis, b: Analysis) -> Group:
-    """Build a rich renderable of two compared analyses: rates, genre and frames, then the paragraphs side by side."""
+@speaks
+def render_comparison_terminal(
+    comparison: Comparison, a: Analysis, b: Analysis, *, ui_language: str | None = None
+) -> Group:
+    """Build a rich renderable of two compared analyses: rates, genre and frames, then the paragraphs side by side.
+
+    Its words are in ``ui_language`` (default: the current one).
+    """
     parts: list = [
         Text(f"{name}: {_side_line(side)}", style="bold") for name, side in (("A", comparison.a), ("B", comparison.b))
     ]
-    parts += [Text(""), _rate_table("Category", comparison.categories, CATEGORIES)]
-    parts += [Text(""), _rate_table("Technique", comparison.techniques, TECHNIQUES)]
+    parts += [Text(""), _rate_table(_CATEGORY_RATES, comparison.categories, CATEGORIES)]
+    parts += [Text(""), _rate_table(_TECHNIQUE_RATES, comparison.techniques, TECHNIQUES)]
     parts += [Text(""), _probability_table(comparison), Text("")]
     for name, only in (("A", comparison.only_in_a), ("B", comparison.only_in_b)):
-        parts.append(Text(f"Only in {name}: " + (", ".join(TECHNIQUES[t].name for t in only) or "none")))
+        names = ", ".join(_technique(t) for t in only) or gettext("none")
+        parts.append(Text(gettext("Only in %(side)s: %(techniques)s") % {"side": name, "techniques": names}))
     parts += [Text(""), _paragraph_table(comparison, a, b)]
     return Group(*parts)
 
 
 def _side_line(side: Side) -> str:
-    genre = "uncertain genre" if side.genre_uncertain else side.genre
-    title = side.title or side.article_id or "Untitled"
-    return f"{title} ({side.words:,} words, {side.paragraphs} paragraphs, {genre})"
+    genre = gettext("uncertain genre") if side.genre_uncertain else _name(side.genre, GENRES)
+    title = side.title or side.article_id or gettext("Untitled")
+    words = ngettext("%(num)s word", "%(num)s words", side.words) % {"num": f"{side.words:,}"}
+    paragraphs = ngettext("%(num)s paragraph", "%(num)s paragraphs", side.paragraphs) % {"num": side.paragraphs}
+    return f"{title} ({words}, {paragraphs}, {genre})"
 
 
-def _rate_table(kind: str, rows: tuple[Rate, ...], names: Mapping[str, Category | Technique]) -> Table:
-    plural = "Categories" if kind == "Category" else f"{kind}s"
-    table = Table(title=f"{plural} per 1,000 words", caption="labelled paragraphs", title_justify="left")
-    table.add_column(kind)
+# A rate table's title and its first column's heading, for categories and for techniques.
+_CATEGORY_RATES = (N_("Categories per 1,000 words"), N_("Category"))
+_TECHNIQUE_RATES = (N_("Techniques per 1,000 words"), N_("Technique"))
+
+
+def _rate_table(headings: tuple[str, str], rows: tuple[Rate, ...], names: Mapping[str, Category | Technique]) -> Table:
+    title, kind = headings
+    table = Table(title=gettext(title), caption=gettext("labelled paragraphs"), title_justify="left")
+    table.add_column(gettext(kind))
     for header in ("A", "B", "B − A"):
         table.add_column(header, justify="right")
     for row in rows:
         rates = (f"{row.per_1000_words_a:.1f}", f"{row.per_1000_words_b:.1f}", f"{row.difference:+.1f}")
-        table.add_row(names[row.label].name, *rates)
+        table.add_row(gettext(names[row.label].name), *rates)
     return table
 
 
 def _probability_table(comparison: Comparison) -> Table:
-    table = Table(title="Genre and frames: probability", title_justify="left")
-    table.add_column("Label")
+    table = Table(title=gettext("Genre and frames: probability"), title_justify="left")
+    table.add_column(gettext("Label"))
     for header in ("A", "B"):
         table.add_column(header, justify="right")
     names: Mapping[str, Genre | Frame] = {**GENRES, **FRAMES}
     for row in (*comparison.genres, *comparison.frames):
-        table.add_row(names[row.label].name if row.label in names else row.label, f"{row.a:.0%}", f"{row.b:.0%}")
+        table.add_row(_name(row.label, names), f"{row.a:.0%}", f"{row.b:.0%}")
     return table
 
 
