@@ -46,7 +46,17 @@ from ..formats.inputs import (
 )
 from ..formats.outputs import ResultWriter, TeeWriter, open_writer, spans_path
 from ..formats.registry import INPUT_FORMAT_CHOICES, OUTPUT_FORMATS, output_format_of
-from ._util import app, err_console, fail, load_analyzer, out_console, refuse_overwriting_inputs, warn
+from ._util import (
+    UiLanguageOption,
+    app,
+    err_console,
+    fail,
+    interface_language,
+    load_analyzer,
+    out_console,
+    refuse_overwriting_inputs,
+    warn,
+)
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -193,82 +203,87 @@ def analyze(
             help="With --cluster: records per partition, the unit a worker analyses and a rerun skips once finished.",
         ),
     ] = DEFAULT_PARTITION_ROWS,
+    ui_language: UiLanguageOption = None,
 ) -> None:
     """Find persuasion techniques, frames and genre in articles."""
     inputs, feeds = inputs or [], feed or []
     if not inputs and not feeds:
         raise fail("give articles to analyse (files, directories, URLs, - for stdin) or --feed URL", code=2)
-    options = ReadOptions(
-        input_format=input_format.value,
-        encoding=encoding,
-        globs=tuple(glob or DEFAULT_GLOBS),
-        fields=parse_field_overrides(field or []),
-        max_bytes=int(max_size * 2**20),
-        timeout=timeout,
-    )
-    if cluster is not None:
-        from ._cluster import analyze_on_cluster
+    # The terminal view and HTML pages speak the interface language (an unknown one fails here, before
+    # anything is read); JSON, JSONL, CSV and Parquet have none.
+    with interface_language(ui_language):
+        options = ReadOptions(
+            input_format=input_format.value,
+            encoding=encoding,
+            globs=tuple(glob or DEFAULT_GLOBS),
+            fields=parse_field_overrides(field or []),
+            max_bytes=int(max_size * 2**20),
+            timeout=timeout,
+        )
+        if cluster is not None:
+            from ._cluster import analyze_on_cluster
 
-        analyze_on_cluster(
-            cluster,
-            inputs,
-            feeds,
-            options,
-            globs=glob,
-            output=output,
-            fmt=format and format.value,
-            errors=errors,
-            resume=resume,
-            store=store,
+            analyze_on_cluster(
+                cluster,
+                inputs,
+                feeds,
+                options,
+                globs=glob,
+                output=output,
+                fmt=format and format.value,
+                errors=errors,
+                resume=resume,
+                store=store,
+                embeddings=embeddings,
+                model=model,
+                threshold=threshold,
+                partition_rows=partition_size,
+                batch_size=batch_size,
+                threads=threads,
+            )
+            return
+        batch = is_batch(inputs, feeds, options)
+        fmt = _output_format(format, output, batch)
+        errors_path = errors or (errors_path_for(output) if output is not None and batch else None)
+        options = replace(options, exclude=_own_files(fmt, output, errors_path))
+        refuse_overwriting_inputs(
+            _written_files(fmt, output, errors_path, _database_file(db) if store else None),
+            input_files(inputs, options),
+        )
+        documents = _documents(inputs, feeds, options, batch)
+        analyzer = load_analyzer(model, threshold)
+        configure_threads(threads)
+        done = _resume(resume, fmt, output)
+        corpus = _open_store(db) if store else None
+        if corpus is not None and done:
+            _add_missing_to_store(corpus, output)  # type: ignore[arg-type]
+        writer = _writer(
+            fmt,
+            output,
+            append=done is not None,
             embeddings=embeddings,
-            model=model,
-            threshold=threshold,
-            partition_rows=partition_size,
-            batch_size=batch_size,
-            threads=threads,
+            raw_csv=raw_csv,
+            store=corpus,
+            store_only=store and batch and output is None,
         )
-        return
-    batch = is_batch(inputs, feeds, options)
-    fmt = _output_format(format, output, batch)
-    errors_path = errors or (errors_path_for(output) if output is not None and batch else None)
-    options = replace(options, exclude=_own_files(fmt, output, errors_path))
-    refuse_overwriting_inputs(
-        _written_files(fmt, output, errors_path, _database_file(db) if store else None), input_files(inputs, options)
-    )
-    documents = _documents(inputs, feeds, options, batch)
-    analyzer = load_analyzer(model, threshold)
-    configure_threads(threads)
-    done = _resume(resume, fmt, output)
-    corpus = _open_store(db) if store else None
-    if corpus is not None and done:
-        _add_missing_to_store(corpus, output)  # type: ignore[arg-type]
-    writer = _writer(
-        fmt,
-        output,
-        append=done is not None,
-        embeddings=embeddings,
-        raw_csv=raw_csv,
-        store=corpus,
-        store_only=store and batch and output is None,
-    )
-    progress = _progress(batch, inputs, feeds, options)
-    error_log = ErrorLog(errors_path, echo=_error_echo(progress, batch))
-    try:
-        stats = run_batch(
-            documents, analyzer, writer, errors=error_log, done=done, batch_size=batch_size, progress=progress
-        )
-    except BrokenPipeError:
-        raise
-    except OSError as exc:  # a full disk, a vanished output folder
-        raise UnspinError(f"{output or 'stdout'}: cannot write the results: {exc.strerror or exc}") from exc
-    finally:
-        writer.close()
-        error_log.close()
-    if batch:
-        listed = f"; failures are listed in {errors_path}" if stats.failed and errors_path else ""
-        _echo(stats.summary() + listed)
-    if stats.failed:
-        raise typer.Exit(1)
+        progress = _progress(batch, inputs, feeds, options)
+        error_log = ErrorLog(errors_path, echo=_error_echo(progress, batch))
+        try:
+            stats = run_batch(
+                documents, analyzer, writer, errors=error_log, done=done, batch_size=batch_size, progress=progress
+            )
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # a full disk, a vanished output folder
+            raise UnspinError(f"{output or 'stdout'}: cannot write the results: {exc.strerror or exc}") from exc
+        finally:
+            writer.close()
+            error_log.close()
+        if batch:
+            listed = f"; failures are listed in {errors_path}" if stats.failed and errors_path else ""
+            _echo(stats.summary() + listed)
+        if stats.failed:
+            raise typer.Exit(1)
 
 
 def _writer(

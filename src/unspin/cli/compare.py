@@ -18,7 +18,15 @@ from ..article import Article
 from ..compare import compare as compare_analyses
 from ..errors import InputError, UnspinError
 from ..formats.inputs import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, ReadOptions, input_files, is_batch, read_documents
-from ._util import app, fail, load_analyzer, out_console, refuse_overwriting_inputs
+from ._util import (
+    UiLanguageOption,
+    app,
+    fail,
+    interface_language,
+    load_analyzer,
+    out_console,
+    refuse_overwriting_inputs,
+)
 
 
 class CompareFormat(str, Enum):
@@ -57,25 +65,26 @@ def compare(
         float, typer.Option(min=0.001, metavar="MiB", help="Largest article file or web page read.")
     ] = DEFAULT_MAX_BYTES / 2**20,
     timeout: Annotated[float, typer.Option(min=0.01, help="Seconds allowed for one URL.")] = DEFAULT_TIMEOUT,
+    ui_language: UiLanguageOption = None,
 ) -> None:
     """Compare two articles: techniques per 1,000 words, frames, genre, and both texts highlighted side by side."""
     fmt = _output_format(format, output)
-    options = ReadOptions(encoding=encoding, max_bytes=int(max_size * 2**20), timeout=timeout)
-    refuse_overwriting_inputs({"--output": output}, input_files([first, second], options))
-    articles = [_read_article(name, raw, options) for name, raw in (("A", first), ("B", second))]
-    a, b = load_analyzer(model, threshold).analyze_many(articles)
-    comparison = compare_analyses(a, b)
-    if fmt is CompareFormat.text:
-        from ..render.terminal import render_comparison_terminal  # rich and jinja load only for the format asked
+    with interface_language(ui_language) as language:  # an unknown language fails before the model loads
+        options = ReadOptions(encoding=encoding, max_bytes=int(max_size * 2**20), timeout=timeout)
+        refuse_overwriting_inputs({"--output": output}, input_files([first, second], options))
+        articles = [_read_article(name, raw, options) for name, raw in (("A", first), ("B", second))]
+        a, b = load_analyzer(model, threshold).analyze_many(articles)
+        comparison = compare_analyses(a, b)
+        if fmt is CompareFormat.text:
+            from ..render.terminal import render_comparison_terminal  # rich and jinja load only for the format asked
 
-        out_console.print(render_comparison_terminal(comparison, a, b))
-        return
-    if fmt is CompareFormat.json:
-        _write(json.dumps(comparison.to_dict(), ensure_ascii=False, indent=2) + "\n", output)
-    else:
-        from ..render.html import render_comparison_html
+            out_console.print(render_comparison_terminal(comparison, a, b, ui_language=language))
+        elif fmt is CompareFormat.json:  # language-neutral
+            _write(json.dumps(comparison.to_dict(), ensure_ascii=False, indent=2) + "\n", output)
+        else:
+            from ..render.html import render_comparison_html
 
-        _write(render_comparison_html(comparison, a, b), output)
+            _write(render_comparison_html(comparison, a, b, ui_language=language), output)
 
 
 def _output_format(requested: CompareFormat | None, output: Path | None) -> CompareFormat:

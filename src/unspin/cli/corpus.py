@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 
 from ..formats.registry import output_format_of
-from ._util import app, err_console, out_console, refuse_overwriting_inputs
+from ._util import UiLanguageOption, app, err_console, interface_language, out_console, refuse_overwriting_inputs
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -266,32 +266,43 @@ def report(
     date_from: DateFrom = None,
     date_to: DateTo = None,
     model: Model = None,
+    ui_language: UiLanguageOption = None,
 ) -> None:
     """Write the corpus dashboard as one self-contained HTML file (works offline)."""
-    refuse_overwriting_inputs({"--output": output}, _database_file(db))
-    filters = _filter(source, language, technique, date_from, date_to, model)
-    with _store(db) as store:
-        write_dashboard(store, filters, output, period=period.value)
+    with interface_language(ui_language) as chosen:  # an unknown language fails before anything is read
+        refuse_overwriting_inputs({"--output": output}, _database_file(db))
+        filters = _filter(source, language, technique, date_from, date_to, model)
+        with _store(db) as store:
+            write_dashboard(store, filters, output, period=period.value, ui_language=chosen)
     _say(f"wrote {output}")
 
 
-def write_dashboard(store: Store, filters: CorpusFilter, output: Path, *, period: PeriodName = "month") -> None:
+def write_dashboard(
+    store: Store,
+    filters: CorpusFilter,
+    output: Path,
+    *,
+    period: PeriodName = "month",
+    ui_language: str | None = None,
+) -> None:
     """Write the dashboard of a slice of the corpus as one self-contained, offline HTML file.
 
     The file holds the charts' data and an index of the newest
     :data:`ARTICLE_INDEX_LIMIT` articles, so that clicking a chart lists its articles
-    without a server. It loads nothing from the network.
+    without a server. It loads nothing from the network. Its words are in ``ui_language``
+    (default: the current interface language).
 
     Raises
     ------
     InputError
-        If the file cannot be written.
+        If the file cannot be written, or ``ui_language`` is not one of the six.
     """
     from ..corpus.views import build_dashboard
     from ..errors import InputError, where
     from ..render.dashboard import render_dashboard
 
-    page = render_dashboard(build_dashboard(store, filters, period=period, articles_limit=ARTICLE_INDEX_LIMIT))
+    dashboard = build_dashboard(store, filters, period=period, articles_limit=ARTICLE_INDEX_LIMIT)
+    page = render_dashboard(dashboard, ui_language=ui_language)
     try:
         Path(output).write_text(page, encoding="utf-8")
     except OSError as exc:
