@@ -7,7 +7,7 @@ import sys
 from ..errors import UnspinError
 
 # Importing the command modules registers their commands on ``app``.
-from . import _util, analyze, baseline, compare, corpus, evaluate, predict, serve, train  # noqa: F401
+from . import _util, analyze, baseline, compare, corpus, evaluate, predict, review, serve, train  # noqa: F401
 from ._util import app
 
 __all__ = ["app", "main"]

@@ -1,0 +1,182 @@
+"""``unspin review``: reviews out of the corpus store in the formats annotation teams use, and back in.
+
+``export`` writes SemEval-2023 Task 3 files (a folder that ``unspin evaluate`` scores),
+Label Studio tasks (with the labelling config beside them) or JSON Lines; ``import`` reads
+them back as reviews, all or nothing (:mod:`unspin.review.formats`).
+"""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ..errors import InputError, where
+from ._util import app, err_console, fail, refuse_overwriting_inputs
+from .corpus import Db
+
+if TYPE_CHECKING:
+    from ..review.formats import Reviewed
+    from ..store import Store
+
+review_app = typer.Typer(help="Export reviews for annotation tools and import their annotations.", no_args_is_help=True)
+app.add_typer(review_app, name="review")
+
+
+class Format(str, Enum):
+    semeval = "semeval"
+    labelstudio = "labelstudio"
+    jsonl = "jsonl"
+
+
+class Status(str, Enum):
+    unreviewed = "unreviewed"
+    in_progress = "in_progress"
+    done = "done"
+
+
+FormatOption = Annotated[
+    Format,
+    typer.Option(
+        "--format",
+        "-f",
+        help="semeval (a folder of SemEval-2023 Task 3 files), labelstudio (Label Studio JSON tasks) or jsonl "
+        "(the Analysis schema with a review layer, every field kept).",
+        show_default=False,
+    ),
+]
+
+
+@review_app.command()
+def export(
+    format: FormatOption,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="semeval: a new or empty folder; labelstudio: the tasks' JSON file (the labelling config is "
+            "written beside it as NAME-config.xml); jsonl: the file.",
+            show_default=False,
+        ),
+    ],
+    db: Db = None,
+    reviewer: Annotated[str | None, typer.Option(help="Only this reviewer's reviews.", show_default=False)] = None,
+    status: Annotated[
+        list[Status] | None,
+        typer.Option("--status", help="Only reviews with this status (repeatable), e.g. done.", show_default=False),
+    ] = None,
+) -> None:
+    """Write reviewed articles (with the model's analyses they judged) for annotation tools or evaluation."""
+    from ..store.db import database_file
+
+    written = {"--out": out, "the labelling config": _config_path(out) if format is Format.labelstudio else None}
+    refuse_overwriting_inputs(written, [path for path in [database_file(db)] if path is not None])
+    with _store(db) as store:
+        items = _reviewed(store, reviewer, status)
+    if not items:
+        raise fail("no reviews to export" + (f" by {reviewer}" if reviewer else "") + _statuses(status))
+    if format is Format.semeval:
+        _export_semeval(items, out)
+    elif format is Format.labelstudio:
+        _export_labelstudio(items, out)
+    else:
+        _export_jsonl(items, out)
+
+
+@review_app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="The folder (semeval) or file (labelstudio, jsonl) to read.")],
+    format: FormatOption,
+    db: Db = None,
+    reviewer: Annotated[
+        str | None,
+        typer.Option(
+            help="Whose reviews these are: needed for semeval; for labelstudio each annotation's annotator by "
+            "default; for jsonl each line's reviewer by default.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Read reviews back into the store: every one, or none when any item is malformed or already reviewed."""
+    from ..review.formats import read_jsonl, read_labelstudio, read_semeval
+    from ..review.formats.stored import save_reviews, store_lookup
+
+    if format is Format.semeval and not reviewer:
+        raise fail("SemEval files do not name a reviewer: give --reviewer", code=2)
+    if reviewer is not None and not 1 <= len(reviewer.strip()) <= 200:
+        raise fail("--reviewer is a name of 1 to 200 characters", code=2)
+    with _store(db) as store:
+        lookup = store_lookup(store)
+        if format is Format.semeval:
+            items = read_semeval(path, reviewer or "", lookup)
+        elif format is Format.labelstudio:
+            items = read_labelstudio(path, reviewer, lookup)
+        else:
+            items = read_jsonl(path, reviewer, lookup)
+        count = save_reviews(store, items, str(path))
+    reviewers = sorted({review.reviewer for _, _, review in items})
+    by = f" by {', '.join(reviewers)}" if reviewers else ""
+    err_console.print(f"imported {count:,} review{'s' if count != 1 else ''}{by} from {path}")
+
+
+def _store(db: str | None) -> Store:
+    from ..store import Store
+
+    return Store(db)
+
+
+def _reviewed(store: Store, reviewer: str | None, status: list[Status] | None) -> list[Reviewed]:
+    from ..review.formats.stored import reviewed_in_store
+
+    statuses = [s.value for s in status] if status else None
+    return list(reviewed_in_store(store, reviewer=reviewer, statuses=statuses))  # type: ignore[arg-type]
+
+
+def _statuses(status: list[Status] | None) -> str:
+    return f" with status {' or '.join(s.value for s in status)}" if status else ""
+
+
+def _config_path(out: Path) -> Path:
+    return out.with_name(f"{out.stem}-config.xml")
+
+
+def _export_semeval(items: list[Reviewed], out: Path) -> None:
+    from ..review.formats import write_semeval
+
+    result = write_semeval(items, out)
+    err_console.print(f"wrote {len(result.ids):,} reviewed articles to {out} as SemEval-2023 Task 3 files")
+    if result.with_model:
+        gold, pred = out / "labels-subtask-3.txt", out / "model" / "labels-subtask-3.txt"
+        err_console.print(
+            f"score the model against them: unspin evaluate --task techniques --gold {gold} --pred {pred}"
+        )
+
+
+def _export_labelstudio(items: list[Reviewed], out: Path) -> None:
+    from ..review.formats import labelstudio_config, labelstudio_tasks
+
+    tasks = labelstudio_tasks(items)
+    _write(out, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n")
+    _write(_config_path(out), labelstudio_config())
+    err_console.print(
+        f"wrote {len(tasks):,} Label Studio tasks ({len(items):,} reviews as annotations) to {out}, "
+        f"and the labelling config to {_config_path(out)}"
+    )
+
+
+def _export_jsonl(items: list[Reviewed], out: Path) -> None:
+    from ..review.formats import jsonl_lines
+
+    _write(out, "".join(jsonl_lines(items)))
+    err_console.print(f"wrote {len(items):,} reviewed articles to {out}")
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise InputError(f"{where(path)}cannot write: {exc.strerror or exc}") from exc
