@@ -78,6 +78,20 @@ def test_labelstudio_export_and_import_give_the_same_reviews(tmp_path: Path, rev
     assert [r.content_hash for r in reviews(fresh, BO)] == [content_hash(OTHER_TEXT)]
 
 
+def test_labelstudio_export_of_articles_still_to_review(
+    tmp_path: Path, reviewed_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "todo.json"
+    assert review("export", "--db", reviewed_db, "-f", "labelstudio", "-o", out, "--status", "unreviewed", "--reviewer", BO) == 0  # fmt: skip
+    [task] = json.loads(out.read_text())
+    assert task["data"]["text"] == TEXT and "annotations" not in task
+    assert len([r for r in task["predictions"][0]["result"] if r["type"] == "labels"]) == 4
+    jsonl = tmp_path / "todo.jsonl"
+    assert review("export", "--db", reviewed_db, "-f", "jsonl", "-o", jsonl, "--status", "unreviewed", "--reviewer", BO) == 1  # fmt: skip
+    err = capsys.readouterr().err
+    assert "left out 1 unreviewed article(s)" in err and "no reviews to export by bo" in err
+
+
 def test_semeval_export_is_scored_by_unspin_evaluate_and_imports_back(
     tmp_path: Path, reviewed_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -182,3 +196,5 @@ def test_api_export_problems(client) -> None:
     assert client.get("/v1/export", params={"format": "conll"}).status_code == 422
     assert client.get("/v1/export", params={"format": "jsonl", "status": "finished"}).status_code == 422
     assert client.get("/v1/export", params={"format": "labelstudio", "reviewer": "nobody"}).json() == []
+    todo = client.get("/v1/export", params={"format": "labelstudio", "reviewer": "bo", "status": "unreviewed"}).json()
+    assert [t["data"]["text"] for t in todo] == [TEXT] and "annotations" not in todo[0]

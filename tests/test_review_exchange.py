@@ -530,6 +530,12 @@ def test_label_studio_offsets_inside_an_emoji_and_files_that_are_not_tasks(tmp_p
     file.write_text('[{"data": ')
     with pytest.raises(InputError, match=r"export.json: not JSON \(line 1, column 11"):
         read_labelstudio(file)
+    file.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(InputError, match=r"export\.json: not JSON that can be read"):
+        read_labelstudio(file)
+    file.write_text('[{"id": ' + "9" * 5000 + "}]")
+    with pytest.raises(InputError, match=r"export\.json: not JSON that can be read"):
+        read_labelstudio(file)
     file.write_text('"tasks"')
     with pytest.raises(InputError, match="expected a list of Label Studio tasks"):
         read_labelstudio(file)
@@ -593,6 +599,9 @@ def test_hostile_jsonl_fails_on_the_line(tmp_path: Path) -> None:
     good = "".join(jsonl_lines([full_review()]))
     path.write_text(good + '{"article": {"text": "x"}}\n')
     with pytest.raises(InputError, match=r"reviews.jsonl:2: not a reviewed article"):
+        read_jsonl(path)
+    path.write_text(good + '{"review": ' * 100_000 + "\n")
+    with pytest.raises(InputError, match=r"reviews.jsonl"):
         read_jsonl(path)
     path.write_text(good + good)
     with pytest.raises(InputError, match=r"review 2: a second review of the same text by ana@example.org"):

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..errors import InputError, where
-from ._util import app, err_console, fail, refuse_overwriting_inputs
+from ._util import app, err_console, fail, refuse_overwriting_inputs, warn
 from .corpus import Db
 
 if TYPE_CHECKING:
     from ..review.formats import Reviewed
+    from ..review.formats.labelstudio import Task
     from ..store import Store
 
 review_app = typer.Typer(help="Export reviews for annotation tools and import their annotations.", no_args_is_help=True)
@@ -67,7 +68,12 @@ def export(
     reviewer: Annotated[str | None, typer.Option(help="Only this reviewer's reviews.", show_default=False)] = None,
     status: Annotated[
         list[Status] | None,
-        typer.Option("--status", help="Only reviews with this status (repeatable), e.g. done.", show_default=False),
+        typer.Option(
+            "--status",
+            help="Only reviews with this status (repeatable), e.g. done; unreviewed adds the stored articles "
+            "without a review (by --reviewer, or anyone) as Label Studio tasks to annotate.",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Write reviewed articles (with the model's analyses they judged) for annotation tools or evaluation."""
@@ -75,14 +81,21 @@ def export(
 
     written = {"--out": out, "the labelling config": _config_path(out) if format is Format.labelstudio else None}
     refuse_overwriting_inputs(written, [path for path in [database_file(db)] if path is not None])
+    from ..review.formats.stored import unreviewed_in_store
+
+    wants_unreviewed = bool(status) and Status.unreviewed in (status or [])
     with _store(db) as store:
         items = _reviewed(store, reviewer, status)
-    if not items:
+        unreviewed = list(unreviewed_in_store(store, reviewer=reviewer)) if wants_unreviewed else []
+    if unreviewed and format is not Format.labelstudio:
+        warn(f"left out {len(unreviewed):,} unreviewed article(s): only Label Studio tasks can be unreviewed")
+        unreviewed = []
+    if not items and not unreviewed:
         raise fail("no reviews to export" + (f" by {reviewer}" if reviewer else "") + _statuses(status))
     if format is Format.semeval:
         _export_semeval(items, out)
     elif format is Format.labelstudio:
-        _export_labelstudio(items, out)
+        _export_labelstudio([*items, *unreviewed], out)
     else:
         _export_jsonl(items, out)
 
@@ -156,14 +169,15 @@ def _export_semeval(items: list[Reviewed], out: Path) -> None:
         )
 
 
-def _export_labelstudio(items: list[Reviewed], out: Path) -> None:
+def _export_labelstudio(items: list[Task], out: Path) -> None:
     from ..review.formats import labelstudio_config, labelstudio_tasks
 
     tasks = labelstudio_tasks(items)
     _write(out, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n")
     _write(_config_path(out), labelstudio_config())
+    reviews = sum(1 for _, _, review in items if review is not None)
     err_console.print(
-        f"wrote {len(tasks):,} Label Studio tasks ({len(items):,} reviews as annotations) to {out}, "
+        f"wrote {len(tasks):,} Label Studio tasks ({reviews:,} reviews as annotations) to {out}, "
         f"and the labelling config to {_config_path(out)}"
     )
 

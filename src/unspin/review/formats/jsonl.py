@@ -32,9 +32,13 @@ def read_jsonl(path: str | Path, reviewer: str | None = None, lookup: Lookup | N
     analysis of a content hash in place of the line's own (the line's analysis is kept where
     the store has none).
     """
+    try:
+        lines = list(read_reviewed(Path(path)))
+    except RecursionError as exc:
+        raise InputError(f"{path}: a line nests JSON too deeply to read") from exc
     reviewed: list[Reviewed] = []
     seen: set[tuple[str, str]] = set()
-    for number, line in enumerate(read_reviewed(Path(path)), start=1):
+    for number, line in enumerate(lines, start=1):
         review = line.review if reviewer is None else line.review.model_copy(update={"reviewer": reviewer})
         key = (review.content_hash, review.reviewer)
         if key in seen:

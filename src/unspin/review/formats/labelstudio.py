@@ -339,6 +339,8 @@ def _load(path: Path) -> list[Any]:
         raise InputError(f"{where(path)}not UTF-8 (byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
         raise InputError(f"{where(path)}not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
+    except (ValueError, RecursionError) as exc:  # a number of thousands of digits, nesting past the stack
+        raise InputError(f"{where(path)}not JSON that can be read ({type(exc).__name__}: {exc})") from exc
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):

@@ -15,13 +15,13 @@ from ...analysis import Analysis
 from ...article import Article
 from ...errors import InputError, StoreError
 from ...store import tables as t
-from ...store.articles import get_analysis
+from ...store.articles import get_analysis, iter_analyses
 from ...store.store import Store
 from ..model import Decision, Review, ReviewStatus, SpanRef, apply_decision
 from ..store import UnknownArticle, _record, iter_reviews, resolve_article
 from ._common import Lookup, Reviewed
 
-__all__ = ["decisions_for", "reviewed_in_store", "save_reviews", "store_lookup"]
+__all__ = ["decisions_for", "reviewed_in_store", "save_reviews", "store_lookup", "unreviewed_in_store"]
 
 
 def store_lookup(store: Store) -> Lookup:
@@ -55,6 +55,19 @@ def reviewed_in_store(
         analysis = get_analysis(store, ref.id)
         if analysis is not None:
             yield analysis.article, analysis, review
+
+
+def unreviewed_in_store(store: Store, *, reviewer: str | None = None) -> Iterator[tuple[Article, Analysis, None]]:
+    """The stored articles (the latest model's analyses) that ``reviewer`` (anyone, when None) has not reviewed."""
+    r = t.reviews.c
+    query = sa.select(r.content_hash).distinct()
+    if reviewer is not None:
+        query = query.where(r.reviewer == reviewer)
+    with store.connect() as connection:
+        reviewed = set(connection.scalars(query))
+    for analysis in iter_analyses(store):
+        if analysis.article.content_hash not in reviewed:
+            yield analysis.article, analysis, None
 
 
 def decisions_for(review: Review) -> list[Decision]:

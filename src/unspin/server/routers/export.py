@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from ...review.formats import Reviewed, jsonl_lines, labelstudio_config, labelstudio_tasks, write_semeval
-from ...review.formats.stored import reviewed_in_store
+from ...review.formats.stored import reviewed_in_store, unreviewed_in_store
 from ...review.model import ReviewStatus
 from ..deps import get_caller
 from ..problems import problem_responses
@@ -60,7 +60,14 @@ def export_reviews(
         Query(description="semeval (a zip of SemEval-2023 Task 3 files), labelstudio or jsonl."),
     ],
     reviewer: Annotated[str | None, Query(min_length=1, max_length=200, description="Only this reviewer's.")] = None,
-    status: Annotated[list[ReviewStatus], Query(max_length=3, description="Only these statuses (repeat).")] = [],  # noqa: B006
+    status: Annotated[
+        list[ReviewStatus],
+        Query(
+            max_length=3,
+            description="Only these statuses (repeat); with labelstudio, unreviewed adds the stored articles "
+            "without a review (by `reviewer`, or anyone) as tasks to annotate.",
+        ),
+    ] = [],  # noqa: B006
 ) -> Response:
     """Reviewed articles with the model's analyses they judged; SemEval files need one reviewer per article."""
     statuses = status or None
@@ -72,7 +79,9 @@ def export_reviews(
         )
     items = list(reviewed_in_store(store, reviewer=reviewer, statuses=statuses))
     if format == "labelstudio":
-        return JSONResponse(labelstudio_tasks(items), headers=_attachment("unspin-reviews.labelstudio.json"))
+        unreviewed = list(unreviewed_in_store(store, reviewer=reviewer)) if "unreviewed" in status else []
+        tasks = labelstudio_tasks([*items, *unreviewed])
+        return JSONResponse(tasks, headers=_attachment("unspin-reviews.labelstudio.json"))
     if not items:
         raise HTTPException(404, detail="no reviews to export")
     archive = tempfile.SpooledTemporaryFile(max_size=_SPOOL)  # noqa: SIM115 (closed by the stream)
