@@ -548,6 +548,27 @@ def test_label_studio_offsets_inside_an_emoji_and_files_that_are_not_tasks(tmp_p
     assert read_labelstudio(file, reviewer="given")[0][2].reviewer == "given"
 
 
+def test_a_paragraph_region_sets_the_techniques_of_the_paragraphs_it_covers(tmp_path: Path) -> None:
+    tasks = label_studio_export()
+    utf16 = Utf16Offsets(TEXT)
+    start, end = map(utf16.to_utf16, place(TEXT, "minister said"))  # part of paragraph 2 is enough
+    region = {"start": start, "end": end, "text": "minister said"}
+    tasks[0]["annotations"][0]["result"] += [
+        {"id": "P", "from_name": "paragraph", "to_name": "text", "type": "labels", "value": {**region, "labels": ["Paragraph"]}},
+        {"id": "P", "from_name": "paragraph_techniques", "to_name": "text", "type": "choices", "value": {**region, "choices": ["Doubt", "Slogans"]}},
+        {"id": "Q", "from_name": "paragraph", "to_name": "text", "type": "labels", "value": {"start": 0, "end": 5, "labels": ["Paragraph"]}},
+    ]  # fmt: skip
+    file = tmp_path / "export.json"
+    file.write_text(json.dumps(tasks))
+    [(_, _, review)] = read_labelstudio(file)
+    assert review.paragraphs == {1: [], 2: ["Doubt", "Slogans"]}
+    gap = TEXT.index("\n\n") + 1
+    tasks[0]["annotations"][0]["result"][-1]["value"] = {"start": gap, "end": gap + 1, "labels": ["Paragraph"]}
+    file.write_text(json.dumps(tasks))
+    with pytest.raises(InputError, match=r"annotation 1, result 6: a paragraph region at 23-24 covers no paragraph"):
+        read_labelstudio(file)
+
+
 def test_a_second_annotation_by_the_same_reviewer_is_refused(tmp_path: Path) -> None:
     tasks = label_studio_export()
     tasks[0]["annotations"][1]["was_cancelled"] = False

@@ -540,7 +540,7 @@ def _review(
     by_id = {region.id: region for region in predicted}
     spans: dict[tuple[int, int, str], ReviewSpan] = {}
     kept: set[str] = set()
-    paragraph_regions: dict[str, tuple[int, int, set[str]]] = {}
+    paragraph_regions: dict[str, tuple[int, int, set[str], str]] = {}
     frames: list[str] | None = None
     genre: str | None = None
     for result in results:
@@ -560,8 +560,8 @@ def _review(
                     model_confidence=(source.score if source is not None else result.score) if from_model else None,
                 )
         elif result.kind == "paragraph":
-            start, end, labels = paragraph_regions.get(result.id, (result.start, result.end, set()))
-            paragraph_regions[result.id] = (start, end, labels | set(result.labels))
+            start, end, labels, here = paragraph_regions.get(result.id, (result.start, result.end, set(), result.at))
+            paragraph_regions[result.id] = (start, end, labels | set(result.labels), here)
         elif result.kind == "frames":
             frames = sorted(set(result.labels), key=FRAME_LABELS.index)
         elif result.kind == "genre":
@@ -576,10 +576,12 @@ def _review(
         }
     )
     paragraphs: dict[int, set[str]] = {}
-    for start, end, labels in paragraph_regions.values():
-        for paragraph in article.paragraphs:
-            if paragraph.start < end and paragraph.end > start:
-                paragraphs.setdefault(paragraph.number, set()).update(labels)
+    for start, end, labels, here in paragraph_regions.values():
+        covered = [p.number for p in article.paragraphs if p.start < end and p.end > start]
+        if not covered:
+            raise InputError(f"{here}: a paragraph region at {start}-{end} covers no paragraph of the text")
+        for number in covered:
+            paragraphs.setdefault(number, set()).update(labels)
     try:
         return Review(
             content_hash=article.content_hash,
