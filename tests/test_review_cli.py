@@ -194,6 +194,7 @@ def test_api_export_problems(client) -> None:
     assert both.status_code == 422 and "export one reviewer's" in both.json()["detail"]
     assert client.get("/v1/export", params={"format": "semeval", "reviewer": "nobody"}).status_code == 404
     assert client.get("/v1/export", params={"format": "conll"}).status_code == 422
+    assert client.get("/v1/export", params={"format": "jsonl", "reviewer": "a\x00b"}).status_code == 422
     assert client.get("/v1/export", params={"format": "jsonl", "status": "finished"}).status_code == 422
     assert client.get("/v1/export", params={"format": "labelstudio", "reviewer": "nobody"}).json() == []
     todo = client.get("/v1/export", params={"format": "labelstudio", "reviewer": "bo", "status": "unreviewed"}).json()

@@ -59,7 +59,10 @@ def export_reviews(
         Literal["semeval", "labelstudio", "jsonl"],
         Query(description="semeval (a zip of SemEval-2023 Task 3 files), labelstudio or jsonl."),
     ],
-    reviewer: Annotated[str | None, Query(min_length=1, max_length=200, description="Only this reviewer's.")] = None,
+    reviewer: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, pattern=r"^[^\x00]+$", description="Only this reviewer's."),  # no NUL
+    ] = None,
     status: Annotated[
         list[ReviewStatus],
         Query(
