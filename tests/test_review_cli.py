@@ -154,6 +154,35 @@ def test_import_refuses_texts_not_in_the_store_and_reviews_already_there(
     assert len(reviews(fresh, "ana (second pass)")) == 2
 
 
+def test_imports_on_each_backend_are_whole_or_nothing(store_url: str, tmp_path: Path) -> None:
+    """On SQLite and PostgreSQL: Ana's reviews exported and imported again under new names, a bad file leaves nothing."""
+    with Store(store_url) as store:
+        store.add([analysed(TEXT)[1], analysed(OTHER_TEXT, "doc-8")[1]])
+        record(store, content_hash(TEXT), ANA, full_decisions(TEXT))
+        record(store, content_hash(OTHER_TEXT), ANA, full_decisions(OTHER_TEXT))
+    lines, tasks = tmp_path / "reviews.jsonl", tmp_path / "tasks.json"
+    assert review("export", "--db", store_url, "-f", "jsonl", "-o", lines, "--reviewer", ANA) == 0
+    assert review("export", "--db", store_url, "-f", "labelstudio", "-o", tasks, "--reviewer", ANA) == 0
+    assert review("import", lines, "-f", "jsonl", "--db", store_url, "--reviewer", "ana-2") == 0
+    assert review("import", tasks, "-f", "labelstudio", "--db", store_url, "--reviewer", "ana-3") == 0
+    with Store(store_url) as store:
+        found = list(iter_reviews(store))
+    by = {
+        name: sorted((r for r in found if r.reviewer == name), key=lambda r: r.content_hash)
+        for name in (ANA, "ana-2", "ana-3")
+    }
+    for name in ("ana-2", "ana-3"):
+        assert [r.model_dump(exclude={"reviewer", "updated_at"}) for r in by[name]] == [
+            r.model_dump(exclude={"reviewer", "updated_at"}) for r in by[ANA]
+        ]
+    broken = json.loads(tasks.read_text())
+    broken[-1]["annotations"][0]["result"][0]["value"]["labels"] = ["Slogan"]
+    tasks.write_text(json.dumps(broken))
+    assert review("import", tasks, "-f", "labelstudio", "--db", store_url, "--reviewer", "ana-4") == 1
+    with Store(store_url) as store:
+        assert not list(iter_reviews(store, reviewer="ana-4"))
+
+
 def test_semeval_import_needs_a_reviewer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert review("import", tmp_path, "--format", "semeval", "--db", tmp_path / "x.db") == 2
     assert "give --reviewer" in capsys.readouterr().err
