@@ -13,6 +13,7 @@ No model is needed: the app is built on a bundle path that does not exist, so an
 from __future__ import annotations
 
 import gettext as gettext_module
+import html
 import io
 import re
 from collections.abc import Iterator
@@ -394,9 +395,12 @@ def test_the_sign_in_page_is_marked(tmp_path: Path, bracketed: None) -> None:
         response = http.get(redirected.headers["location"])
         assert response.status_code == 200 and Page(response.text).lang == "it"
         assert unmarked_words(response) == set()
+        refused = http.post("/signin", data={"key": "not-the-key", "next": "/jobs"})
+        assert refused.status_code == 401 and Page(refused.text).lang == "it"
+        assert unmarked_words(refused) - _detail_words(refused) == set()
 
 
 def _detail_words(response: httpx.Response) -> set[str]:
     """The words of an error's detail that comes from shared code (the JSON API's English, by design)."""
     found = re.search(r'role="alert"><p><strong>[^<]*</strong> ([^<]*)</p>', response.text)
-    return set(re.findall(r"[^\s.,:;()!?…/]+", found.group(1))) if found else set()
+    return set(re.findall(r"[^\s.,:;()!?…/]+", html.unescape(found.group(1)))) if found else set()
