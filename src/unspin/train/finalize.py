@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -33,6 +34,7 @@ log = logging.getLogger("unspin.train")
 SEGMENT_GRID = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 #: A technique gets its own calibration curve (paragraph or span) with at least this many gold outcomes.
 MIN_LABEL_POSITIVES = 25
+PerTechnique = Literal["none", "spans", "all"]
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.801, 0.025), 3)
 
 
@@ -81,7 +83,7 @@ def fit_decoding_into(
     holdout: bool,
     keep: Callable[[str], bool] = lambda _: True,
     bf16: bool | None = None,
-    per_technique: bool = False,
+    per_technique: PerTechnique = "none",
 ) -> None:
     """Fit calibration, decoding and thresholds into ``bundle.meta`` and report them on validation.
 
@@ -110,7 +112,9 @@ def fit_decoding_into(
     log.info("validation: %s", json.dumps(bundle.meta["metrics"]["views"]["summary"]))
 
 
-def recalibrate(model: Path, data_dir: Path, out_dir: Path, version: str, *, per_technique: bool = False) -> Bundle:
+def recalibrate(
+    model: Path, data_dir: Path, out_dir: Path, version: str, *, per_technique: PerTechnique = "none"
+) -> Bundle:
     """Fit decoding and calibration for an existing bundle (its network unchanged) and save it as ``version``."""
     from ..model.bundle import load_bundle
 
@@ -130,7 +134,7 @@ def _outside(fold: bool) -> Callable[[GoldArticle], bool]:
     return lambda gold: _fold(gold.article.id) != fold
 
 
-def _cross_fitted(analyzer: Analyzer, views: list[View], per_technique: bool) -> list[list[Analysis]]:
+def _cross_fitted(analyzer: Analyzer, views: list[View], per_technique: PerTechnique) -> list[list[Analysis]]:
     """Each half of ``views`` decoded with curves and thresholds fitted on the other half."""
     decoded: list[list[Analysis | None]] = [[None] * len(v.gold) for v in views]
     for fold in (True, False):
@@ -181,15 +185,15 @@ def _predicted(analyzer: Analyzer, views: list[View]) -> list[View]:
 
 
 def fit_decoding(
-    analyzer: Analyzer, views: list[View], per_technique: bool = False
+    analyzer: Analyzer, views: list[View], per_technique: PerTechnique = "none"
 ) -> tuple[DecodeSettings, dict[str, float]]:
     """Calibration curves, sentence scores on or off, the span segmentation threshold and the display thresholds.
 
     Everything is chosen on ``views`` to maximise a balanced objective: the mean of
     paragraph micro-F1, article micro-F1 and span F1 (each averaged over languages) and
-    the English joined view's paragraph micro-F1 and span F1. With ``per_technique``, each
-    technique with at least MIN_LABEL_POSITIVES gold outcomes gets its own curves, so that
-    the one display threshold acts as a threshold per technique.
+    the English joined view's paragraph micro-F1 and span F1. With ``per_technique`` "spans"
+    (or "all": spans and paragraph labels), each technique with at least MIN_LABEL_POSITIVES
+    gold outcomes gets its own curve, so that the one display threshold acts per technique.
     """
     _predicted(analyzer, views)
     best: tuple[float, DecodeSettings, dict[str, float]] | None = None
@@ -206,8 +210,8 @@ def fit_decoding(
                 sentence_scores=sentence_scores,
                 technique_curve=calibrate.isotonic_curve(*technique_outcomes[:2]),
                 span_curve=calibrate.isotonic_curve(*span_outcomes[:2]),
-                technique_curves=_label_curves(*technique_outcomes) if per_technique else {},
-                span_curves=_label_curves(*span_outcomes) if per_technique else {},
+                technique_curves=_label_curves(*technique_outcomes) if per_technique == "all" else {},
+                span_curves=_label_curves(*span_outcomes) if per_technique != "none" else {},
             )
             decoded = [(v, v.analyses(analyzer.with_decoding(settings))) for v in views]
             span = max(THRESHOLD_GRID, key=lambda t: _objective(decoded, 1.0, t, spans_only=True))
