@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import articles, assets, compare, corpus, jobs, signin
+from . import articles, assets, compare, corpus, jobs, review, signin
 
 router = APIRouter(include_in_schema=False)
-for part in (assets, signin, articles, compare, corpus, jobs):
+for part in (assets, signin, articles, compare, corpus, jobs, review):
     router.include_router(part.router)
 
 __all__ = ["router"]

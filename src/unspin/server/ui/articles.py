@@ -158,6 +158,7 @@ def _analysis_page(
         permalink=str(request.url_for("analysis_page", analysis_id=analysis_id)),
         store_url=f"{base}/store",
         stored=stored,
+        review_action={"url": f"{base}/review", "method": "post"},
     )
 
 

@@ -34,6 +34,7 @@ def _assets() -> dict[str, tuple[bytes, str]]:
         "echarts.min.js": (echarts.encode("utf-8"), JS),
         "ui.css": ((static / "ui.css").read_bytes(), CSS),
         "ui.js": ((static / "ui.js").read_bytes(), JS),
+        "review.js": ((static / "review.js").read_bytes(), JS),
         "icon.svg": ((static / "icon.svg").read_bytes(), "image/svg+xml"),
     }
 

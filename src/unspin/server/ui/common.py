@@ -112,6 +112,7 @@ def render(
         "section": None,
         "store_url": None,  # a "Store in corpus" button's form action
         "stored": None,  # where that button put it
+        "review_action": None,  # a "Review" button's form: {"url", "method"}
         "signed_in": runtime.keys is not None and KEY_COOKIE in request.cookies,
         "ui_languages": language_links(request),
     }
@@ -177,10 +178,18 @@ def report_page(
     permalink: str | None = None,
     store_url: str | None = None,
     stored: Mapping[str, str] | None = None,
+    review_action: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
     """The report of one analysis with its links; ``store_url`` adds a "Store in corpus" button, ``stored``
-    a notice of where it went (``text``, ``href`` and ``label`` of its link)."""
-    context = {"permalink": permalink, "links": links, "store_url": store_url, "stored": stored}
+    a notice of where it went (``text``, ``href`` and ``label`` of its link), ``review_action`` a "Review"
+    button (the ``url`` and ``method`` of its form)."""
+    context = {
+        "permalink": permalink,
+        "links": links,
+        "store_url": store_url,
+        "stored": stored,
+        "review_action": review_action,
+    }
     return render(request, "analysis.html.j2", {**article_context(analysis), **context})
 
 

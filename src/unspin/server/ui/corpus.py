@@ -44,4 +44,5 @@ def corpus_article_page(
         raise HTTPException(404, detail=_("no article %(id)s in the corpus") % {"id": article_id})
     corpus = f"{root_of(request)}/corpus"
     links = [(_("Compare with another article"), f"{corpus}/compare?a={article_id}"), (_("Back to the corpus"), corpus)]
-    return report_page(request, analysis, links=links)
+    review = {"url": f"{corpus}/articles/{article_id}/review", "method": "get"}
+    return report_page(request, analysis, links=links, review_action=review)

@@ -308,6 +308,7 @@ def job_result_page(job_id: str, number: int, request: Request, runtime: Runtime
         Analysis.from_dict(json.loads(line)),
         links=[*download_links(f"{result}.json", f"{result}/report.html"), (_("Back to the job"), job_link)],
         permalink=str(request.url.replace(query="", fragment="")),
+        review_action={"url": f"{result}/review", "method": "post"},
     )
 
 
