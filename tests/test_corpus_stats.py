@@ -206,10 +206,34 @@ def test_cluster_terms_name_each_cluster_by_its_own_words() -> None:
 
 
 def test_phrases_are_normalised_and_words_counted() -> None:
-    assert normalise_phrase('  The WEST\'s   "betrayal"!') == "the west's betrayal"
+    assert normalise_phrase('  The WEST\'s   "betrayal"!') == "west's betrayal"
     assert normalise_phrase("self-proclaimed  ÉLITES") == "self-proclaimed élites"
     assert normalise_phrase("...!") == ""
     assert count_words("Don't panic: the well-known 3 rules.") == 6
+
+
+@pytest.mark.parametrize(
+    ("span", "phrase"),
+    [
+        (
+            "the so-called experts keep pouring their toxic lies into every",
+            "so-called experts keep pouring their toxic lies",
+        ),
+        ("and the", ""),  # stop words only
+        ("A", ""),  # a single character
+        ("x и", ""),  # a single character once trimmed
+        ("now", ""),  # a lone stop word, even one kept at an end
+        ("Das ist der Verrat der Eliten und", "verrat der eliten"),
+        ("c'est la trahison des élites", "c'est la trahison des élites"),
+        ("это предательство элит и", "предательство элит"),
+        ("we will NEVER surrender", "never surrender"),  # negations stay
+        ("Wake up now!", "wake up now"),  # particles and words of time too
+        ("never again", "never again"),
+        ("Kein Vergeben, kein Vergessen und", "kein vergeben kein vergessen"),
+    ],
+)
+def test_phrases_lose_the_stop_words_at_their_ends(span: str, phrase: str) -> None:
+    assert normalise_phrase(span) == phrase
 
 
 @pytest.mark.parametrize(

@@ -177,14 +177,46 @@ def test_filters_narrow_and_unknown_values_give_empty_results(store: Store) -> N
     )
     assert overview(store, nothing).articles == 0
     assert trend(store, "Loaded_Language", nothing).series == []
-    assert rates(store, CorpusFilter(techniques=["Not_A_Technique"])) == []
+
+
+def test_a_misspelt_technique_is_an_error_not_an_empty_answer(store: Store) -> None:
+    """A typo used to match nothing: every rate 0, read as "this outlet never uses it"."""
+    store.add(small_corpus())
+    for ask in (
+        lambda: trend(store, "Loaded_Langauge"),
+        lambda: rates(store, CorpusFilter.build(techniques=["Loaded_Langauge"])),
+        lambda: list_articles(store, CorpusFilter.build(techniques=["loaded langauge"])),
+    ):
+        with pytest.raises(InputError, match="did you mean 'Loaded_Language'"):
+            ask()
+    with pytest.raises(InputError, match="unknown frame 'Securty'; did you mean 'Security_and_defense'"):
+        trend(store, "Securty", kind="frame")
+    with pytest.raises(InputError, match="unknown frame"):
+        list_articles(store, frame="Not a frame")
+
+
+def test_techniques_and_frames_by_label_or_name_in_any_case(store: Store) -> None:
+    store.add(small_corpus())
+    expected = trend(store, "Loaded_Language", period="month")
+    assert any(p.count for s in expected.series for p in s.points)
+    for name in ("loaded language", "LOADED LANGUAGE", "Loaded-Language"):
+        assert trend(store, name, period="month") == expected
+        filtered = CorpusFilter(techniques=[name])
+        assert filtered.techniques == ["Loaded_Language"]
+        assert rates(store, filtered) == rates(store, CorpusFilter(techniques=["Loaded_Language"]))
+    frame = trend(store, "Political", kind="frame", period="month")
+    assert any(p.count for s in frame.series for p in s.points)
+    assert trend(store, "political", kind="frame", period="month") == frame
+    assert list_articles(store, frame="ECONOMIC") == list_articles(store, frame="Economic") != []
 
 
 @pytest.mark.parametrize("hostile", ["'; DROP TABLE articles; --", "%", "_", '"', "\\", "Beacon' OR '1'='1"])
 def test_hostile_filter_values_are_bound_not_formatted(store: Store, hostile: str) -> None:
     store.add(small_corpus())
-    hostile_filter = CorpusFilter(sources=[hostile], languages=[hostile], techniques=[hostile])
+    hostile_filter = CorpusFilter(sources=[hostile], languages=[hostile])
     assert rates(store, hostile_filter) == [] and list_articles(store, hostile_filter) == []
+    with pytest.raises(InputError, match="unknown persuasion technique"):  # no technique: an error, never SQL
+        CorpusFilter.build(techniques=[hostile])
     assert search(store, hostile) == [] or all(h.article.source for h in search(store, hostile))
     assert search(store, "corrupt", hostile_filter) == []
     assert overview(store).articles == 3  # nothing was dropped

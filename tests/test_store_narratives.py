@@ -160,10 +160,8 @@ def test_technique_filter_reads_the_articles(built: Store) -> None:
     [
         CorpusFilter(sources=["Nobody"]),
         CorpusFilter(languages=["xx"]),
-        CorpusFilter(techniques=["Not_A_Technique"]),
         CorpusFilter(date_from=dt.date(2030, 1, 1)),
         CorpusFilter(sources=HOSTILE),
-        CorpusFilter(techniques=HOSTILE),
     ],
 )
 def test_filters_matching_nothing_give_empty_lists(built: Store, filters: CorpusFilter) -> None:

@@ -95,8 +95,48 @@ def phrase_store(store: Store) -> Store:
 
 def test_phrases_are_counted_normalised(phrase_store: Store) -> None:
     rows = top_phrases(phrase_store, technique=LOADED)
-    assert [(r.phrase, r.count, r.articles) for r in rows] == [("the west's", 3, 2), ("shameful farce", 1, 1)]
+    assert [(r.phrase, r.count, r.articles) for r in rows] == [("west's", 3, 2), ("shameful farce", 1, 1)]
     assert rows[0].example == "The WEST's"  # the first stored span, as written
+
+
+def test_phrases_lose_stop_words_at_their_ends_and_fragments_are_dropped(store: Store) -> None:
+    store.add(
+        [
+            analysis(
+                [
+                    ("They are nothing but clowns and parasites who lie.", {LOADED: ["are nothing but clowns and"]}),
+                    ("Nothing but clowns and parasites, all of them.", {LOADED: ["Nothing but clowns"]}),
+                    ("And the rest of it is a farce.", {LOADED: ["And the", "a"]}),
+                    ("We will never surrender, and we must wake up now.", {LOADED: ["never surrender", "wake up now"]}),
+                ],
+                doc_id="stop",
+            )
+        ]
+    )
+    rows = top_phrases(store, technique=LOADED, entities=0)
+    assert sorted((r.phrase, r.count) for r in rows) == [
+        ("never surrender", 1),  # a negation stays
+        ("nothing but clowns", 2),  # "are" and "and" trimmed: one phrase with the second span
+        ("wake up now", 1),  # so do particles and words of time
+    ]
+    assert {r.example for r in rows if r.phrase == "nothing but clowns"} == {"are nothing but clowns and"}
+
+
+def test_the_migration_trims_the_phrases_of_an_existing_store(tmp_path) -> None:
+    from unspin.corpus.stats.phrases import WORD
+    from unspin.store.db import migrate
+
+    path = tmp_path / "old.db"
+    with Store(path) as store:
+        store.add([analysis([("And the west's lies, again.", {LOADED: ["And the west's lies", "And the"]})])])
+        with store.engine.begin() as connection:  # the phrases as the first schema stored them: every word
+            for span_id, text in connection.execute(sa.select(t.spans.c.id, t.spans.c.text)).all():
+                old = " ".join(WORD.findall(text.casefold()))
+                connection.execute(sa.update(t.spans).where(t.spans.c.id == span_id).values(phrase=old))
+            connection.execute(sa.text("UPDATE alembic_version SET version_num = '0002'"))
+        assert [r.phrase for r in top_phrases(store, technique=LOADED)] == ["and the", "and the west's lies"]
+        migrate(store.engine)
+        assert [r.phrase for r in top_phrases(store, technique=LOADED)] == ["west's lies"]
 
 
 def test_entities_come_from_the_phrases_paragraphs(phrase_store: Store) -> None:
@@ -113,11 +153,11 @@ def test_entities_come_from_the_phrases_paragraphs(phrase_store: Store) -> None:
 
 def test_phrases_are_ranked_per_technique(phrase_store: Store) -> None:
     rows = top_phrases(phrase_store, limit=1)
-    assert [(r.technique, r.phrase) for r in rows] == [(DOUBT, "lies"), (LOADED, "the west's")]
+    assert [(r.technique, r.phrase) for r in rows] == [(DOUBT, "lies"), (LOADED, "west's")]
     assert [r.phrase for r in top_phrases(phrase_store, CorpusFilter(techniques=[DOUBT]))] == ["lies"]
     assert top_phrases(phrase_store, CorpusFilter(techniques=[DOUBT]), technique=LOADED) == []
     only_b = top_phrases(phrase_store, CorpusFilter(sources=["Outlet B"]), technique=LOADED)
-    assert [(r.phrase, r.count) for r in only_b] == [("the west's", 1)]
+    assert [(r.phrase, r.count) for r in only_b] == [("west's", 1)]
 
 
 @pytest.mark.parametrize(
@@ -125,10 +165,8 @@ def test_phrases_are_ranked_per_technique(phrase_store: Store) -> None:
     [
         CorpusFilter(sources=["Nobody"]),
         CorpusFilter(languages=["xx"]),
-        CorpusFilter(techniques=["Not_A_Technique"]),
         CorpusFilter(date_from=dt.date(2030, 1, 1)),
         CorpusFilter(sources=HOSTILE),
-        CorpusFilter(techniques=HOSTILE),
     ],
 )
 def test_filters_matching_nothing_give_empty_lists(phrase_store: Store, filters: CorpusFilter) -> None:
@@ -136,9 +174,16 @@ def test_filters_matching_nothing_give_empty_lists(phrase_store: Store, filters:
     assert cooccurrence(phrase_store, filters) == []
 
 
+def test_a_technique_by_name_in_any_case_counts_the_same(phrase_store: Store) -> None:
+    expected = top_phrases(phrase_store, technique=LOADED)
+    for name in ("loaded language", "LOADED LANGUAGE", "Loaded-Language"):
+        assert top_phrases(phrase_store, technique=name) == expected
+
+
 def test_hostile_values_are_harmless(phrase_store: Store) -> None:
-    for value in HOSTILE:
-        assert top_phrases(phrase_store, technique=value) == []
+    for value in HOSTILE:  # never a technique: a clear error, not an empty answer that reads as "none found"
+        with pytest.raises(InputError, match="unknown persuasion technique"):
+            top_phrases(phrase_store, technique=value)
     with phrase_store.connect() as connection:
         assert connection.scalar(sa.select(sa.func.count()).select_from(t.spans)) == 5
 

@@ -23,7 +23,9 @@ from unspin.taxonomy import (
     Frame,
     Genre,
     Technique,
+    _key,
     category_of,
+    resolve_label,
     technique,
     to_dict,
 )
@@ -199,3 +201,49 @@ def test_ptc2020_mapping_keys_equal_the_classes_in_the_ptc_labels():
         if line.strip()
     }
     assert classes == set(PTC2020_TO_SEMEVAL2023)
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "label"),
+    [
+        ("technique", "Loaded_Language", "Loaded_Language"),
+        ("technique", "loaded language", "Loaded_Language"),
+        ("technique", "LOADED LANGUAGE", "Loaded_Language"),
+        ("technique", "  loaded-language ", "Loaded_Language"),
+        ("technique", "appeal to fear or prejudice", "Appeal_to_Fear-Prejudice"),
+        ("technique", "appeal_to_fear-prejudice", "Appeal_to_Fear-Prejudice"),
+        ("technique", "Casting doubt", "Doubt"),
+        ("category", "Attack on reputation", "attack_on_reputation"),
+        ("frame", "security and defence", "Security_and_defense"),
+        ("frame", "SECURITY_AND_DEFENSE", "Security_and_defense"),
+        ("genre", "Opinion", "opinion"),
+    ],
+)
+def test_labels_resolve_from_a_label_or_a_name_in_any_case(kind, value, label):
+    assert resolve_label(value, kind) == label
+
+
+def test_no_two_labels_share_a_name_once_case_and_punctuation_are_ignored():
+    for kind, table in (("technique", TECHNIQUES), ("category", CATEGORIES), ("frame", FRAMES), ("genre", GENRES)):
+        owners = {}
+        for label, entry in table.items():
+            for key in {_key(label), _key(entry.name)}:
+                assert owners.setdefault(key, label) == label, (kind, key)
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "suggested"),
+    [
+        ("oversimplification", "technique", ["Causal_Oversimplification", "Consequential_Oversimplification"]),
+        ("Securty", "frame", ["Security_and_defense"]),
+        ("fear", "technique", ["Appeal_to_Fear-Prejudice"]),
+    ],
+)
+def test_an_unknown_name_lists_the_close_matches(value, kind, suggested):
+    with pytest.raises(InputError) as caught:
+        resolve_label(value, kind)
+    message = str(caught.value)
+    assert message.startswith(
+        f"unknown {'frame' if kind == 'frame' else 'persuasion technique'} {value!r}; did you mean"
+    )
+    assert all(repr(label) in message for label in suggested)

@@ -1,8 +1,10 @@
 """A small multilingual stop list: function words, titles and sentence openers.
 
-Used three times: words that never start an entity in :func:`~unspin.corpus.stats.phrases.entities_in`
-("The", "Mr", "Selon", "Как"), words left out of narrative labels, and words that are
-never a highlighted span on their own. It is short on
+Used four times: words that never start an entity in :func:`~unspin.corpus.stats.phrases.entities_in`
+("The", "Mr", "Selon", "Как"), words left out of narrative labels, words that are
+never a highlighted span on their own, and words trimmed from the ends of the phrases the
+corpus counts (:func:`~unspin.corpus.stats.phrases.normalise_phrase`), except the few
+in :data:`KEPT_AT_ENDS`, which change a phrase's meaning. It is short on
 purpose (English, French, German, Spanish, Italian, Polish, Russian, Ukrainian); narrative labels
 also rely on class-based TF-IDF, which weighs down words common to every cluster.
 """
@@ -39,3 +41,11 @@ pod przez przy się są ta tak te tego tej to tu w we z za ze że żeby
 """
 
 STOP_WORDS = frozenset(_WORDS.split())
+
+# Stop words that carry a phrase's meaning at its ends, so the corpus's phrases keep them: negations
+# ("never surrender" is not "surrender"), verb particles ("wake up") and words of time ("act now").
+_KEPT = """
+no not never nor neither ne pas ni non nicht kein keine nie не нет ни ні
+up out off over down again ever now today tomorrow yesterday aujourd hier heute gestern ayer hoy вчера сегодня вчора сьогодні
+"""
+KEPT_AT_ENDS = frozenset(_KEPT.split()) & STOP_WORDS

@@ -9,9 +9,10 @@ contrast (at least 4.5:1) with black text, so it can serve as a highlight backgr
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection
+import re
 from dataclasses import asdict, dataclass
-from typing import Any, TypeVar
+from functools import cache
+from typing import Any, Literal
 
 from .errors import InputError
 from .i18n import N_
@@ -28,8 +29,10 @@ __all__ = [
     "Category",
     "Frame",
     "Genre",
+    "LabelKind",
     "Technique",
     "category_of",
+    "resolve_label",
     "technique",
     "to_dict",
 ]
@@ -468,16 +471,23 @@ PTC2020_TO_SEMEVAL2023: dict[str, tuple[str, ...]] = {
     "Bandwagon,Reductio_ad_hitlerum": ("Appeal_to_Popularity", "Guilt_by_Association"),
 }
 
-_Entry = TypeVar("_Entry")
+LabelKind = Literal["technique", "category", "frame", "genre"]
+_KIND_NAMES: dict[LabelKind, str] = {
+    "technique": "persuasion technique",
+    "category": "technique category",
+    "frame": "frame",
+    "genre": "genre",
+}
 
 
 def technique(label: str) -> Technique:
-    """Return the technique with this exact SemEval-2023 label.
+    """Return the technique with this label or English name, in any case (see :func:`resolve_label`).
 
     Parameters
     ----------
     label : str
-        A label from :data:`TECHNIQUE_LABELS`, e.g. ``"Flag_Waving"``.
+        A label from :data:`TECHNIQUE_LABELS`, e.g. ``"Flag_Waving"``, or the technique's
+        name, e.g. ``"flag waving"``.
 
     Returns
     -------
@@ -486,22 +496,24 @@ def technique(label: str) -> Technique:
     Raises
     ------
     InputError
-        If the label is unknown; the message suggests the closest known label.
+        If the label is unknown; the message suggests the closest known labels.
 
     Examples
     --------
     >>> technique("Flag_Waving").name
     'Flag waving'
+    >>> technique("LOADED LANGUAGE").label
+    'Loaded_Language'
     >>> technique("Loaded_Langauge")
     Traceback (most recent call last):
     ...
     unspin.errors.InputError: unknown persuasion technique 'Loaded_Langauge'; did you mean 'Loaded_Language'?
     """
-    return _lookup(TECHNIQUES, label, "persuasion technique")
+    return TECHNIQUES[resolve_label(label, "technique")]
 
 
 def category_of(label: str) -> Category:
-    """Return the category of the technique with this label.
+    """Return the category of the technique with this label (or name, as for :func:`technique`).
 
     Raises
     ------
@@ -514,6 +526,38 @@ def category_of(label: str) -> Category:
     'Distraction'
     """
     return CATEGORIES[technique(label).category]
+
+
+def resolve_label(value: str, kind: LabelKind = "technique") -> str:
+    """The label of a technique, category, frame or genre named by its label or its English name, in any case.
+
+    Case, spaces, underscores, hyphens and punctuation are ignored: ``Loaded_Language``,
+    ``loaded language`` and ``LOADED LANGUAGE`` are all ``"Loaded_Language"``, and
+    ``appeal to fear or prejudice`` is ``"Appeal_to_Fear-Prejudice"``. Every place that takes a
+    label from a person (the corpus filters and questions, the API's query parameters)
+    goes through here, so that a typo is an error rather than an empty answer.
+
+    Raises
+    ------
+    InputError
+        If nothing matches; the message lists the close matches (or every label when none is close).
+
+    Examples
+    --------
+    >>> resolve_label("appeal to fear or prejudice"), resolve_label("security and defence", "frame")
+    ('Appeal_to_Fear-Prejudice', 'Security_and_defense')
+    >>> resolve_label("Flag Wavin")
+    Traceback (most recent call last):
+    ...
+    unspin.errors.InputError: unknown persuasion technique 'Flag Wavin'; did you mean 'Flag_Waving'?
+    """
+    table = _tables()[kind]
+    if value in table:  # the usual case: the label itself
+        return value
+    found = _index(kind).get(_key(value))
+    if found is None:
+        raise InputError(f"unknown {_KIND_NAMES[kind]} {value!r}; {_suggestion(value, kind)}") from None
+    return found
 
 
 def to_dict() -> dict[str, list[dict[str, Any]]]:
@@ -535,16 +579,37 @@ def to_dict() -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def _lookup(table: dict[str, _Entry], label: str, kind: str) -> _Entry:
-    try:
-        return table[label]
-    except KeyError:
-        raise InputError(f"unknown {kind} {label!r}; {_suggestion(label, table)}") from None
+def _tables() -> dict[LabelKind, dict[str, Any]]:
+    return {"technique": TECHNIQUES, "category": CATEGORIES, "frame": FRAMES, "genre": GENRES}
 
 
-def _suggestion(label: str, labels: Collection[str]) -> str:
-    by_lower = {known.lower(): known for known in labels}
-    close = difflib.get_close_matches(str(label).lower(), by_lower, n=1)
-    if close:
-        return f"did you mean {by_lower[close[0]]!r}?"
-    return "expected one of: " + ", ".join(labels)
+def _key(text: str) -> str:
+    """What a label and a name are compared by: case-folded words, nothing else ("Flag-waving!" is "flag waving")."""
+    return " ".join(re.findall(r"[^\W_]+", str(text).casefold()))
+
+
+@cache
+def _index(kind: LabelKind) -> dict[str, str]:
+    """Each label's key and its English name's key, to the label."""
+    index: dict[str, str] = {}
+    for label, entry in _tables()[kind].items():
+        index.setdefault(_key(label), label)
+        index.setdefault(_key(entry.name), label)
+    return index
+
+
+def _suggestion(value: str, kind: LabelKind) -> str:
+    """The close matches: whole names like the value, then names with a word like each of its words."""
+    index, typed = _index(kind), _key(value)
+    close = difflib.get_close_matches(typed, index, n=6, cutoff=0.6)
+    words = typed.split()
+    close += [
+        key
+        for key in index
+        if words and all(difflib.get_close_matches(word, key.split(), n=1, cutoff=0.75) for word in words)
+    ]
+    labels = list(dict.fromkeys(index[key] for key in close))[:3]
+    if not labels:
+        return "expected one of: " + ", ".join(_tables()[kind])
+    quoted = [repr(label) for label in labels]
+    return "did you mean " + (quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]) + "?"

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from ..analysis import Analysis, LabelScore, ParagraphAnalysis, Span, TechniqueScore
 from ..article import Article, Paragraph
 from ..errors import InputError
+from ..taxonomy import resolve_label
 from . import tables as t
 from .filters import EVERYTHING, CorpusFilter
 from .ingest import model_key
@@ -137,12 +138,14 @@ def list_articles(
     """Articles in the slice, newest first; only those with ``frame``, or in ``narrative``, when given.
 
     ``frame`` and ``narrative`` are for the dashboard's charts of them, whose values list their articles.
+    ``frame`` is a label or an English name in any case (an unknown one is an :class:`InputError`).
     """
     _check_page(limit, offset)
     model_id = store.model_id(filters.model)
     a, f, an = t.articles, t.frames, t.article_narratives
     conditions = _article_conditions(filters, model_id)
     if frame is not None:
+        frame = resolve_label(frame, "frame")  # a frame by label or name; a typo is an error, not an empty list
         conditions.append(sa.exists().where(f.c.article_id == a.c.id, f.c.frame == frame))
     if narrative is not None:
         conditions.append(sa.exists().where(an.c.article_id == a.c.id, an.c.narrative_id == narrative))

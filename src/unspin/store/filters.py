@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..errors import InputError
+from ..taxonomy import resolve_label
 
 # Period arithmetic (weeks, months, the day after) must stay within what dates can hold.
 FIRST_DAY, LAST_DAY = dt.date(1000, 1, 1), dt.date(9000, 12, 31)
@@ -20,7 +21,11 @@ class CorpusFilter(BaseModel):
 
     sources: list[str] = Field(default_factory=list)
     languages: list[str] = Field(default_factory=list)
-    techniques: list[str] = Field(default_factory=list, description="Articles with any of these techniques.")
+    techniques: list[str] = Field(
+        default_factory=list,
+        description="Articles with any of these techniques, by label or name in any case "
+        "(`Loaded_Language`, `loaded language`); an unknown one is an error listing the close matches.",
+    )
     date_from: dt.date | None = Field(None, description="First day included.")
     date_to: dt.date | None = Field(None, description="Last day included.")
     model: str | None = Field(
@@ -34,6 +39,12 @@ class CorpusFilter(BaseModel):
         if any("\x00" in v for v in ([value] if isinstance(value, str) else value or [])):
             raise ValueError("filter values cannot contain NUL characters")
         return value
+
+    @field_validator("techniques")
+    @classmethod
+    def _known_techniques(cls, value: list[str]) -> list[str]:
+        # A typo would otherwise match nothing, and all-zero answers read as "the technique is absent".
+        return list(dict.fromkeys(resolve_label(v, "technique") for v in value))
 
     @field_validator("date_from", "date_to")
     @classmethod
@@ -78,7 +89,7 @@ def _first_error(exc: ValueError) -> str:
     errors = getattr(exc, "errors", None)
     if callable(errors):
         first = errors()[0]
-        where = ".".join(str(x) for x in first.get("loc", ()))
+        where = ".".join(str(x) for x in first.get("loc", ()) if not isinstance(x, int))  # "techniques", not ".0"
         message = str(first["msg"]).removeprefix("Value error, ")
         return f"{where}: {message}" if where else message
     return str(exc)

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from ..corpus.stats.phrases import top_entities
 from ..errors import InputError
+from ..taxonomy import resolve_label
 from . import tables as t
 from .filters import EVERYTHING, CorpusFilter
 from .queries import aggregate_table
@@ -62,6 +63,9 @@ def top_phrases(
     entities: int = 5,
 ) -> list[PhraseRow]:
     """The ``limit`` most frequent phrases of each technique (or of ``technique``), most frequent first.
+
+    ``technique`` is a label or an English name in any case; an unknown one is an
+    :class:`InputError` listing the close matches.
 
     Phrases are ranked per technique in SQL with ``ROW_NUMBER() OVER (PARTITION BY
     technique ...)``, ties broken by phrase. ``filters.techniques``, like ``technique``,
@@ -109,6 +113,7 @@ def _techniques(filters: CorpusFilter, technique: str | None) -> list[str] | Non
     """The techniques whose spans count (None: all); an empty list when none can."""
     if technique is None:
         return list(filters.techniques) or None
+    technique = resolve_label(technique, "technique")
     return [technique] if not filters.techniques or technique in filters.techniques else []
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from ..corpus.periods import Period, whole_months
 from ..corpus.stats.changepoints import change_points
-from ..taxonomy import TECHNIQUES
+from ..taxonomy import TECHNIQUES, resolve_label
 from . import tables as t
 from .filters import EVERYTHING, CorpusFilter
 from .store import Store
@@ -319,8 +319,11 @@ def trend(
     """A label's rate over time, per source (or language), with change points.
 
     Techniques and categories are measured in labelled paragraphs per 1,000 words; frames
-    and genres as the share of articles with them.
+    and genres as the share of articles with them. ``label`` is a label (a category's key)
+    or an English name, in any case; the answer carries the label. An unknown one is an
+    :class:`~unspin.errors.InputError` that lists the close matches, never an empty series.
     """
+    label = resolve_label(label, kind)
     model_id = store.model_id(filters.model)
     with store.connect() as connection:
         totals = _article_totals(connection, filters, model_id, by, period)

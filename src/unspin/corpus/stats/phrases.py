@@ -2,8 +2,8 @@
 
 Examples
 --------
->>> normalise_phrase("The  WEST's!"), count_words("The West's allies")
-("the west's", 3)
+>>> normalise_phrase("The  WEST's!"), normalise_phrase("of the"), count_words("The West's allies")
+("west's", '', 3)
 >>> top_entities([("Brussels lies, said NATO.", 0, 8), ("NATO and Moscow lie.", 9, 15)], "brussels", 5)
 [('NATO', 2)]
 """
@@ -14,10 +14,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from ...stopwords import STOP_WORDS
+from ...stopwords import KEPT_AT_ENDS, STOP_WORDS
 
 WORD = re.compile(r"\w+(?:['’-]\w+)*")
 MAX_ENTITY_WORDS = 5
+TRIMMED = STOP_WORDS - KEPT_AT_ENDS  # what a phrase loses at its ends
 
 
 def count_words(text: str) -> int:
@@ -25,8 +26,28 @@ def count_words(text: str) -> int:
 
 
 def normalise_phrase(text: str) -> str:
-    """Case-folded words joined by single spaces: "The  WEST's" and "the West's!" count as one phrase."""
-    return " ".join(WORD.findall(text.casefold()))
+    """The phrase a span counts as: its case-folded words joined by single spaces, stop words trimmed from both ends.
+
+    "The  WEST's" and "the West's!" are one phrase, "west's". Negations, verb particles and
+    words of time stay (:data:`~unspin.stopwords.KEPT_AT_ENDS`: "never surrender", "wake up
+    now"). A span that leaves nothing, a single character or a lone stop word ("and the",
+    "now") gives "", which is never counted.
+
+    Examples
+    --------
+    >>> normalise_phrase("are nothing but clowns and parasites who"), normalise_phrase("We will never surrender")
+    ('nothing but clowns and parasites', 'never surrender')
+    """
+    words = WORD.findall(text.casefold())
+    start, end = 0, len(words)
+    while start < end and words[start] in TRIMMED:
+        start += 1
+    while end > start and words[end - 1] in TRIMMED:
+        end -= 1
+    words = words[start:end]
+    if len(words) == 1 and (words[0] in STOP_WORDS or len(words[0]) == 1):
+        return ""
+    return " ".join(words)
 
 
 def top_entities(contexts: Iterable[tuple[str, int, int]], phrase: str, n: int) -> list[tuple[str, int]]:
