@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,6 +55,99 @@ def test_every_question_answers_on_the_terminal(corpus_db: Path, capsys: pytest.
         code, out, err = run(capsys, *args, "--db", corpus_db)
         assert code == 0, (args, err)
         assert out.strip(), args
+
+
+def test_a_misspelt_technique_is_an_error_listing_the_close_matches(
+    corpus_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A typo once gave a table of zeros, which reads as "the technique is absent"."""
+    for args in (
+        ["trend", "Loaded_Langauge"],
+        ["rates", "--technique", "Loaded_Langauge"],
+        ["articles", "--technique", "loaded langauge"],
+        ["phrases", "--of", "LOADED LANGAUGE"],
+    ):
+        code, out, err = run(capsys, *args, "--db", corpus_db)
+        assert code != 0 and out == "", args
+        assert "unknown persuasion technique" in err and "did you mean 'Loaded_Language'?" in err, args
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    code, _, err = run(capsys, "trend", "securty and defense", "--kind", "frame", "--db", corpus_db)
+    assert code != 0 and "did you mean 'Security_and_defense'?" in err
+
+
+def test_techniques_by_name_in_any_case_answer_as_their_label(
+    corpus_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = set()
+    for name in ("Loaded_Language", "loaded language", "LOADED LANGUAGE"):
+        code, out, _ = run(capsys, "trend", name, "--period", "month", "--json", "--db", corpus_db)
+        assert code == 0 and json.loads(out)["label"] == "Loaded_Language"
+        answers.add(out)
+        code, out, _ = run(capsys, "rates", "--technique", name, "--json", "--db", corpus_db)
+        assert code == 0 and {row["label"] for row in json.loads(out)} == {"Loaded_Language"}
+        answers.add(out)
+    assert len(answers) == 2  # one trend, one rates answer, whatever the spelling
+
+
+def test_rates_read_as_one_table_by_name_long_or_wide(corpus_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, long, _ = run(capsys, "rates", "--period", "month", "--db", corpus_db)
+    assert code == 0
+    assert long.count("Techniques per 1,000 words") == 1  # one table (perhaps in blocks of columns), not one per source
+    assert "Loaded language" in long and "Loaded_Language" not in long  # names, not labels
+    assert "2024-03" in long and "2024-03-01" not in long  # months as people write them
+    assert {"Outlet 1", "Outlet 2", "Outlet 3"} <= set(re.findall(r"Outlet \d", long))  # a source column
+    code, wide, _ = run(capsys, "rates", "--wide", "--db", corpus_db)
+    rows = [line for line in wide.splitlines() if line.startswith("│")]
+    assert {line.split("│")[1].strip() for line in rows} == {"Outlet 1", "Outlet 2", "Outlet 3"}  # a row per source
+    assert "Loaded" in wide and "Casting" in wide  # techniques as columns
+    code, by_month, _ = run(capsys, "rates", "--wide", "--period", "week", "--by", "none", "--db", corpus_db)
+    assert "2024-W10" in by_month and "–" in by_month  # weeks as columns; weeks without articles are empty, not 0
+
+
+def test_trend_is_one_table_with_a_source_column(corpus_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "trend", "Doubt", "--period", "week", "--db", corpus_db)
+    assert code == 0
+    assert out.count("Casting doubt per 1,000 words") == 1 and "Source" in out and "Week" in out
+    assert re.search(r"│ Outlet 2 +│ 2024-W\d\d │", out)
+    code, wide, _ = run(capsys, "trend", "Doubt", "--period", "month", "--wide", "--db", corpus_db)
+    assert "2024-01" in wide and "2024-01-01" not in wide  # months as columns
+    assert sum(line.startswith("│ Outlet") for line in wide.splitlines()) >= 3  # a row per source
+    code, as_json, _ = run(capsys, "trend", "Doubt", "--period", "month", "--wide", "--json", "--db", corpus_db)
+    code, long_json, _ = run(capsys, "trend", "Doubt", "--period", "month", "--json", "--db", corpus_db)
+    assert as_json == long_json and json.loads(as_json)["series"]  # the layout never changes the JSON
+
+
+def test_compare_restates_the_slices_and_gives_no_ratio_on_a_handful(
+    corpus_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys, "compare", "--a-source", "Outlet 1", "--b-source", "Outlet 2", "--b-to", "2024-01-20", "--db", corpus_db
+    )
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("A: Outlet 1; all languages; all dates: ") and lines[0].endswith(" words")
+    assert lines[1].startswith("B: Outlet 2; all languages; up to 2024-01-20: ")
+    code, as_json, _ = run(
+        capsys,
+        "compare",
+        "--a-source",
+        "Outlet 1",
+        "--b-source",
+        "Outlet 2",
+        "--b-to",
+        "2024-01-20",
+        "--json",
+        "--db",
+        corpus_db,
+    )
+    rows = json.loads(as_json)
+    few = [r for r in rows if min(r["count_a"], r["count_b"]) < 5]
+    assert few and all(not r["enough_data"] for r in few)
+    assert all(r["enough_data"] for r in rows if min(r["count_a"], r["count_b"]) >= 5)
+    assert [r["enough_data"] for r in rows] == sorted((r["enough_data"] for r in rows), reverse=True)
+    table_rows = [line for line in lines if line.startswith("│")]
+    shown = {r["label"] for r in few}
+    assert len([line for line in table_rows if "too few" in line or "only in" in line]) >= len(shown)
 
 
 def test_filters_that_match_nothing_say_so(corpus_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -239,6 +333,27 @@ def test_api_errors_are_problems(client, path: str, params: dict, status: int) -
     response = client.get(path, params=params)
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_api_takes_techniques_and_frames_by_name_and_refuses_typos(client) -> None:
+    by_label = client.get("/v1/corpus/rates", params={"technique": "Loaded_Language", "by": "none"}).json()
+    for name in ("loaded language", "LOADED LANGUAGE"):
+        assert client.get("/v1/corpus/rates", params={"technique": name, "by": "none"}).json() == by_label
+    trend = client.get("/v1/corpus/trend", params={"label": "casting doubt", "period": "month"}).json()
+    assert trend["label"] == "Doubt" and trend["series"]
+    frame = client.get("/v1/corpus/articles", params={"frame": "security and defence", "limit": 3})
+    assert frame.status_code == 200
+    for path, params in (
+        ("/v1/corpus/rates", {"technique": "Loaded_Langauge"}),
+        ("/v1/corpus/trend", {"label": "Loaded_Langauge"}),
+        ("/v1/corpus/phrases", {"of": "loaded langauge"}),
+        ("/v1/corpus/dashboard", {"technique": "Loaded_Langauge"}),
+        ("/v1/corpus/articles", {"frame": "Securty"}),
+    ):
+        response = client.get(path, params=params)
+        assert response.status_code == 422, (path, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert "did you mean" in response.json()["detail"], (path, response.text)
 
 
 def test_api_hostile_values_match_nothing(client) -> None:

@@ -56,6 +56,14 @@ Model = Annotated[
     typer.Option(help="NAME==VERSION of the analyses to use (default: the latest model).", show_default=False),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+Wide = Annotated[
+    bool,
+    typer.Option(
+        "--wide/--long",
+        help="Wide: periods (or, without --period, techniques) as columns. "
+        "Long: one row per source, period and label. JSON is the same either way.",
+    ),
+]
 ARTICLE_INDEX_LIMIT = 2000  # newest articles of the slice the offline report can list
 
 
@@ -343,6 +351,7 @@ def rates(
     by: Annotated[GroupBy, typer.Option(help="One row group per source, per language, or none.")] = GroupBy.source,
     period: Annotated[Period | None, typer.Option(help="Also split by day, week or month.", show_default=False)] = None,
     level: Annotated[Level, typer.Option(help="Techniques or their categories.")] = Level.technique,
+    wide: Wide = False,
     db: Db = None,
     source: Sources = None,
     language: Languages = None,
@@ -351,38 +360,37 @@ def rates(
     date_to: DateTo = None,
     model: Model = None,
     as_json: AsJson = False,
+    ui_language: UiLanguageOption = None,
 ) -> None:
     """Technique use per source and period: labelled paragraphs per 1,000 words and per article, with counts."""
+    from ..render.corpus_terminal import rates_table
+    from ..store.queries import groups
     from ..store.queries import rates as query
 
-    with _store(db) as store:
-        rows = query(
-            store,
-            _filter(source, language, technique, date_from, date_to, model),
-            by=by.value,
-            period=period.value if period else None,
-            level=level.value,
+    with interface_language(ui_language):
+        filters = _filter(source, language, technique, date_from, date_to, model)
+        with _store(db) as store:
+            rows = query(store, filters, by=by.value, period=period.value if period else None, level=level.value)
+            totals = groups(store, filters, by=by.value, period=period.value if period else None) if wide else {}
+        if as_json or not rows:
+            _show(rows, [], as_json, "")
+            return
+        every: PeriodName | None = period.value if period else None
+        table = rates_table(
+            rows, totals, by=by.value, period=every, level=level.value, wide=wide, width=out_console.width
         )
-    columns = [
-        "group",
-        *(["period"] if period else []),
-        "label",
-        "count",
-        "articles_with",
-        "articles",
-        "words",
-        "per_1000_words",
-        "per_article",
-    ]
-    _show(rows, columns, as_json, f"{level.value} rates by {by.value}")
+        out_console.print(table)
 
 
 @corpus_app.command()
 def trend(
-    label: Annotated[str, typer.Argument(help="A technique, category key, frame or genre.")],
+    label: Annotated[
+        str, typer.Argument(help="A technique, category key, frame or genre: its label or name, in any case.")
+    ],
     kind: Annotated[TrendKind, typer.Option(help="What LABEL is.")] = TrendKind.technique,
     period: Annotated[Period, typer.Option(help="Time step.")] = Period.week,
     by: Annotated[GroupBy, typer.Option(help="One series per source, per language, or one in all.")] = GroupBy.source,
+    wide: Wide = False,
     db: Db = None,
     source: Sources = None,
     language: Languages = None,
@@ -390,36 +398,28 @@ def trend(
     date_to: DateTo = None,
     model: Model = None,
     as_json: AsJson = False,
+    ui_language: UiLanguageOption = None,
 ) -> None:
     """A label over time with its change points (techniques per 1,000 words; frames, genres as shares)."""
+    from ..render.corpus_terminal import trend_table
     from ..store.queries import trend as query
 
-    with _store(db) as store:
-        result = query(
-            store,
-            label,
-            _filter(source, language, None, date_from, date_to, model),
-            kind=kind.value,
-            period=period.value,
-            by=by.value,
-        )
-    if as_json:
-        out_console.out(result.model_dump_json(indent=2), highlight=False)
-        return
-    for series in result.series:
-        table = Table(
-            title=f"{label} in {series.group or '(no source)'} ({result.measure}); change points: "
-            f"{_cell(series.change_points) or 'none'}",
-            title_justify="left",
-        )
-        for column in ("period", "value", "count", "articles"):
-            table.add_column(column)
-        for point in series.points:
-            marker = " ◀ change" if point.period in series.change_points else ""
-            table.add_row(str(point.period), _cell(point.value) + marker, str(point.count), str(point.articles))
-        out_console.print(table)
-    if not result.series:
-        _say("nothing matches")
+    with interface_language(ui_language):
+        with _store(db) as store:
+            result = query(
+                store,
+                label,
+                _filter(source, language, None, date_from, date_to, model),
+                kind=kind.value,
+                period=period.value,
+                by=by.value,
+            )
+        if as_json:
+            out_console.out(result.model_dump_json(indent=2), highlight=False)
+        elif result.series:
+            out_console.print(trend_table(result, by=by.value, wide=wide, width=out_console.width))
+        else:
+            _say("nothing matches")
 
 
 @corpus_app.command()
@@ -440,31 +440,38 @@ def compare(
     db: Db = None,
     model: Model = None,
     as_json: AsJson = False,
+    ui_language: UiLanguageOption = None,
 ) -> None:
-    """Which techniques slice A uses more than slice B: rate ratio, 95% interval, p and q values."""
-    from ..store.compare import compare as query
+    """Which techniques slice A uses more than slice B: rate ratio, 95% interval, p and q values.
 
-    a = _filter(a_source, a_language, None, a_from, a_to, model)
-    b = _filter(b_source, b_language, None, b_from, b_to, model)
-    with _store(db) as store:
-        rows = query(store, a, b, level=level.value)
-    _show(
-        rows,
-        [
-            "label",
-            "count_a",
-            "per_1000_words_a",
-            "count_b",
-            "per_1000_words_b",
-            "rate_ratio",
-            "ci_low",
-            "ci_high",
-            "q_value",
-            "over_represented_in",
-        ],
-        as_json,
-        "A against B (per 1,000 words)",
-    )
+    The table restates A and B (their filters and sizes) and gives no ratio where a slice has
+    fewer than 5 paragraphs with the label (too few to estimate one); the q-value still holds.
+    """
+    from ..render.corpus_terminal import comparison_table, describe_slice
+    from ..store.compare import MIN_COUNT
+    from ..store.compare import compare as query
+    from ..store.queries import groups
+
+    with interface_language(ui_language):
+        a = _filter(a_source, a_language, None, a_from, a_to, model)
+        b = _filter(b_source, b_language, None, b_from, b_to, model)
+        with _store(db) as store:
+            rows = query(store, a, b, level=level.value)
+            sizes = [_size(groups(store, f, by="none")) for f in (a, b)]
+        if as_json:
+            _show(rows, [], True, "")
+            return
+        for name, filters, (articles, words) in zip(("A", "B"), (a, b), sizes, strict=True):
+            out_console.print(f"{name}: {describe_slice(filters, articles, words)}", markup=False, highlight=False)
+        if not rows:
+            _say("nothing to compare: a slice has no articles")
+            return
+        out_console.print(comparison_table(rows, level.value, MIN_COUNT, width=out_console.width))
+
+
+def _size(totals: dict[Any, tuple[int, int]]) -> tuple[int, int]:
+    """Articles and words of a slice, from :func:`unspin.store.queries.groups` by none."""
+    return sum(n for n, _ in totals.values()), sum(w for _, w in totals.values())
 
 
 @corpus_app.command()

@@ -7,6 +7,8 @@ Examples
 (datetime.date(2024, 2, 12), datetime.date(2024, 2, 29))
 >>> period_range([dt.date(2024, 3, 1), dt.date(2024, 1, 1)], "month")
 [datetime.date(2024, 1, 1), datetime.date(2024, 2, 1), datetime.date(2024, 3, 1)]
+>>> period_name(dt.date(2024, 12, 30), "week"), period_name(dt.date(2025, 1, 1), "month")
+('2025-W01', '2025-01')
 """
 
 from __future__ import annotations
@@ -49,6 +51,18 @@ def period_range(periods: Iterable[dt.date], period: Period) -> list[dt.date]:
         axis.append(when)
         when = next_period(when, period)
     return axis
+
+
+def period_name(start: dt.date, period: Period) -> str:
+    """How a period is written for people: "2025-01-06" (a day), "2025-W02" (an ISO week), "2025-01" (a month).
+
+    A week is named by its ISO year and number, so the week starting on Monday 2024-12-30
+    is "2025-W01".
+    """
+    if period == "week":
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    return start.strftime("%Y-%m") if period == "month" else start.isoformat()
 
 
 def next_month(day: dt.date) -> dt.date:

@@ -11,6 +11,8 @@ from .filters import CorpusFilter
 from .queries import Level, groups, rates
 from .store import Store
 
+MIN_COUNT = 5  # labelled paragraphs each slice needs before a rate ratio means anything
+
 
 class ComparisonRow(BaseModel):
     label: str
@@ -26,6 +28,7 @@ class ComparisonRow(BaseModel):
     p_value: float
     q_value: float  # Benjamini-Hochberg across the labels compared
     over_represented_in: str | None  # "a", "b", or None when q >= alpha
+    enough_data: bool  # both counts at least MIN_COUNT; else the ratio and its interval say little
 
 
 def compare(
@@ -41,6 +44,12 @@ def compare(
     to zero counts). p-values are corrected across labels by Benjamini-Hochberg. The test
     assumes paragraphs are independent; techniques cluster within articles, so treat
     borderline q-values with care.
+
+    Where either slice has fewer than :data:`MIN_COUNT` labelled paragraphs, ``enough_data``
+    is false: the ratio then rests on a handful of paragraphs (with 0 in B, on the 0.5 put in
+    its place), so it can read 700 where the interval spans a factor of 200. Such rows come
+    after the others, by q-value; the exact test, and so ``q_value`` and
+    ``over_represented_in``, stays valid for small counts.
     """
     counts_a, words_a = _counts(store, a, level)
     counts_b, words_b = _counts(store, b, level)
@@ -54,7 +63,9 @@ def compare(
         row.q_value = q
         if q < alpha:
             row.over_represented_in = "a" if row.rate_ratio > 1 else "b"
-    return sorted(rows, key=lambda r: (-math.log(r.rate_ratio), r.label))
+    return sorted(
+        rows, key=lambda r: (0, -math.log(r.rate_ratio), r.label) if r.enough_data else (1, r.q_value, r.label)
+    )
 
 
 def _counts(store: Store, filters: CorpusFilter, level: Level) -> tuple[dict[str, int], int]:
@@ -85,4 +96,5 @@ def _row(label: str, count_a: int, words_a: int, count_b: int, words_b: int) -> 
         p_value=result.p_value,
         q_value=1.0,
         over_represented_in=None,
+        enough_data=min(count_a, count_b) >= MIN_COUNT,
     )
