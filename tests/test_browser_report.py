@@ -324,3 +324,15 @@ def test_save_screenshot(open_report: Callable[..., Report], analyzer) -> None:
     report.tip(mark).wait_for(state="visible")
     (ROOT / "docs").mkdir(exist_ok=True)
     report.page.screenshot(path=str(ROOT / "docs" / "report-screenshot.png"), full_page=True)
+
+
+@pytest.mark.skipif(not os.environ.get("UNSPIN_SCREENSHOT"), reason="set UNSPIN_SCREENSHOT=1 to update the docs image")
+def test_save_french_screenshot(open_report: Callable[..., Report], analyzer) -> None:
+    """The report in French, of the French article written for the dense-propaganda fixtures."""
+    text = (ROOT / "tests" / "fixtures" / "propaganda" / "fr-energie.txt").read_text(encoding="utf-8")
+    report = open_report(render_html(analyzer(text), ui_language="fr"), width=1200, height=1300)
+    assert report.page.locator("html").get_attribute("lang") == "fr"
+    mark = report.page.locator("mark.hl").nth(1)
+    mark.hover()
+    report.tip(mark).wait_for(state="visible")
+    report.page.screenshot(path=str(ROOT / "docs" / "report-fr-screenshot.png"), full_page=True)
