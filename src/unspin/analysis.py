@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -11,9 +12,32 @@ import numpy as np
 
 from .article import Article, Paragraph
 from .errors import OffsetError
+from .i18n import N_, gettext
 from .taxonomy import CATEGORIES, TECHNIQUE_LABELS, category_of
 
 SCHEMA_VERSION = "1.1"
+#: The model's accuracy on validation in one sentence: English in the Analysis (``model.quality``),
+#: shown in the interface language by :func:`quality_note`.
+QUALITY_NOTE = N_(
+    "On validation articles, %(span_precision)s of highlighted text was right and highlights found "
+    "%(span_recall)s of the annotated text; %(paragraph_precision)s of paragraph labels were right and "
+    "they found %(paragraph_recall)s of annotated ones."
+)
+
+
+def quality_note(english: str | None) -> str | None:
+    """``model.quality`` in the interface language (as it is, where it is not the sentence unspin writes)."""
+    found = _QUALITY_PATTERN.fullmatch(english or "")
+    return gettext(QUALITY_NOTE) % found.groupdict() if found else english
+
+
+def _placeholder_pattern(template: str) -> re.Pattern[str]:
+    """A pattern that reads the percentages back out of ``template % values``."""
+    pieces = re.split(r"%\((\w+)\)s", template)  # text, name, text, name, ..., text
+    return re.compile("".join(re.escape(p) if i % 2 == 0 else rf"(?P<{p}>\d+%)" for i, p in enumerate(pieces)))
+
+
+_QUALITY_PATTERN = _placeholder_pattern(QUALITY_NOTE)
 
 
 @dataclass(frozen=True, slots=True)

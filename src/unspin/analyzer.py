@@ -8,7 +8,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from .analysis import Analysis, LabelScore, ParagraphAnalysis, Span, TechniqueScore
+from .analysis import QUALITY_NOTE, Analysis, LabelScore, ParagraphAnalysis, Span, TechniqueScore
 from .article import Article
 from .config import default_model_path
 from .errors import InputError, UnspinError
@@ -92,11 +92,7 @@ class Analyzer:
                 k: sum(v[k] for v in lines.values()) / len(lines)
                 for k in ("span_precision", "span_recall", "paragraph_precision", "paragraph_recall")
             }
-            info["quality"] = (  # precision and recall, in words
-                f"On validation articles, {mean['span_precision']:.0%} of highlighted text was right and highlights "
-                f"found {mean['span_recall']:.0%} of the annotated text; {mean['paragraph_precision']:.0%} of "
-                f"paragraph labels were right and they found {mean['paragraph_recall']:.0%} of annotated ones."
-            )
+            info["quality"] = QUALITY_NOTE % {k: f"{v:.0%}" for k, v in mean.items()}  # English, as JSON is
         return info
 
     def __call__(self, article: Article | str) -> Analysis:

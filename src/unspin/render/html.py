@@ -32,7 +32,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from .._version import __version__
-from ..analysis import Analysis, ParagraphAnalysis, Span, TechniqueScore
+from ..analysis import Analysis, ParagraphAnalysis, Span, TechniqueScore, quality_note
 from ..article import Article
 from ..compare import Comparison, Probability, Rate, Side
 from ..errors import InputError
@@ -253,7 +253,7 @@ def article_context(analysis: Analysis) -> dict[str, Any]:
         "shown_spans": len(analysis.spans),
         **_slider_start(analysis.thresholds.get("span", 0.0)),
         "genre_uncertain": analysis.genre_uncertain,
-        "quality_note": analysis.model.get("quality"),
+        "quality_note": quality_note(analysis.model.get("quality")),
         "model_name": analysis.model.get("name"),
         "model_version": analysis.model.get("version"),
     }
@@ -428,7 +428,7 @@ def comparison_context(comparison: Comparison, a: Analysis, b: Analysis) -> dict
         "total_spans": _span_total(a) + _span_total(b),
         "shown_spans": len(a.spans) + len(b.spans),
         **_slider_start(threshold),
-        "quality_note": a.model.get("quality"),
+        "quality_note": quality_note(a.model.get("quality")),
         "model_name": a.model.get("name"),
         "model_version": a.model.get("version"),
     }
