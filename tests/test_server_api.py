@@ -7,6 +7,7 @@ the app under uvicorn) runs against ``unspin serve`` on a loopback port.
 from __future__ import annotations
 
 import concurrent.futures
+import html
 import json
 import signal
 import time
@@ -144,6 +145,55 @@ def test_docs_page_works_offline(client: httpx.Client) -> None:
     assert "/v1/analyze" in page.text and "AnalysisDocument" in page.text
     assert "<script" not in page.text and "http://" not in page.text and "https://" not in page.text
     assert client.get("/docs/style.css").headers["content-type"].startswith("text/css")
+    assert client.get("/docs/icon.svg").headers["content-type"] == "image/svg+xml"
+    assert 'rel="icon"' in page.text and 'href="/"' in page.text  # the app's icon, and the way back to it
+    assert page.text.count('class="example"') == page.text.count('class="method"') // 2  # one per route (nav + h2)
+
+
+def test_docs_render_markdown_without_raw_html_and_build_example_requests() -> None:
+    from unspin.server.routers.docs import render_reference
+
+    spec = {
+        "info": {
+            "title": "t",
+            "version": "1",
+            "description": "Uses `text`; <script>alert(1)</script> [x](javascript:y)",
+        },
+        "paths": {
+            "/v1/things/{thing_id}": {
+                "post": {
+                    "operationId": "make",
+                    "summary": "Make",
+                    "description": "First paragraph.\n\n- one\n- **two**",
+                    "parameters": [
+                        {"name": "thing_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                        {"name": "kind", "in": "query", "required": True, "schema": {"enum": ["big", "small"]}},
+                    ],
+                    "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Body"}}}},
+                    "responses": {},
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "Body": {
+                    "type": "object",
+                    "required": ["name", "n"],
+                    "properties": {"name": {"type": "string", "examples": ["O'Brien"]}, "n": {"type": "integer"}},
+                }
+            }
+        },
+    }
+    page = render_reference(spec, base="127.0.0.1:9", keys=True)
+    assert "<code>text</code>" in page and "<li><strong>two</strong></li>" in page
+    assert "<script>" not in page and "&lt;script&gt;" in page and 'href="javascript:' not in page
+    assert "export UNSPIN_URL=127.0.0.1:9" in page and "export UNSPIN_KEY=" in page
+    example = html.unescape(page.split('<pre class="example"><code>')[1].split("</code>")[0])
+    assert example == (
+        'curl -s "$UNSPIN_URL/v1/things/THING_ID?kind=big" \\\n'
+        '     -H "Authorization: Bearer $UNSPIN_KEY" \\\n'
+        """     -H 'Content-Type: application/json' -d '{"name": "O'"'"'Brien", "n": 1}'"""
+    )
 
 
 # ---------------------------------------------------------------------------- POST /v1/analyze
