@@ -114,6 +114,16 @@ class Tab:
     def listed(self) -> list[str]:
         return self.page.locator("#articles-list li").all_inner_texts()
 
+    def choose(self, group: str, values: list[str]) -> None:
+        """Tick these boxes of a filter's checkbox list (by their label), as a person would."""
+        boxes = self.page.get_by_role("group", name=group, exact=True)
+        for value in values:
+            boxes.get_by_role("checkbox", name=value, exact=True).check()
+
+    def chosen(self, group: str) -> list[str]:
+        boxes = self.page.get_by_role("group", name=group, exact=True).locator("input[type=checkbox]:checked")
+        return boxes.evaluate_all("boxes => boxes.map(b => b.value)")
+
     def assert_clean(self, *, origin: str) -> None:
         """No script error, no blocked script or style (CSP reports are console errors), nothing fetched elsewhere."""
         assert self.errors == []
@@ -156,14 +166,14 @@ def test_changing_a_filter_redraws_the_charts_and_keeps_the_address(
     page = visit.page
     page.goto(server.url + "/corpus")
     assert len(visit.heat_rows()) == len(SOURCES)
-    page.get_by_label("Sources", exact=True).select_option(["Outlet 2", "Outlet 4"])
+    visit.choose("Sources", ["Outlet 2", "Outlet 4"])
     page.wait_for_function(
         "() => echarts.getInstanceByDom(document.getElementById('chart-heatmap'))"
         ".getOption().yAxis[0].data.length === 2"
     )
     assert visit.heat_rows() == ["Outlet 2", "Outlet 4"]
     assert page.locator("[data-summary=articles]").inner_text() == "120"
-    page.get_by_label("Techniques", exact=True).select_option(["Doubt"])
+    visit.choose("Techniques", ["Casting doubt"])
     page.wait_for_function(
         "() => echarts.getInstanceByDom(document.getElementById('chart-heatmap'))"
         ".getOption().xAxis[0].data.join() === 'Casting doubt'"
@@ -171,8 +181,8 @@ def test_changing_a_filter_redraws_the_charts_and_keeps_the_address(
     assert re.search(r"source=Outlet\+2&source=Outlet\+4&technique=Doubt", page.url)
     page.reload()  # the address keeps the filters, and the server draws the same
     assert visit.heat_rows() == ["Outlet 2", "Outlet 4"]
-    expect(page.get_by_label("Sources", exact=True)).to_have_values(["Outlet 2", "Outlet 4"])
-    assert page.locator("#f-source option").count() == len(SOURCES)  # the options stay, to widen again
+    assert visit.chosen("Sources") == ["Outlet 2", "Outlet 4"]
+    assert page.locator("#f-source input[type=checkbox]").count() == len(SOURCES)  # the options stay, to widen again
     visit.assert_clean(origin=server.url)
 
 
@@ -236,11 +246,12 @@ def test_without_script_the_filters_still_work(tab: Callable[..., Tab], server: 
     visit = tab(java_script_enabled=False)
     page = visit.page
     page.goto(server.url + "/corpus")
-    page.get_by_label("Sources", exact=True).select_option(["Outlet 3"])
+    visit.choose("Sources", ["Outlet 3"])
     page.get_by_role("button", name="Apply the filters").click()
     page.wait_for_url(re.compile(r"/corpus\?source=Outlet\+3"))
     rows = page.locator("#table-heatmap tbody th").all_inner_texts()
     assert rows == ["Outlet 3"]
+    expect(page.locator("#chosen-source")).to_have_text("Chosen: Outlet 3")  # what is chosen, in sight
     page.locator("#table-heatmap tbody a").first.click()  # a cell narrows the page to its articles
     page.wait_for_url(re.compile(r"source=Outlet\+3&technique=\w+"))
     assert visit.listed() and all("Outlet 3" in item for item in visit.listed())
@@ -250,7 +261,7 @@ def test_hostile_titles_and_sources_stay_text(tab: Callable[..., Tab], server: L
     visit = tab()
     page = visit.page
     page.goto(server.url + "/corpus")
-    page.get_by_label("Sources", exact=True).select_option([HOSTILE_SOURCE, "Outlet 1"])
+    visit.choose("Sources", [HOSTILE_SOURCE, "Outlet 1"])
     page.wait_for_function(
         "() => echarts.getInstanceByDom(document.getElementById('chart-heatmap'))"
         ".getOption().yAxis[0].data.length === 2"
@@ -290,12 +301,12 @@ def test_offline_file_works_from_disk_without_network(tab: Callable[..., Tab], o
             .length; }""")
     assert len(visit.listed()) == min(25, expected) > 0
     assert all("Outlet 1 ·" in item for item in visit.listed())
-    page.get_by_label("Sources", exact=True).select_option(["Outlet 2"])
+    visit.choose("Sources", ["Outlet 2"])
     page.wait_for_function(
         "() => echarts.getInstanceByDom(document.getElementById('chart-heatmap'))"
         ".getOption().yAxis[0].data.join() === 'Outlet 2'"
     )
-    page.get_by_label("Languages", exact=True).select_option(["de"])  # Outlet 2 writes in French
+    visit.choose("Languages", ["de"])  # Outlet 2 writes in French
     page.wait_for_function(
         "() => echarts.getInstanceByDom(document.getElementById('chart-heatmap'))"
         ".getOption().yAxis[0].data.length === 0"
@@ -349,8 +360,16 @@ OVERLAPPING_TEXT = """() => {
     if (style.visibility === "hidden" || parent.closest(".visually-hidden, [hidden], details:not([open]) > :not(summary)")) continue;
     const range = document.createRange();
     range.selectNodeContents(node);
+    // What a scrolling box (a checkbox list, a table's scroller) clips away is not on the screen.
+    const clips = [];
+    for (let a = parent; a; a = a.parentElement) {
+      const st = getComputedStyle(a);
+      if (st.overflowX !== "visible" || st.overflowY !== "visible") clips.push(a.getBoundingClientRect());
+    }
     for (const r of range.getClientRects()) {
-      if (r.width > 1 && r.height > 1) boxes.push({text: node.textContent.trim().slice(0, 30), x: r.left, y: r.top, r: r.right, b: r.bottom});
+      let x = r.left, y = r.top, right = r.right, bottom = r.bottom;
+      for (const c of clips) { x = Math.max(x, c.left); y = Math.max(y, c.top); right = Math.min(right, c.right); bottom = Math.min(bottom, c.bottom); }
+      if (right - x > 1 && bottom - y > 1) boxes.push({text: node.textContent.trim().slice(0, 30), x, y, r: right, b: bottom});
     }
   }
   const clashes = [];
@@ -379,3 +398,191 @@ def test_on_a_phone_no_text_overlaps(tab: Callable[..., Tab], server: LiveServer
         " h.style.position = 'relative'; h.appendChild(s); }"
     )
     assert visit.page.evaluate(OVERLAPPING_TEXT) != []
+
+
+# ---------------------------------------------------------------------------- layout (issue 14)
+
+
+TEXT_CLASHES = """(key) => {
+  // Every text a chart drew (axis names, cell values) as the four corners of its box on the canvas, rotation
+  // included, and the pairs whose boxes overlap by more than a pixel (a separating-axis test). Labels that
+  // ECharts hid for want of room are not drawn, so they do not count.
+  const chart = echarts.getInstanceByDom(document.getElementById('chart-' + key));
+  const shown = el => { for (let p = el; p; p = p.parent || p.__hostTarget) { if (p.ignore || p.invisible) return false; } return true; };
+  const boxes = chart.getZr().storage.getDisplayList(true)
+    .filter(el => (el.type === 'tspan' || el.type === 'text') && el.style && el.style.text && shown(el))
+    .map(el => {
+      const r = el.getBoundingRect(), size = parseFloat((/(\\d+(?:\\.\\d+)?)px/.exec(el.style.font || '') || [0, 12])[1]);
+      const height = Math.max(r.height, size), top = r.y + r.height / 2 - height / 2;
+      const m = el.getComputedTransform() || [1, 0, 0, 1, 0, 0];
+      const corners = [[r.x, top], [r.x + r.width, top], [r.x + r.width, top + height], [r.x, top + height]]
+        .map(([x, y]) => [m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]]);
+      return {text: String(el.style.text), corners};
+    });
+  const apart = (a, b) => [a, b].some(poly => poly.some((p, i) => {
+    const q = poly[(i + 1) % 4], axis = [q[1] - p[1], p[0] - q[0]], length = Math.hypot(axis[0], axis[1]) || 1;
+    const project = points => points.map(([x, y]) => (x * axis[0] + y * axis[1]) / length);
+    const pa = project(a), pb = project(b);
+    return Math.min(Math.max(...pa), Math.max(...pb)) - Math.max(Math.min(...pa), Math.min(...pb)) <= 1;
+  }));
+  const clashes = [];
+  boxes.forEach((a, i) => boxes.slice(i + 1).forEach(b => { if (!apart(a.corners, b.corners)) clashes.push(a.text + ' / ' + b.text); }));
+  return {texts: boxes.length, clashes};
+}"""
+
+
+def test_on_a_phone_the_heat_maps_labels_and_values_do_not_overlap(tab: Callable[..., Tab], server: LiveServer) -> None:
+    visit = tab(width=360, height=740)
+    page = visit.page
+    page.goto(server.url + "/corpus")
+    for key in ("heatmap", "frames"):
+        columns = visit.chart(key, "chart.getOption().xAxis[0].data.length")
+        found = page.evaluate(TEXT_CLASHES, key)
+        assert found["texts"] > columns > 5 and found["clashes"] == [], key
+        scroller = page.locator(f".chart-{key} .chart-scroll")  # the map scrolls sideways in its box...
+        assert scroller.evaluate("box => box.scrollWidth > box.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # ...not the page
+    visit.assert_clean(origin=server.url)
+    # The check sees overlaps when there are some: the heat map squeezed into the phone's width, as it was drawn.
+    page.evaluate(
+        "() => { const box = document.getElementById('chart-heatmap'); box.style.minWidth = '0px';"
+        " echarts.getInstanceByDom(box).resize(); }"
+    )
+    assert page.evaluate(TEXT_CLASHES, "heatmap")["clashes"] != []
+
+
+def test_the_heat_map_has_a_colour_legend_and_zeros_look_like_no_value(
+    tab: Callable[..., Tab], server: LiveServer
+) -> None:
+    visit = tab()
+    page = visit.page
+    page.goto(server.url + "/corpus")
+    cells = visit.chart("heatmap", "chart.getOption().series[0].data.map(c => [c.value[2], c.zero, c.itemStyle.color])")
+    zeros = [colour for value, zero, colour in cells if zero]
+    values = [colour for value, zero, colour in cells if not zero]
+    assert zeros and values  # the one-article source uses few techniques
+    assert set(zeros) == {"rgba(0,0,0,0)"} and "rgba(0,0,0,0)" not in values  # a 0 is never a pale value
+    legend = page.locator("#legend-heatmap")
+    expect(legend.locator(".legend-item")).to_have_count(6)  # 0, then five steps up to the highest value
+    expect(legend.locator(".legend-zero")).to_have_text("0: none")
+    steps = legend.locator(".legend-item:not(.legend-zero) .swatch").evaluate_all(
+        "swatches => swatches.map(s => getComputedStyle(s).backgroundColor)"
+    )
+    assert len(set(steps)) == 5
+    top = max(value for value, zero, _ in cells if not zero)
+    assert legend.locator(".legend-item").last.inner_text().endswith(f"{top:.1f}")
+    page.locator(".chart-heatmap summary").click()
+    zero_cells = page.locator("#table-heatmap td.zero")
+    assert zero_cells.count() == len(zeros) and set(zero_cells.all_inner_texts()) == {"0"}
+    assert zero_cells.locator("button").count() == 0  # nothing to list behind a zero
+    assert zero_cells.first.evaluate("td => getComputedStyle(td).color") != page.locator(
+        "#table-heatmap td button"
+    ).first.evaluate("b => getComputedStyle(b).color")
+    visit.assert_clean(origin=server.url)
+
+
+def test_offline_numbers_tables_stay_clear_of_the_newest_articles(tab: Callable[..., Tab], offline_file: Path) -> None:
+    visit = tab(width=1440, height=900)
+    page = visit.page
+    page.goto(offline_file.as_uri())
+    visit.chart("heatmap", "true")
+    for summary in page.locator("details.chart-table summary").all():
+        summary.click()
+    found = page.evaluate(
+        """() => {
+        const panel = document.getElementById('articles').getBoundingClientRect();
+        const charts = document.getElementById('charts').getBoundingClientRect();
+        const overlap = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 0
+            && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 0;
+        const tables = Array.from(document.querySelectorAll('.chart-table table')).map(table => {
+            const t = table.getBoundingClientRect(), w = table.closest('.table-wrap').getBoundingClientRect();
+            const seen = {left: Math.max(t.left, w.left), right: Math.min(t.right, w.right), top: t.top, bottom: t.bottom};
+            return {id: table.id, overlaps: overlap(seen, panel), scrolls: table.closest('.table-wrap').scrollWidth > w.width + 1};
+        });
+        return {beside: panel.left >= charts.right, tables};
+    }"""
+    )
+    assert found["beside"]  # the wide layout: the article list in a column beside the charts
+    assert [t["id"] for t in found["tables"] if t["overlaps"]] == []
+    assert any(t["scrolls"] for t in found["tables"])  # the heat map's table is wider than its card: it scrolls there
+    visit.assert_clean(origin=offline_file.as_uri())
+
+
+def test_checkbox_filters_keep_the_chosen_in_sight_and_filter_the_page(
+    tab: Callable[..., Tab], server: LiveServer
+) -> None:
+    visit = tab()
+    page = visit.page
+    page.goto(server.url + "/corpus")
+    data = page.evaluate("() => JSON.parse(document.getElementById('dashboard-data').textContent)")
+    order = page.locator("#f-technique input[type=checkbox]").evaluate_all("boxes => boxes.map(b => b.value)")
+    label = [value for value in order if value in data["heatmap"]["columns"]][-1]  # used, and far down the list
+    box = page.locator(f"#f-technique input[value='{label}']")
+    box.check()
+    name = page.locator(f"#f-technique label:has(input[value='{label}'])").inner_text().strip()
+    page.wait_for_function(
+        "(name) => echarts.getInstanceByDom(document.getElementById('chart-heatmap'))"
+        ".getOption().xAxis[0].data.join() === name",
+        arg=name,
+    )
+    assert f"technique={label}" in page.url
+    page.locator("#f-technique .checklist").evaluate("list => { list.scrollTop = 0; }")
+    hidden = box.evaluate(
+        "box => { const l = box.closest('.checklist').getBoundingClientRect(), b = box.getBoundingClientRect();"
+        " return b.top >= l.bottom || b.bottom <= l.top; }"
+    )
+    assert hidden  # the ticked box has scrolled out of its list...
+    chip = page.locator("#chosen-technique .chip")
+    expect(chip).to_have_text(f"{name} ×")  # ...but the choice stays in sight above it
+    expect(chip).to_be_in_viewport()
+    chip.click()  # and takes it off again
+    expect(box).not_to_be_checked()
+    expect(page.locator("#chosen-technique")).to_have_text("All: no choice")
+    page.wait_for_function(
+        "() => echarts.getInstanceByDom(document.getElementById('chart-heatmap')).getOption().xAxis[0].data.length > 1"
+    )
+    visit.assert_clean(origin=server.url)
+
+
+def test_offline_checkbox_filters_show_the_chosen_and_reset(tab: Callable[..., Tab], offline_file: Path) -> None:
+    visit = tab()
+    page = visit.page
+    page.goto(offline_file.as_uri())
+    visit.choose("Sources", ["Outlet 2", "Outlet 5"])
+    expect(page.locator("#chosen-source .chip")).to_have_text(["Outlet 2 ×", "Outlet 5 ×"])
+    page.wait_for_function(
+        "() => echarts.getInstanceByDom(document.getElementById('chart-heatmap'))"
+        ".getOption().yAxis[0].data.join() === 'Outlet 2,Outlet 5'"
+    )
+    assert all("Outlet 2 ·" in item or "Outlet 5 ·" in item for item in visit.listed())
+    page.get_by_role("button", name="Clear them").click()
+    expect(page.locator("#chosen-source")).to_have_text("All: no choice")
+    page.wait_for_function(
+        "() => echarts.getInstanceByDom(document.getElementById('chart-heatmap')).getOption().yAxis[0].data.length > 2"
+    )
+    visit.assert_clean(origin=offline_file.as_uri())
+
+
+def test_the_api_reference_links_back_and_shows_an_example_per_route(
+    tab: Callable[..., Tab], server: LiveServer
+) -> None:
+    visit = tab()
+    page = visit.page
+    page.goto(server.url + "/docs")
+    back = page.get_by_role("link", name="← Back to unspin")
+    expect(back).to_have_attribute("href", "/")
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert icon and httpx.get(server.url + icon).headers["content-type"] == "image/svg+xml"
+    assert f"{server.url}{icon}" in visit.requests  # the browser fetched it
+    routes = page.locator("section.operation[id]:has(h2 .method)")
+    assert routes.count() > 30 and page.locator("section.operation pre.example").count() == routes.count()
+    rates = page.locator("#get_rates_v1_corpus_rates_get pre.example").inner_text()
+    assert rates.startswith('curl -s "$UNSPIN_URL/v1/corpus/rates?')
+    address = page.locator("header pre").inner_text().removeprefix("export UNSPIN_URL=")
+    url = "http://" + rates.split('"')[1].replace("$UNSPIN_URL", address)
+    assert httpx.get(url).json()  # the example answers, here on this server
+    code = page.locator("#get_articles_v1_corpus_articles_get .description code")
+    assert "technique" in code.all_inner_texts()  # Markdown rendered: `technique` is code, not backticks
+    back.click()
+    page.wait_for_url(server.url + "/")
+    visit.assert_clean(origin=server.url)

@@ -47,6 +47,7 @@ class _Cell:
     text: str
     title: str  # the counts behind the value
     href: str | None = None  # without script: the dashboard narrowed to this cell
+    kind: str | None = None  # "zero" (counted, none found) or "empty" (nothing to count), styled apart
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,10 +107,38 @@ def dashboard_context(
         "filters": dashboard.filters,
         "options": dashboard.options,
         "overview": dashboard.overview,
-        "technique_options": [(label, entry["name"]) for label, entry in labels["techniques"].items()],
+        "filter_groups": _filter_groups(dashboard, labels),
         "tables": _tables(dashboard, labels, link),
         "articles": articles,
     }
+
+
+def _filter_groups(dashboard: Dashboard, labels: dict[str, Any]) -> list[tuple[str, str, list, list[str], bool]]:
+    """The filters' checkbox lists: (name, legend, [(value, shown as)], chosen values, wide)."""
+    options, filters = dashboard.options, dashboard.filters
+    return [
+        (
+            "source",
+            gettext("Sources"),
+            [(s, s or gettext("(no source)")) for s in options.sources],
+            filters.sources,
+            False,
+        ),
+        (
+            "language",
+            gettext("Languages"),
+            [(code, code or gettext("(unknown)")) for code in options.languages],
+            filters.languages,
+            False,
+        ),
+        (
+            "technique",
+            gettext("Techniques"),
+            [(label, entry["name"]) for label, entry in labels["techniques"].items()],
+            filters.techniques,
+            True,
+        ),
+    ]
 
 
 def dashboard_labels() -> dict[str, Any]:
@@ -206,6 +235,12 @@ def dashboard_messages() -> dict[str, str | dict[str, str]]:
         "article_number": gettext("Article %(number)s"),
         "updating": gettext("Updating the charts…"),
         "could_not_update": gettext("Could not update the charts: %(problem)s"),
+        "chosen": gettext("Chosen:"),
+        "all_chosen": gettext("All: no choice"),
+        "remove_choice": gettext("Remove %(name)s"),
+        "legend_zero": gettext("0: none"),
+        "legend_empty": gettext("–: no articles"),
+        "legend_of": gettext("Colours: %(what)s"),
     }
     plural = {
         **{f"n_{unit}": plural_forms(message) for unit, message in _COUNTS.items()},
@@ -298,7 +333,12 @@ def _matrix_table(
     rows = []
     for i, source in enumerate(matrix.rows):
         cells = tuple(
-            _Cell(number.format(value), _counted_in(_count(unit, count), matrix.articles[i]), href(source, label))
+            _Cell(
+                number.format(value) if count else "0",
+                _counted_in(_count(unit, count), matrix.articles[i]),
+                href(source, label) if count else None,
+                None if count else "zero",
+            )
             for label, value, count in zip(matrix.columns, matrix.values[i], matrix.counts[i], strict=False)
         )
         rows.append((source, cells))
@@ -315,9 +355,10 @@ def _trend_table(trends: Trends, name: Name, narrowed: Link) -> _Table:
     for i, (start, end) in enumerate(zip(trends.periods, trends.ends, strict=False)):
         cells = tuple(
             _Cell(
-                f"{line.values[i]:.2f}",
+                f"{line.values[i]:.2f}" if line.counts[i] else "0",
                 _count("paragraphs", line.counts[i]),
-                narrowed(technique=[line.label], date_from=start, date_to=end),
+                narrowed(technique=[line.label], date_from=start, date_to=end) if line.counts[i] else None,
+                None if line.counts[i] else "zero",
             )
             for line in trends.lines
         )

@@ -19,8 +19,11 @@
   var status = document.getElementById("dashboard-status");
   var panel = document.getElementById("articles");
   var LISTED = 25;  // articles listed at once
-  var HEAT = ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"];  // ColorBrewer Blues
-  var SHARE = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"];  // ColorBrewer Oranges
+  // Five steps of ColorBrewer Blues and Oranges for values above 0; a 0 is never coloured, so it never passes for a
+  // small value, and a cell without articles is not drawn at all. The last two steps take white text.
+  var HEAT = ["#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"];
+  var SHARE = ["#fdd0a2", "#fdae6b", "#fd8d3c", "#e6550d", "#a63603"];
+  var COLUMN = 30, ROW_LABELS = 140;  // a heat-map column's least width, and the row names' (longer ones are cut)
   var charts = {};
   var request = 0;
 
@@ -75,9 +78,32 @@
 
   // ------------------------------------------------------------------ what is shown
 
+  function boxes(name) { return Array.prototype.slice.call(form.querySelectorAll("input[type=checkbox][name=" + name + "]")); }
   function chosen(name) {
-    var select = form.elements[name];
-    return select ? Array.prototype.map.call(select.selectedOptions, function (o) { return o.value; }) : [];
+    return boxes(name).filter(function (box) { return box.checked; }).map(function (box) { return box.value; });
+  }
+
+  // Above each checkbox list, what is chosen in it, so a choice far down a long list stays in sight; each chip takes
+  // its choice off again.
+  function showChosen() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-chosen]"), function (line) {
+      var ticked = boxes(line.getAttribute("data-chosen")).filter(function (box) { return box.checked; });
+      if (!ticked.length) { line.replaceChildren(say("all_chosen", {})); return; }
+      var parts = [element("span", say("chosen", {}), "chosen-label")];
+      ticked.forEach(function (box) {
+        var name = box.parentNode.textContent.trim();
+        var chip = element("button", name + " ×", "chip");
+        chip.type = "button";
+        chip.dir = "auto";
+        chip.setAttribute("aria-label", say("remove_choice", { name: name }));
+        chip.addEventListener("click", function () {
+          box.checked = false;
+          box.dispatchEvent(new Event("change", { bubbles: true }));
+        });
+        parts.push(" ", chip);
+      });
+      line.replaceChildren.apply(line, parts);
+    });
   }
 
   // Offline, the filters hide and show; on the server they have already made the data.
@@ -122,8 +148,8 @@
   // A chart with nothing to draw is hidden; its table says why.
   function chart(key, visible) {
     var box = document.getElementById("chart-" + key);
-    box.hidden = !visible;
-    if (!visible) { box.parentNode.querySelector("details.chart-table").open = true; }
+    box.parentNode.hidden = !visible;  // the box's scroll container
+    if (!visible) { box.closest("section").querySelector("details.chart-table").open = true; }
     if (!charts[key]) {
       charts[key] = echarts.init(box, null, { renderer: "canvas" });
       charts[key].on("click", function (event) { if (event.data && event.data.list) { listArticles(event.data.list, true); } });
@@ -144,35 +170,75 @@
     };
   }
 
+  // Equal steps from 0 to the highest value: [low, high] of each colour of the palette.
+  function steps(top, palette) {
+    return palette.map(function (colour, k) { return { low: top * k / palette.length, high: top * (k + 1) / palette.length, colour: colour }; });
+  }
+
   function drawMatrix(key, matrix, name, format, palette, unit, criteria) {
     var box = document.getElementById("chart-" + key);
     box.style.height = Math.max(200, 170 + 34 * matrix.rows.length) + "px";  // CSSOM, which the CSP allows
-    var cells = [];
+    // Each column gets room for its value; on a narrow screen the chart scrolls sideways in its box instead of
+    // laying values and names over each other.
+    box.style.minWidth = (ROW_LABELS + 40 + COLUMN * matrix.columns.length) + "px";
+    var top = 0;
+    matrix.values.forEach(function (row) { row.forEach(function (v) { if (v !== null && v > top) { top = v; } }); });
+    var bins = steps(top || 1, palette);
+    var cells = [], best = null;
     matrix.rows.forEach(function (row, i) {
       matrix.columns.forEach(function (column, j) {
-        cells.push({
-          value: [j, i, matrix.values[i][j]],
-          tip: row + "\n" + name(column) + ": " + format(matrix.values[i][j]) + "\n" +
+        var value = matrix.values[i][j], none = value === null || value === undefined;
+        var zero = !none && !matrix.counts[i][j];
+        var bin = zero || none ? -1 : Math.min(palette.length - 1, Math.floor(value / (top || 1) * palette.length));
+        var cell = {
+          value: [j, i, none ? "-" : value],
+          tip: row + "\n" + name(column) + ": " + (none ? say("legend_empty", {}) : format(value)) + "\n" +
             say("counted_in", { counted: count(unit, matrix.counts[i][j]), articles: count("articles", matrix.articles[i]) }),
-          list: criteria(row, column)
-        });
+          list: criteria(row, column),
+          zero: zero,
+          itemStyle: { color: bin < 0 ? "rgba(0,0,0,0)" : palette[bin], borderColor: colour("--line"), borderWidth: 1 },
+          label: { color: bin < 0 ? colour("--muted") : bin >= palette.length - 2 ? "#ffffff" : "#000000" }
+        };
+        cells.push(cell);
+        if (!zero && !none && (!best || value > best.value[2])) { best = cell; }
       });
     });
-    var top = cells.reduce(function (best, c) { return c.value[2] > best.value[2] ? c : best; }, { value: [0, 0, 0] });
     var summary = say("matrix_summary", { sources: count("sources", matrix.rows.length), labels: count("labels", matrix.columns.length) }) +
-      (top.tip ? " " + say("highest_value", { value: top.tip.split("\n").slice(0, 2).join(", ") }) : "");
+      (best ? " " + say("highest_value", { value: best.tip.split("\n").slice(0, 2).join(", ") }) : "");
+    var axisText = { color: colour("--fg"), width: ROW_LABELS, overflow: "truncate" };
     var option = Object.assign(base(say("titled", { title: document.getElementById("h-" + key).textContent, text: summary })), {
       grid: { left: 8, right: 16, top: 8, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: matrix.columns.map(name), position: "top",
-               axisLabel: { rotate: 40, interval: 0, color: colour("--fg") }, splitArea: { show: true } },
-      yAxis: { type: "category", data: matrix.rows, inverse: true, axisLabel: { color: colour("--fg") } },
-      visualMap: { show: false, min: 0, max: top.value[2] || 1, inRange: { color: palette } },
-      series: [{ type: "heatmap", name: key, data: cells, emphasis: { itemStyle: { borderColor: "#000", borderWidth: 2 } },
-                 label: { show: cells.length <= 240, formatter: function (p) { return p.value[2] ? format(p.value[2]) : ""; },
-                          fontSize: 10 },
+               axisLabel: { rotate: 40, interval: 0, width: 120, overflow: "truncate", color: colour("--fg") },
+               splitArea: { show: false } },
+      yAxis: { type: "category", data: matrix.rows, inverse: true, axisLabel: axisText },
+      series: [{ type: "heatmap", name: key, data: cells, emphasis: { itemStyle: { borderColor: colour("--fg"), borderWidth: 2 } },
+                 label: { show: cells.length <= 400, fontSize: 10,
+                          formatter: function (p) { return p.data.zero ? "0" : format(p.value[2]); } },
+                 labelLayout: { hideOverlap: true },
                  tooltip: { formatter: function (p) { return p.data.tip; } } }]
     });
     chart(key, cells.length > 0).setOption(option, true);
+    drawLegend(key, bins, format, cells.some(function (c) { return c.value[2] === "-"; }));
+  }
+
+  // The colours' key, under the chart: a swatch per step with its range, then 0 (and no articles, when some cell has none).
+  function drawLegend(key, bins, format, empty) {
+    var legend = document.getElementById("legend-" + key);
+    if (!legend) { return; }
+    var items = [element("span", say("legend_of", { what: document.getElementById("h-" + key).textContent }), "legend-title")];
+    var swatch = function (colour, text, className) {
+      var item = element("span", null, "legend-item" + (className ? " " + className : ""));
+      var mark = item.appendChild(element("span", null, "swatch"));
+      if (colour) { mark.style.background = colour; }  // CSSOM, which the CSP allows
+      item.appendChild(element("span", text));
+      return item;
+    };
+    items.push(swatch(null, say("legend_zero", {}), "legend-zero"));
+    bins.forEach(function (bin) { items.push(swatch(bin.colour, format(bin.low) + "–" + format(bin.high))); });
+    if (empty) { items.push(swatch(null, say("legend_empty", {}), "legend-empty")); }
+    legend.replaceChildren.apply(legend, items);
+    legend.hidden = false;
   }
 
   function drawTrends(trends) {
@@ -245,19 +311,27 @@
 
   function fillTables(view) {
     var heat = view.heatmap, frames = view.frames, trends = view.trends;
+    // A zero is written "0" and styled apart from the values, and lists nothing; a missing value would be "–".
+    var cell = function (value, counted, text, title, list) {
+      if (value === null || value === undefined) { return { text: "–", title: title, kind: "empty" }; }
+      return counted ? { text: text, title: title, list: list } : { text: "0", title: title, kind: "zero" };
+    };
     fillTable("heatmap", heat.columns.map(techniqueName), heat.rows.map(function (source, i) {
       return [source, heat.columns.map(function (label, j) {
-        return { text: fixed(heat.values[i][j], 2), title: count("paragraphs", heat.counts[i][j]), list: techniqueCell(source, label) };
+        return cell(heat.values[i][j], heat.counts[i][j], fixed(heat.values[i][j], 2), count("paragraphs", heat.counts[i][j]),
+                    techniqueCell(source, label));
       })];
     }));
     fillTable("trends", trends.lines.map(function (l) { return techniqueName(l.label); }), trends.periods.map(function (start, i) {
       return [start, trends.lines.map(function (line) {
-        return { text: fixed(line.values[i], 2), title: count("paragraphs", line.counts[i]), list: trendPoint(trends, line, i) };
+        return cell(line.values[i], line.counts[i], fixed(line.values[i], 2), count("paragraphs", line.counts[i]),
+                    trendPoint(trends, line, i));
       })];
     }));
     fillTable("frames", frames.columns.map(frameName), frames.rows.map(function (source, i) {
       return [source, frames.columns.map(function (label, j) {
-        return { text: percent(frames.values[i][j]), title: count("articles", frames.counts[i][j]), list: frameCell(source, label) };
+        return cell(frames.values[i][j], frames.counts[i][j], percent(frames.values[i][j]), count("articles", frames.counts[i][j]),
+                    frameCell(source, label));
       })];
     }));
     var columns = [say("column_articles", {}), say("column_sources", {}), say("column_first_seen", {})];
@@ -287,12 +361,14 @@
       header.scope = "row";
       header.dir = "auto";
       row[1].forEach(function (cell) {
+        var td = tr.appendChild(element("td", null, [align, cell.kind].filter(Boolean).join(" ")));
+        if (!cell.list) { td.textContent = cell.text; td.title = cell.title; return; }  // nothing behind it to list
         var button = element("button", cell.text, "cell-button");
         button.type = "button";
         button.title = cell.title;
         button.dir = "auto";
         button.addEventListener("click", function () { listArticles(cell.list, true); });
-        tr.appendChild(element("td", null, align)).appendChild(button);
+        td.appendChild(button);
       });
       return tr;
     });
@@ -428,13 +504,14 @@
   }
 
   var timer = 0;
-  form.addEventListener("change", function () { window.clearTimeout(timer); timer = window.setTimeout(refresh, 300); });
+  form.addEventListener("change", function () { showChosen(); window.clearTimeout(timer); timer = window.setTimeout(refresh, 300); });
   form.addEventListener("submit", function (event) { event.preventDefault(); window.clearTimeout(timer); refresh(); });
-  form.addEventListener("reset", function () { window.setTimeout(refresh, 0); });
+  form.addEventListener("reset", function () { window.setTimeout(function () { showChosen(); refresh(); }, 0); });
   window.addEventListener("resize", function () { Object.keys(charts).forEach(function (k) { charts[k].resize(); }); });
 
   // The tables are open for pages without script; with it, the charts come first.
   Array.prototype.forEach.call(document.querySelectorAll("details.chart-table"), function (d) { d.open = false; });
+  showChosen();
   draw();
   if (offline) { listArticles({}); }
 }());
