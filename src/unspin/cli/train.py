@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,6 +40,12 @@ def train(
     run_training(data, out, replace(config, **overrides))
 
 
+class PerTechniqueCurves(str, Enum):
+    none = "none"
+    spans = "spans"
+    all = "all"
+
+
 @app.command()
 def calibrate(
     model: Annotated[Path, typer.Option(help="The model bundle whose decoding to fit (its network is unchanged).")],
@@ -46,8 +53,12 @@ def calibrate(
     out: Annotated[Path, typer.Option(help="Directory to write the calibrated bundle to.")],
     version: Annotated[str, typer.Option(help="Version of the written bundle.")] = "0.2.0",
     per_technique: Annotated[
-        bool, typer.Option(help="Fit a calibration curve per technique where it has enough examples.")
-    ] = False,
+        PerTechniqueCurves,
+        typer.Option(
+            help="Fit a calibration curve per technique, where it has enough examples, for spans or for "
+            "spans and paragraph labels (measured in docs/benchmarks.md)."
+        ),
+    ] = PerTechniqueCurves.none,
 ) -> None:
     """Fit calibration curves, span decoding and thresholds of a bundle on the validation split."""
     try:
@@ -59,4 +70,4 @@ def calibrate(
     if not data.is_dir():
         raise InputError(f"{data}: no such data directory")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    recalibrate(model, data, out, version, per_technique=per_technique)
+    recalibrate(model, data, out, version, per_technique=per_technique.value)
