@@ -29,7 +29,7 @@ from ..model.inference import (
     window_inputs,
 )
 from ..model.network import PersuasionNet
-from ..model.windows import TokenizedText
+from ..model.windows import TokenizedText, Tokenizer
 from ..taxonomy import TECHNIQUE_LABELS
 from .data import TRAIN_LANGUAGES, ParagraphExample, join_paragraphs, load_paragraphs
 
@@ -83,7 +83,7 @@ def train(data_dir: Path, out_dir: Path, config: TrainConfig) -> Bundle:
     calibration and the article heads follow in :mod:`unspin.train.finalize`.
     """
     started = time.time()
-    _seed_everything(config.seed)
+    seed_everything(config.seed)
     work_dir = out_dir.with_name(out_dir.name + ".work")
     work_dir.mkdir(parents=True, exist_ok=True)
     paragraphs = load_paragraphs(data_dir, config.languages)
@@ -92,32 +92,40 @@ def train(data_dir: Path, out_dir: Path, config: TrainConfig) -> Bundle:
     paragraphs = _with_joined_english(paragraphs, config)
     log.info("loaded %d paragraphs (%d held out)", len(paragraphs), sum(not _trains(p, config) for p in paragraphs))
     net, tokenizer = new_network(len(TECHNIQUE_LABELS), config.frozen_layers)
-    fitted = work_dir / "fitted.pt"
-    if fitted.is_file():
-        net.load_state_dict(torch.load(fitted, weights_only=True), strict=False)
-        log.info("loaded the fitted network from %s", fitted)
-    else:
-        net.freeze_lower()
-        tokenized = tokenizer.tokenize([p.text for p in paragraphs])
-        train_index = [i for i, p in enumerate(paragraphs) if _trains(p, config)]
-        windows = _build_windows(
-            net,
-            [paragraphs[i] for i in train_index],
-            [tokenized[i] for i in train_index],
-            config,
-            tokenizer.bos_id,
-            tokenizer.eos_id,
-            tokenizer.pad_id,
-        )
-        log.info("cached lower layers for %d windows (%.0f s)", len(windows.inputs), time.time() - started)
-        _fit_network(net, windows, list(range(len(windows.inputs))), config, work_dir)
-        torch.save(net.trainable_state(), fitted)
+    fit_or_load(net, tokenizer, [p for p in paragraphs if _trains(p, config)], config, work_dir, started)
     from .finalize import finalize  # imported late: scikit-learn, and the newest code after a long fit
 
     return finalize(net, tokenizer, paragraphs, data_dir, out_dir, config, work_dir, started)
 
 
-def _seed_everything(seed: int) -> None:
+def fit_or_load(
+    net: PersuasionNet,
+    tokenizer: Tokenizer,
+    paragraphs: Sequence[ParagraphExample],
+    config: TrainConfig,
+    work_dir: Path,
+    started: float,
+) -> None:
+    """Fit the trainable layers and heads of ``net`` on ``paragraphs``, or load the fit a finished run saved.
+
+    The lower layers are frozen and run once per window (:func:`build_windows`); the fit
+    checkpoints in ``work_dir`` and resumes from there (:func:`fit_network`). ``unspin
+    train`` starts from the pre-trained encoder, a fine-tune from a bundle's network.
+    """
+    fitted = work_dir / "fitted.pt"
+    if fitted.is_file():
+        net.load_state_dict(torch.load(fitted, weights_only=True), strict=False)
+        log.info("loaded the fitted network from %s", fitted)
+        return
+    net.freeze_lower()
+    tokenized = tokenizer.tokenize([p.text for p in paragraphs])
+    windows = build_windows(net, paragraphs, tokenized, config, tokenizer.bos_id, tokenizer.eos_id, tokenizer.pad_id)
+    log.info("cached lower layers for %d windows (%.0f s)", len(windows.inputs), time.time() - started)
+    fit_network(net, windows, list(range(len(windows.inputs))), config, work_dir)
+    torch.save(net.trainable_state(), fitted)
+
+
+def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -155,7 +163,7 @@ def _token_labels(example: ParagraphExample, tokens: TokenizedText) -> np.ndarra
     return labels
 
 
-def _build_windows(
+def build_windows(
     net: PersuasionNet,
     paragraphs: Sequence[ParagraphExample],
     tokenized: Sequence[TokenizedText],
@@ -261,7 +269,7 @@ def _loss(
     return paragraph_loss + config.token_loss_weight * token_loss
 
 
-def _fit_network(net: PersuasionNet, windows: Windows, rows: list[int], config: TrainConfig, work_dir: Path) -> None:
+def fit_network(net: PersuasionNet, windows: Windows, rows: list[int], config: TrainConfig, work_dir: Path) -> None:
     head_params = [p for n, p in net.named_parameters() if p.requires_grad and not n.startswith("encoder.")]
     encoder_params = [p for n, p in net.named_parameters() if p.requires_grad and n.startswith("encoder.")]
     optimizer = torch.optim.AdamW(
