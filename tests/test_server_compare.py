@@ -169,6 +169,9 @@ def test_comparing_two_pasted_articles_in_a_browser(model_path: Path, browser: A
         page.wait_for_url(re.compile(r".*/compare/[^/]+/[^/]+$"))
         for side in ("a", "b"):
             expect(page.locator(f".pair-cell.side-{side} p.text").first).to_be_visible()
+        # Both texts' candidates are on the page; the slider reveals those under the model's threshold.
+        page.locator("#min-confidence").focus()
+        page.keyboard.press("Home")
         expect(page.locator(".side-a mark.hl[data-show]").first).to_be_visible()
         rates = page.locator("#rates")
         expect(rates).to_be_visible()
