@@ -9,6 +9,8 @@ or the OS user's name.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -51,11 +53,18 @@ def get_store(runtime: RuntimeDep) -> Store:
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
-def _article(store: Store, article: str | int, model: str | None = None) -> ArticleRef:
+@contextmanager
+def _unknown_article_is_404() -> Iterator[None]:
+    """Answer an :class:`UnknownArticle` raised inside the block with a 404 problem."""
     try:
-        return resolve_article(store, article, model=model)
+        yield
     except UnknownArticle as exc:
         raise HTTPException(404, detail=str(exc)) from exc
+
+
+def _article(store: Store, article: str | int, model: str | None = None) -> ArticleRef:
+    with _unknown_article_is_404():
+        return resolve_article(store, article, model=model)
 
 
 # -- reviews --------------------------------------------------------------------------------------------
@@ -113,10 +122,8 @@ def post_review(store: StoreDep, caller: CallerDep, body: ReviewRequest) -> Revi
     past its end, a paragraph it does not have) is a 422 problem and changes nothing.
     """
     ref = _article(store, body.article, body.model)
-    try:
+    with _unknown_article_is_404():  # removed from the store meanwhile
         return record(store, ref.content_hash, caller.reviewer, body.decisions, model=ref.model)
-    except UnknownArticle as exc:  # removed from the store meanwhile
-        raise HTTPException(404, detail=str(exc)) from exc
 
 
 # -- the queue ------------------------------------------------------------------------------------------
@@ -199,14 +206,12 @@ def post_assign(store: StoreDep, caller: CallerDep, body: AssignRequest) -> Assi
     (a team lead shares out the work). An unknown article is a 404 problem, and nothing is assigned."""
     targets: list[int | str] | CorpusFilter = body.filter if body.filter is not None else list(body.articles or [])
     reviewer = body.reviewer or caller.reviewer
-    try:
+    with _unknown_article_is_404():
         if body.unassign:
             return Assignment(reviewer=reviewer, assigned=0, unassigned=unassign(store, targets, reviewer))
         return Assignment(
             reviewer=reviewer, assigned=assign(store, targets, reviewer, by=caller.reviewer), unassigned=0
         )
-    except UnknownArticle as exc:
-        raise HTTPException(404, detail=str(exc)) from exc
 
 
 # -- agreement ------------------------------------------------------------------------------------------
