@@ -25,7 +25,7 @@ import datetime as dt
 import random
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -397,47 +397,54 @@ def assign(store: Store, articles: Sequence[int | str] | CorpusFilter, reviewer:
     Returns how many were newly assigned (those assigned already are left as they were).
     Raises :class:`UnknownArticle` for an id or hash not in the store, before assigning any.
     """
-    check_reviewer(reviewer)
-    hashes = _hashes(store, articles)
-    added = 0
-    x = t.review_assignments.c
-    try:
-        with store.engine.begin() as connection:
-            for start in range(0, len(hashes), _CHUNK):
-                chunk = hashes[start : start + _CHUNK]
-                held = set(
-                    connection.scalars(
-                        sa.select(x.content_hash).where(x.reviewer == reviewer, x.content_hash.in_(chunk))
-                    )
-                )
-                new = [
-                    {"content_hash": h, "reviewer": reviewer, "assigned_at": _now(), "assigned_by": by} for h in chunk
-                ]
-                new = [row for row in new if row["content_hash"] not in held]
-                if new:
-                    connection.execute(_insert_ignoring_duplicates(connection), new)
-                added += len(new)
-    except sa.exc.SQLAlchemyError as exc:
-        raise StoreError(f"cannot assign the articles: {_first_line(exc)}") from exc
-    return added
+    return _change_assignments(
+        store, articles, reviewer, "assign", lambda connection, chunk: _assign_chunk(connection, chunk, reviewer, by)
+    )
 
 
 def unassign(store: Store, articles: Sequence[int | str] | CorpusFilter, reviewer: str) -> int:
     """Take articles off a reviewer's assignments; returns how many were assigned to them."""
+    return _change_assignments(
+        store, articles, reviewer, "unassign", lambda connection, chunk: _unassign_chunk(connection, chunk, reviewer)
+    )
+
+
+def _change_assignments(
+    store: Store,
+    articles: Sequence[int | str] | CorpusFilter,
+    reviewer: str,
+    verb: str,
+    change: Callable[[sa.Connection, list[str]], int],
+) -> int:
+    """Run ``change`` on the articles' content hashes, :data:`_CHUNK` at a time in one transaction; its counts summed."""
     check_reviewer(reviewer)
     hashes = _hashes(store, articles)
-    removed = 0
-    x = t.review_assignments.c
+    changed = 0
     try:
         with store.engine.begin() as connection:
             for start in range(0, len(hashes), _CHUNK):
-                chunk = hashes[start : start + _CHUNK]
-                removed += connection.execute(
-                    t.review_assignments.delete().where(x.reviewer == reviewer, x.content_hash.in_(chunk))
-                ).rowcount
+                changed += change(connection, hashes[start : start + _CHUNK])
     except sa.exc.SQLAlchemyError as exc:
-        raise StoreError(f"cannot unassign the articles: {_first_line(exc)}") from exc
-    return removed
+        raise StoreError(f"cannot {verb} the articles: {_first_line(exc)}") from exc
+    return changed
+
+
+def _assign_chunk(connection: sa.Connection, chunk: list[str], reviewer: str, by: str | None) -> int:
+    """Assign the texts of ``chunk`` not assigned to the reviewer yet; how many that was."""
+    x = t.review_assignments.c
+    held = set(connection.scalars(sa.select(x.content_hash).where(x.reviewer == reviewer, x.content_hash.in_(chunk))))
+    new = [{"content_hash": h, "reviewer": reviewer, "assigned_at": _now(), "assigned_by": by} for h in chunk]
+    new = [row for row in new if row["content_hash"] not in held]
+    if new:
+        connection.execute(_insert_ignoring_duplicates(connection), new)
+    return len(new)
+
+
+def _unassign_chunk(connection: sa.Connection, chunk: list[str], reviewer: str) -> int:
+    """Take the texts of ``chunk`` off the reviewer's assignments; how many were assigned to them."""
+    x = t.review_assignments.c
+    deleted = connection.execute(t.review_assignments.delete().where(x.reviewer == reviewer, x.content_hash.in_(chunk)))
+    return deleted.rowcount
 
 
 def _insert_ignoring_duplicates(connection: sa.Connection) -> sa.Insert:
