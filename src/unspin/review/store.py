@@ -49,6 +49,7 @@ __all__ = [
     "decisions_of",
     "iter_reviews",
     "record",
+    "record_in_transaction",
     "resolve_article",
     "review",
     "reviews_of",
@@ -212,7 +213,7 @@ def record(
             time.sleep(random.uniform(0, 0.02 * attempt))  # apart from the writes we met
         try:
             with store.engine.begin() as connection:
-                return _record(connection, content_hash, reviewer, decisions, model)
+                return record_in_transaction(connection, content_hash, reviewer, decisions, model=model)
         except (_Conflict, sa.exc.IntegrityError):
             continue  # a concurrent write of the same review won: read it again and apply ours on top
         except sa.exc.OperationalError as exc:
@@ -224,9 +225,23 @@ def record(
     raise StoreError("the review kept changing while this write was being made; send the decisions again")
 
 
-def _record(
-    connection: sa.Connection, content_hash: str, reviewer: str, decisions: Sequence[Decision], model: str | None
+def record_in_transaction(
+    connection: sa.Connection,
+    content_hash: str,
+    reviewer: str,
+    decisions: Sequence[Decision],
+    *,
+    model: str | None = None,
 ) -> Review:
+    """:func:`record`'s work inside the caller's transaction, so that several reviews are written all or none.
+
+    The caller opens the transaction (``store.engine.begin()``) and owns it: nothing here
+    checks the reviewer name or the number of decisions, or starts again after a concurrent
+    write; :func:`record` does all that, and is the call for one review. Parameters, the
+    return value, :class:`UnknownArticle` and :class:`DecisionError` are :func:`record`'s;
+    a concurrent change of the same review raises an exception (an IntegrityError, or a
+    private one) that should end the transaction.
+    """
     article = _resolve(connection, content_hash, model)
     r = t.reviews.c
     row = connection.execute(

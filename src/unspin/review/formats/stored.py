@@ -18,7 +18,7 @@ from ...store import tables as t
 from ...store.articles import get_analysis, iter_analyses
 from ...store.store import Store
 from ..model import Decision, Review, ReviewStatus, SpanRef, apply_decision
-from ..store import UnknownArticle, _record, iter_reviews, resolve_article
+from ..store import UnknownArticle, iter_reviews, record_in_transaction, resolve_article
 from ._common import Lookup, Reviewed
 
 __all__ = ["decisions_for", "reviewed_in_store", "save_reviews", "store_lookup", "unreviewed_in_store"]
@@ -127,7 +127,7 @@ def save_reviews(store: Store, items: Iterable[Reviewed], source: str) -> int:
             _refuse_existing(connection, plans)
             for name, review, decisions, model in plans:
                 try:
-                    _record(connection, review.content_hash, review.reviewer, decisions, model)
+                    record_in_transaction(connection, review.content_hash, review.reviewer, decisions, model=model)
                 except InputError as exc:
                     raise InputError(f"{name}: {exc}") from exc
     except sa.exc.IntegrityError as exc:
