@@ -18,7 +18,7 @@ from ...store import tables as t
 from ...store.articles import get_analysis, iter_analyses
 from ...store.store import Store
 from ..model import Decision, Review, ReviewStatus, SpanRef, apply_decision
-from ..store import UnknownArticle, iter_reviews, record_in_transaction, resolve_article
+from ..store import ArticleRef, UnknownArticle, iter_reviews, record_in_transaction, resolve_article
 from ._common import Lookup, Reviewed
 
 __all__ = ["decisions_for", "reviewed_in_store", "save_reviews", "store_lookup", "unreviewed_in_store"]
@@ -48,13 +48,20 @@ def reviewed_in_store(
     The analysis is the one by the review's model where the store still has it, else the latest.
     """
     for review in iter_reviews(store, reviewer=reviewer, statuses=statuses):
-        try:
-            ref = resolve_article(store, review.content_hash, model=review.model)
-        except UnknownArticle:
-            ref = resolve_article(store, review.content_hash)
-        analysis = get_analysis(store, ref.id)
+        analysis = get_analysis(store, _judged_article(store, review).id)
         if analysis is not None:
             yield analysis.article, analysis, review
+
+
+def _judged_article(store: Store, review: Review) -> ArticleRef:
+    """The stored analysis the review judged (by its model) where the store still has it, else the latest one.
+
+    Raises :class:`UnknownArticle` where the store has no analysis of the text at all.
+    """
+    try:
+        return resolve_article(store, review.content_hash, model=review.model)
+    except UnknownArticle:
+        return resolve_article(store, review.content_hash)
 
 
 def unreviewed_in_store(store: Store, *, reviewer: str | None = None) -> Iterator[tuple[Article, Analysis, None]]:
@@ -111,14 +118,11 @@ def save_reviews(store: Store, items: Iterable[Reviewed], source: str) -> int:
     for article, _, review in items:
         name = f"{source}: article {article.id or review.content_hash[:12]}"
         try:
-            ref = resolve_article(store, review.content_hash, model=review.model)
+            ref = _judged_article(store, review)
         except UnknownArticle:
-            try:
-                ref = resolve_article(store, review.content_hash)
-            except UnknownArticle:
-                raise InputError(
-                    f"{name}: this text is not in the store; analyse it and `unspin corpus import` the results first"
-                ) from None
+            raise InputError(
+                f"{name}: this text is not in the store; analyse it and `unspin corpus import` the results first"
+            ) from None
         decisions = decisions_for(review)
         _check_fold(review, decisions, ref.text_length, name)
         plans.append((name, review, decisions, ref.model))
