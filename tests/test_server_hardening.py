@@ -28,6 +28,7 @@ from unspin.article import Article
 from unspin.server import Settings, create_app
 from unspin.server.inference import InferenceQueue
 from unspin.server.jobs import JobStore, QuotaExceeded
+from unspin.server.security import RateLimiter
 
 PROBLEM = "application/problem+json"
 LOCAL = "http://localhost:8000"
@@ -149,6 +150,7 @@ def test_jobs_are_invisible_to_other_keys(analyzer: Any, tmp_path: Path) -> None
 
 def test_wrong_keys_are_throttled(analyzer: Any, tmp_path: Path) -> None:
     with keyed_client(analyzer, tmp_path, [secrets.token_urlsafe(24)], rate_limit=5) as http:
+        http.app.state.runtime.limiter = RateLimiter(5, clock=lambda: 0.0)  # no refill, however slow the machine
         statuses = [http.get("/v1/jobs", headers={"X-API-Key": f"guess-{i:012d}"}).status_code for i in range(8)]
     assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}, statuses
 
@@ -169,6 +171,7 @@ def test_an_article_over_the_token_cap_gets_413(analyzer: Any, tmp_path: Path) -
 def test_the_minute_budget_per_caller_gets_429(analyzer: Any, tmp_path: Path) -> None:
     with client_for(analyzer, tmp_path, tokens_per_minute=3_000, max_request_tokens=3_000) as http:
         wait_ready(http)
+        http.app.state.runtime.budget = RateLimiter(3_000, clock=lambda: 0.0)  # no refill during slow analyses
         text = " ".join(["The regime lies to its people and the world."] * 120)  # about 1,300 tokens
         assert http.post("/v1/analyze", json={"text": text}).status_code == 200
         assert http.post("/v1/analyze", json={"text": text}).status_code == 200

@@ -21,7 +21,7 @@ httpx = pytest.importorskip("httpx")
 
 from _live_server import LiveServer
 from unspin.errors import InputError
-from unspin.server.security import KeyRing, check_exposure, is_loopback
+from unspin.server.security import KeyRing, RateLimiter, check_exposure, is_loopback
 
 PROBLEM = "application/problem+json"
 MAX_BODY_MB = 0.05  # 51 KiB: small, to test the cap cheaply
@@ -208,13 +208,131 @@ def test_keys_are_never_logged_nor_echoed(server: LiveServer, client: httpx.Clie
 # ---------------------------------------------------------------------------- rate limits, body caps
 
 
-def test_rate_limit_per_key_is_a_429_problem(server: LiveServer, keys: dict[str, str]) -> None:
+class FakeClock:
+    """Monotonic seconds that move only when the test moves them."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_the_request_over_the_limit_waits_for_the_clock() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(60, clock=clock)  # one request a second, in bursts of 60
+    assert [limiter.acquire("alice") for _ in range(60)] == [0.0] * 60
+    assert limiter.acquire("alice") == 1.0
+    assert limiter.acquire("bob") == 0.0, "another caller has its own bucket"
+    clock.advance(0.5)
+    assert limiter.acquire("alice") == 0.5
+    clock.advance(0.5)
+    assert limiter.acquire("alice") == 0.0
+    assert limiter.acquire("alice") == 1.0
+
+
+def test_an_idle_bucket_refills_only_up_to_the_limit() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(15, clock=clock)  # one request every 4 s
+    assert [limiter.acquire("alice") for _ in range(16)] == [0.0] * 15 + [4.0]
+    clock.advance(3600)
+    assert [limiter.acquire("alice") for _ in range(16)] == [0.0] * 15 + [4.0]
+
+
+def test_the_compute_budget_charges_each_requests_cost() -> None:
+    clock = FakeClock()
+    budget = RateLimiter(3000, clock=clock)  # 50 model tokens a second
+    assert budget.acquire("alice", 1300) == 0.0 and budget.acquire("alice", 1300) == 0.0
+    assert budget.acquire("alice", 1300) == 18.0, "400 tokens left, 900 short"
+    clock.advance(17)
+    assert budget.acquire("alice", 1300) == 1.0
+    clock.advance(1)
+    assert budget.acquire("alice", 1300) == 0.0
+    assert budget.acquire("bob", 10_000) == 0.0, "a request over a full bucket goes when the bucket is full"
+    assert budget.acquire("bob", 1) > 0
+
+
+def test_a_limit_of_zero_is_off() -> None:
+    limiter = RateLimiter(0, clock=FakeClock())
+    assert all(limiter.acquire("alice", 10**9) == 0.0 for _ in range(1000))
+
+
+def test_a_flood_of_new_callers_does_not_refill_a_drained_bucket() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(1, max_callers=2, clock=clock)  # one request a minute
+    assert limiter.acquire("alice") == 0.0
+    clock.advance(30)
+    assert limiter.acquire("mallory-1") == 0.0 and limiter.acquire("mallory-2") == 0.0
+    assert limiter.acquire("alice") == pytest.approx(30.0), "alice's bucket is still half empty"
+    clock.advance(60)
+    assert limiter.acquire("mallory-3") == 0.0
+    assert list(limiter._buckets) == ["mallory-3"], "buckets idle for a minute are full: forgotten"
+
+
+def test_the_request_over_the_limit_is_a_429_problem_until_the_bucket_refills(tmp_path: Path) -> None:
+    """The whole app over HTTP, in process, with its limiter on a fake clock: exact at any machine load."""
+    from fastapi.testclient import TestClient
+
+    from unspin.server import Settings, create_app
+
+    alice, bob = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    (tmp_path / "keys.txt").write_text(f"{alice}\n{bob}\n")
+    settings = Settings(
+        data_dir=tmp_path / "data", model=tmp_path / "no-model", api_keys=tmp_path / "keys.txt", rate_limit=15
+    )
+    app = create_app(settings)
+    clock = FakeClock()
+    app.state.runtime.limiter = RateLimiter(settings.rate_limit, clock=clock)  # one request every 4 s
+    with TestClient(app, base_url="http://localhost:8000") as http:
+
+        def get(key: str) -> httpx.Response:
+            return http.get("/v1/taxonomy", headers={"X-API-Key": key})
+
+        assert [get(alice).status_code for _ in range(15)] == [200] * 15
+        over = get(alice)
+        problem = assert_problem(over, 429)
+        assert over.headers["retry-after"] == "4" and "rate limit of 15 requests a minute" in problem["detail"]
+        assert get(bob).status_code == 200, "another key has its own bucket"
+        clock.advance(3)
+        still = get(alice)
+        assert_problem(still, 429)
+        assert still.headers["retry-after"] == "1"
+        clock.advance(1)
+        assert get(alice).status_code == 200
+        assert get(alice).headers["retry-after"] == "4"
+
+
+def test_the_live_server_enforces_its_rate_limit_per_key(server: LiveServer, keys: dict[str, str]) -> None:
+    """``--rate-limit`` over real HTTP, with bounds that hold however fast the machine answers.
+
+    The bucket starts full, so the first RATE_LIMIT requests pass however slowly they go; after
+    them no more may pass than the refill since the first one allows, and the first refusal
+    comes when less than one request is in the bucket, so it says to retry in 1 s (the refill
+    is one request every 0.3 s). Only a server slower than its own refill would never refuse;
+    the loop gives up after another RATE_LIMIT requests (a minute or more of them) and says so.
+    """
     with httpx.Client(base_url=server.url, headers={"X-API-Key": keys["rate"]}) as http:
-        statuses = [http.get("/v1/taxonomy").status_code for _ in range(RATE_LIMIT + 5)]
-        assert statuses.count(200) >= RATE_LIMIT - 2 and statuses[-1] == 429
-        response = http.get("/v1/taxonomy")
+        started = time.monotonic()
+        assert [http.get("/v1/taxonomy").status_code for _ in range(RATE_LIMIT)] == [200] * RATE_LIMIT
+        passed = RATE_LIMIT
+        for _ in range(RATE_LIMIT):
+            response = http.get("/v1/taxonomy")
+            if response.status_code != 200:
+                break
+            passed += 1
+            refilled = (time.monotonic() - started) * RATE_LIMIT / 60
+            assert passed <= RATE_LIMIT + refilled + 1, (
+                f"{passed} requests passed in {time.monotonic() - started:.1f} s"
+            )
+        else:
+            pytest.fail(
+                f"no request refused in {time.monotonic() - started:.0f} s: the server was slower than its refill"
+            )
         problem = assert_problem(response, 429)
-        assert int(response.headers["retry-after"]) >= 1 and "rate limit" in problem["detail"]
+        assert response.headers["retry-after"] == "1" and "rate limit" in problem["detail"]
     other = httpx.get(server.url + "/v1/taxonomy", headers={"X-API-Key": keys["other"]})
     assert other.status_code == 200, "another key has its own bucket"
 

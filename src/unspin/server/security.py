@@ -17,7 +17,7 @@ import ipaddress
 import math
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -160,11 +160,25 @@ class RateLimiter:
     """A token bucket per caller: ``per_minute`` units a minute, in bursts of up to ``per_minute``.
 
     A unit is a request for the request rate limit, a model token for the compute budget.
+    ``clock`` gives the time in seconds, never going back (tests pass a fake one).
+
+    Examples
+    --------
+    >>> now = [0.0]
+    >>> limiter = RateLimiter(2, clock=lambda: now[0])
+    >>> limiter.acquire("a"), limiter.acquire("a"), limiter.acquire("a")
+    (0.0, 0.0, 30.0)
+    >>> now[0] = 30.0
+    >>> limiter.acquire("a")
+    0.0
     """
 
-    def __init__(self, per_minute: int, *, max_callers: int = 10_000) -> None:
+    def __init__(
+        self, per_minute: int, *, max_callers: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.per_minute = per_minute
         self.max_callers = max_callers
+        self._clock = clock
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
 
@@ -174,7 +188,7 @@ class RateLimiter:
             return 0.0
         cost = min(cost, float(self.per_minute))  # a request over a full bucket goes when the bucket is full
         rate = self.per_minute / 60.0
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
             bucket = self._buckets.get(caller)
             if bucket is None:
