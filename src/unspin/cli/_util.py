@@ -14,6 +14,7 @@ from rich.markup import escape
 
 if TYPE_CHECKING:
     from ..analyzer import Analyzer
+    from ..store import Store
 
 app = typer.Typer(
     name="unspin",
@@ -34,6 +35,29 @@ UiLanguageOption = Annotated[
         "UNSPIN_UI_LANGUAGE, else the locale, else en). The article's own language is detected separately.",
     ),
 ]
+
+Db = Annotated[
+    str | None,
+    typer.Option(
+        help="A SQLite file or postgresql:// URL (default: $UNSPIN_DB, else corpus.db in the user's data directory).",
+        show_default=False,
+    ),
+]
+
+
+def open_store(db: str | None) -> Store:
+    """The corpus store that ``--db`` names (SQLAlchemy loads only now)."""
+    from ..store import Store
+
+    return Store(db)
+
+
+def database_files(db: str | None) -> list[Path]:
+    """The SQLite file of ``--db`` (none for a server database), to keep outputs off it."""
+    from ..store.db import database_file
+
+    path = database_file(db)
+    return [path] if path is not None else []
 
 
 @contextmanager

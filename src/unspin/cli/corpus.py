@@ -17,7 +17,17 @@ import typer
 from rich.table import Table
 
 from ..formats.registry import output_format_of
-from ._util import UiLanguageOption, app, err_console, interface_language, out_console, refuse_overwriting_inputs
+from ._util import (
+    Db,
+    UiLanguageOption,
+    app,
+    database_files,
+    err_console,
+    interface_language,
+    open_store,
+    out_console,
+    refuse_overwriting_inputs,
+)
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -28,13 +38,6 @@ if TYPE_CHECKING:
 corpus_app = typer.Typer(help="Store analyses in a database and ask the corpus questions.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
 
-Db = Annotated[
-    str | None,
-    typer.Option(
-        help="A SQLite file or postgresql:// URL (default: $UNSPIN_DB, else corpus.db in the user's data directory).",
-        show_default=False,
-    ),
-]
 Sources = Annotated[
     list[str] | None, typer.Option("--source", help="Only these sources (repeatable).", show_default=False)
 ]
@@ -117,20 +120,6 @@ def _filter(
     )
 
 
-def _store(db: str | None) -> Store:
-    from ..store import Store
-
-    return Store(db)
-
-
-def _database_file(db: str | None) -> list[Path]:
-    """The SQLite file of ``--db`` (none for a server database), to keep outputs off it."""
-    from ..store.db import database_file
-
-    path = database_file(db)
-    return [path] if path is not None else []
-
-
 def _show(rows: Sequence[BaseModel], columns: list[str], as_json: bool, title: str) -> None:
     """A table of ``columns`` on the terminal, or every field as JSON."""
     if as_json:
@@ -176,7 +165,7 @@ def import_(
     batch_size: Annotated[int, typer.Option(min=1, help="Analyses per transaction.")] = 200,
 ) -> None:
     """Load earlier results; analyses already stored (same text, same model) are skipped, bad lines reported."""
-    for path in _database_file(db):
+    for path in database_files(db):
         refuse_overwriting_inputs({"--db": path}, results)
     failures: list[str] = []
 
@@ -184,7 +173,7 @@ def import_(
         failures.append(where)
         _say(f"skipped {where}: {reason}")
 
-    with _store(db) as store:
+    with open_store(db) as store:
         for path in results:
             stats = store.import_jsonl(path, batch_size=batch_size, on_error=report)
             _say(f"{path}: {stats}")
@@ -221,9 +210,9 @@ def export(
     from ..store.articles import iter_analyses
 
     fmt = format or _export_format(output)
-    refuse_overwriting_inputs(_written_by_export(fmt, output), _database_file(db))
+    refuse_overwriting_inputs(_written_by_export(fmt, output), database_files(db))
     filters = _filter(source, language, technique, date_from, date_to, model)
-    with _store(db) as store:
+    with open_store(db) as store:
         writer = open_writer(fmt.value, output, embedding=True, raw_csv=raw_csv)
         count = 0
         try:
@@ -256,7 +245,7 @@ def demo(db: Db = None) -> None:
     from ..store.demo import demo_analyses
     from ..store.narratives import build_narratives
 
-    with _store(db) as store:
+    with open_store(db) as store:
         stats = store.add(demo_analyses())
         built = build_narratives(store)
         _say(f"demo corpus in {store.url}: {stats}; {built.narratives} narratives found")
@@ -278,9 +267,9 @@ def report(
 ) -> None:
     """Write the corpus dashboard as one self-contained HTML file (works offline)."""
     with interface_language(ui_language) as chosen:  # an unknown language fails before anything is read
-        refuse_overwriting_inputs({"--output": output}, _database_file(db))
+        refuse_overwriting_inputs({"--output": output}, database_files(db))
         filters = _filter(source, language, technique, date_from, date_to, model)
-        with _store(db) as store:
+        with open_store(db) as store:
             write_dashboard(store, filters, output, period=period.value, ui_language=chosen)
     _say(f"wrote {output}")
 
@@ -330,7 +319,7 @@ def info(
     """What the store holds: articles, words, sources, languages, dates, models."""
     from ..store.articles import overview
 
-    with _store(db) as store:
+    with open_store(db) as store:
         view = overview(store, _filter(source, language, None, date_from, date_to, model))
         if as_json:
             out_console.out(view.model_dump_json(indent=2), highlight=False)
@@ -369,7 +358,7 @@ def rates(
 
     with interface_language(ui_language):
         filters = _filter(source, language, technique, date_from, date_to, model)
-        with _store(db) as store:
+        with open_store(db) as store:
             rows = query(store, filters, by=by.value, period=period.value if period else None, level=level.value)
             totals = groups(store, filters, by=by.value, period=period.value if period else None) if wide else {}
         if as_json or not rows:
@@ -405,7 +394,7 @@ def trend(
     from ..store.queries import trend as query
 
     with interface_language(ui_language):
-        with _store(db) as store:
+        with open_store(db) as store:
             result = query(
                 store,
                 label,
@@ -455,7 +444,7 @@ def compare(
     with interface_language(ui_language):
         a = _filter(a_source, a_language, None, a_from, a_to, model)
         b = _filter(b_source, b_language, None, b_from, b_to, model)
-        with _store(db) as store:
+        with open_store(db) as store:
             rows = query(store, a, b, level=level.value)
             sizes = [_size(groups(store, f, by="none")) for f in (a, b)]
         if as_json:
@@ -493,7 +482,7 @@ def phrases(
     from ..store.phrases import top_phrases
 
     filters = _filter(source, language, None, date_from, date_to, model)
-    with _store(db) as store:
+    with open_store(db) as store:
         rows = [
             row
             for name in (technique or [None])  # type: ignore[list-item]  # None: every technique
@@ -516,7 +505,7 @@ def cooccurrence(
     """Technique pairs found in the same paragraph, against what chance would give."""
     from ..store.phrases import cooccurrence as query
 
-    with _store(db) as store:
+    with open_store(db) as store:
         rows = query(store, _filter(source, language, None, date_from, date_to, model), min_count=min_count)
     _show(rows, list(type(rows[0]).model_fields) if rows else [], as_json, "co-occurring techniques")
 
@@ -544,7 +533,7 @@ def narratives(
     from ..store.narratives import narratives as query
 
     filters = _filter(source, language, None, date_from, date_to, model)
-    with _store(db) as store:
+    with open_store(db) as store:
         if embed:
             from ..analyzer import Analyzer
             from ..config import default_model_path
@@ -580,7 +569,7 @@ def search(
     """Full-text search of the corpus, filtered like every other question."""
     from ..store.articles import search as run
 
-    with _store(db) as store:
+    with open_store(db) as store:
         hits = run(
             store,
             query,
@@ -618,7 +607,7 @@ def articles(
     """The articles behind a number, newest first."""
     from ..store.articles import list_articles
 
-    with _store(db) as store:
+    with open_store(db) as store:
         rows = list_articles(
             store, _filter(source, language, technique, date_from, date_to, model), limit=limit, offset=offset
         )

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..errors import InputError, where
-from ._util import app, err_console, fail, refuse_overwriting_inputs, warn
-from .corpus import Db
+from ._util import Db, app, database_files, err_console, fail, open_store, refuse_overwriting_inputs, warn
 
 if TYPE_CHECKING:
     from ..review.formats import Reviewed
@@ -77,14 +76,12 @@ def export(
     ] = None,
 ) -> None:
     """Write reviewed articles (with the model's analyses they judged) for annotation tools or evaluation."""
-    from ..store.db import database_file
-
     written = {"--out": out, "the labelling config": _config_path(out) if format is Format.labelstudio else None}
-    refuse_overwriting_inputs(written, [path for path in [database_file(db)] if path is not None])
+    refuse_overwriting_inputs(written, database_files(db))
     from ..review.formats.stored import unreviewed_in_store
 
     wants_unreviewed = bool(status) and Status.unreviewed in (status or [])
-    with _store(db) as store:
+    with open_store(db) as store:
         items = _reviewed(store, reviewer, status)
         unreviewed = list(unreviewed_in_store(store, reviewer=reviewer)) if wants_unreviewed else []
     if unreviewed and format is not Format.labelstudio:
@@ -122,7 +119,7 @@ def import_(
         raise fail("SemEval files do not name a reviewer: give --reviewer", code=2)
     if reviewer is not None and not 1 <= len(reviewer.strip()) <= 200:
         raise fail("--reviewer is a name of 1 to 200 characters", code=2)
-    with _store(db) as store:
+    with open_store(db) as store:
         lookup = store_lookup(store)
         if format is Format.semeval:
             items = read_semeval(path, reviewer or "", lookup)
@@ -134,12 +131,6 @@ def import_(
     reviewers = sorted({review.reviewer for _, _, review in items})
     by = f" by {', '.join(reviewers)}" if reviewers else ""
     err_console.print(f"imported {count:,} review{'s' if count != 1 else ''}{by} from {path}")
-
-
-def _store(db: str | None) -> Store:
-    from ..store import Store
-
-    return Store(db)
 
 
 def _reviewed(store: Store, reviewer: str | None, status: list[Status] | None) -> list[Reviewed]:
