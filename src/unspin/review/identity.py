@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import getpass
-import os
 
-REVIEWER_VARIABLE = "UNSPIN_REVIEWER"
+from ..config import reviewer_name
 
 
 def local_reviewer() -> str:
@@ -14,7 +13,7 @@ def local_reviewer() -> str:
     On a server with API keys the reviewer is the name after the caller's key in the key
     file instead (:meth:`unspin.server.security.KeyRing.reviewer`).
     """
-    name = os.environ.get(REVIEWER_VARIABLE, "").strip()
+    name = reviewer_name()
     if not name:
         try:
             name = getpass.getuser()
