@@ -1,4 +1,9 @@
-"""Run ``unspin serve`` in a subprocess on a free loopback port, for tests over real HTTP."""
+"""Run ``unspin serve`` in a subprocess on a free loopback port, for tests over real HTTP.
+
+Also the setup the browser tests share: a server on a corpus (:func:`serving_corpus`), pages
+that record script errors (:class:`BrowserTab`) and browser contexts closed after the test
+(:func:`browser_contexts`).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,15 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Dialog, Error
 
 START_TIMEOUT = 180.0
 
@@ -78,3 +88,63 @@ class LiveServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+@contextmanager
+def serving_corpus(root: Path, *args: str) -> Iterator[LiveServer]:
+    """``unspin serve ARGS --rate-limit off`` on the corpus ``root/corpus.db``, its data and log under ``root``.
+
+    Waits for /healthz only (pages render while the model loads); stops the server on leaving.
+    """
+    live = LiveServer(
+        *args,
+        "--rate-limit",
+        "off",
+        data_dir=root / "data",
+        log_path=root / "server.log",
+        env={"UNSPIN_DB": str(root / "corpus.db")},
+    )
+    live.start(ready=False)
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+class BrowserTab:
+    """A new page in a browser context, with its script errors and dialogs recorded in ``errors``."""
+
+    def __init__(self, context: BrowserContext) -> None:
+        self.context = context
+        self.page = context.new_page()
+        self.page.set_default_timeout(30_000)
+        self.errors: list[str] = []
+        self.page.on("console", self._record_console_error)
+        self.page.on("pageerror", self._record_page_error)
+        self.page.on("dialog", self._record_and_dismiss_dialog)
+
+    def _record_console_error(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def _record_page_error(self, error: Error) -> None:
+        self.errors.append(str(error))
+
+    def _record_and_dismiss_dialog(self, dialog: Dialog) -> None:
+        self.errors.append(dialog.message)
+        dialog.dismiss()
+
+
+@contextmanager
+def browser_contexts(browser: Browser, viewport: Mapping[str, int]) -> Iterator[Callable[..., BrowserContext]]:
+    """A maker of browser contexts (with ``viewport`` unless its options name one), all closed on leaving."""
+    contexts: list[BrowserContext] = []
+
+    def new_context(**options: Any) -> BrowserContext:
+        context = browser.new_context(**{"viewport": dict(viewport), **options})
+        contexts.append(context)
+        return context
+
+    yield new_context
+    for context in contexts:
+        context.close()

@@ -25,7 +25,7 @@ sync_api = require_browser()
 # tests/ is on sys.path under pytest's default import mode
 from playwright.sync_api import expect
 
-from _live_server import LiveServer
+from _live_server import BrowserTab, LiveServer, browser_contexts, serving_corpus
 from unspin.i18n import UI_LANGUAGE_NAMES, UI_LANGUAGES, gettext, ui_language
 
 COOKIE = "unspin_lang"
@@ -40,35 +40,16 @@ def translated(code: str, message: str) -> str:
 @pytest.fixture(scope="module")
 def server(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The server; its pages render while the model loads, so these tests do not wait for it."""
-    root = tmp_path_factory.mktemp("i18n-server")
-    live = LiveServer(
-        "--model",
-        str(model_path),
-        "--rate-limit",
-        "off",
-        data_dir=root / "data",
-        log_path=root / "server.log",
-        env={"UNSPIN_DB": str(root / "corpus.db")},
-    )
-    live.start(ready=False)
-    try:
+    with serving_corpus(tmp_path_factory.mktemp("i18n-server"), "--model", str(model_path)) as live:
         yield live
-    finally:
-        live.stop()
 
 
-class Tab:
+class Tab(BrowserTab):
     """A page on the server, with script errors and dialogs recorded."""
 
     def __init__(self, context: sync_api.BrowserContext, base_url: str) -> None:
-        self.context = context
+        super().__init__(context)
         self.base_url = base_url
-        self.page = context.new_page()
-        self.page.set_default_timeout(30_000)
-        self.errors: list[str] = []
-        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on("dialog", lambda dialog: (self.errors.append(dialog.message), dialog.dismiss()))
 
     def goto(self, path: str) -> None:
         self.page.goto(self.base_url + path)
@@ -93,16 +74,12 @@ class Tab:
 
 @pytest.fixture
 def tab(browser: sync_api.Browser, server: LiveServer) -> Iterator[Callable[..., Tab]]:
-    contexts = []
+    with browser_contexts(browser, {"width": 1280, "height": 800}) as new_context:
 
-    def tab(**options: Any) -> Tab:
-        context = browser.new_context(**{"viewport": {"width": 1280, "height": 800}, **options})
-        contexts.append(context)
-        return Tab(context, server.url)
+        def tab(**options: Any) -> Tab:
+            return Tab(new_context(**options), server.url)
 
-    yield tab
-    for context in contexts:
-        context.close()
+        yield tab
 
 
 def test_each_language_from_the_switcher(tab: Callable[..., Tab]) -> None:

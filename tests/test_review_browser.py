@@ -27,7 +27,7 @@ sync_api = require_browser()
 # tests/ is on sys.path under pytest's default import mode
 from playwright.sync_api import expect
 
-from _live_server import LiveServer
+from _live_server import BrowserTab, LiveServer, browser_contexts, serving_corpus
 from unspin.analysis import Analysis
 from unspin.article import Article
 from unspin.review.store import decisions_of
@@ -60,35 +60,16 @@ def server(
     with Store(root / "corpus.db") as store:
         store.add(articles)
     (root / "keys.txt").write_text(f"{ANA} Ana Tester\n{BEN} Ben\n", encoding="utf-8")
-    live = LiveServer(
-        "--model",
-        str(model_path),
-        "--api-keys",
-        str(root / "keys.txt"),
-        "--rate-limit",
-        "off",
-        data_dir=root / "data",
-        log_path=root / "server.log",
-        env={"UNSPIN_DB": str(root / "corpus.db")},
-    )
-    live.start(ready=False)
-    try:
+    with serving_corpus(root, "--model", str(model_path), "--api-keys", str(root / "keys.txt")) as live:
         yield live
-    finally:
-        live.stop()
 
 
-class Reviewer:
+class Reviewer(BrowserTab):
     """A browser tab of one reviewer, with script errors and dialogs recorded."""
 
     def __init__(self, context: sync_api.BrowserContext, server: LiveServer) -> None:
+        super().__init__(context)
         self.server = server
-        self.page = context.new_page()
-        self.page.set_default_timeout(30_000)
-        self.errors: list[str] = []
-        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on("dialog", lambda dialog: (self.errors.append(dialog.message), dialog.dismiss()))
 
     def sign_in_to(self, path: str, key: str) -> None:
         """Open a page, and sign in on the way with the keyboard (the key field has the focus)."""
@@ -109,16 +90,12 @@ class Reviewer:
 
 @pytest.fixture
 def reviewer(browser: sync_api.Browser, server: LiveServer) -> Iterator[Callable[..., Reviewer]]:
-    contexts = []
+    with browser_contexts(browser, {"width": 1280, "height": 900}) as new_context:
 
-    def reviewer(**options: Any) -> Reviewer:
-        context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **options})
-        contexts.append(context)
-        return Reviewer(context, server)
+        def reviewer(**options: Any) -> Reviewer:
+            return Reviewer(new_context(**options), server)
 
-    yield reviewer
-    for context in contexts:
-        context.close()
+        yield reviewer
 
 
 def shown_order(analysis: Analysis) -> list[dict[str, Any]]:
