@@ -1,8 +1,8 @@
 """Run ``unspin serve`` in a subprocess on a free loopback port, for tests over real HTTP.
 
 Also the setup the browser tests share: a server on a corpus (:func:`serving_corpus`), pages
-that record script errors (:class:`BrowserTab`) and browser contexts closed after the test
-(:func:`browser_contexts`).
+that record script errors (:class:`BrowserTab`), browser contexts closed after the test
+(:func:`browser_contexts`) and a check that two boxes on a page overlap (:func:`boxes_overlap`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Self
 import httpx
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Dialog, Error
+    from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Dialog, Error, FloatRect
 
 START_TIMEOUT = 180.0
 
@@ -148,3 +148,13 @@ def browser_contexts(browser: Browser, viewport: Mapping[str, int]) -> Iterator[
     yield new_context
     for context in contexts:
         context.close()
+
+
+def boxes_overlap(a: FloatRect, b: FloatRect) -> bool:
+    """Whether two bounding boxes of a page share some area (touching edges do not)."""
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )

@@ -25,7 +25,7 @@ sync_api = require_browser()
 # tests/ is on sys.path under pytest's default import mode
 from playwright.sync_api import expect
 
-from _live_server import BrowserTab, LiveServer, browser_contexts, serving_corpus
+from _live_server import BrowserTab, LiveServer, boxes_overlap, browser_contexts, serving_corpus
 from unspin.i18n import UI_LANGUAGE_NAMES, UI_LANGUAGES, gettext, ui_language
 
 COOKIE = "unspin_lang"
@@ -148,7 +148,7 @@ def test_the_switcher_fits_a_phone(tab: Callable[..., Tab], code: str) -> None:
     for index in range(others.count()):
         box = others.nth(index).bounding_box()
         assert box is not None
-        assert not overlap(box, summary), f"{others.nth(index).inner_text()!r} lies under the switcher"
+        assert not boxes_overlap(box, summary), f"{others.nth(index).inner_text()!r} lies under the switcher"
     reader.switcher.locator("summary").tap()
     menu = reader.switcher.locator("ul")
     expect(menu).to_be_visible()
@@ -158,12 +158,3 @@ def test_the_switcher_fits_a_phone(tab: Callable[..., Tab], code: str) -> None:
     reader.page.locator("h1").tap()  # a tap elsewhere closes it
     expect(menu).to_be_hidden()
     assert reader.errors == []
-
-
-def overlap(a: dict[str, float], b: dict[str, float]) -> bool:
-    return (
-        a["x"] < b["x"] + b["width"]
-        and b["x"] < a["x"] + a["width"]
-        and a["y"] < b["y"] + b["height"]
-        and b["y"] < a["y"] + a["height"]
-    )

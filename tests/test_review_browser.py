@@ -27,7 +27,7 @@ sync_api = require_browser()
 # tests/ is on sys.path under pytest's default import mode
 from playwright.sync_api import expect
 
-from _live_server import BrowserTab, LiveServer, browser_contexts, serving_corpus
+from _live_server import BrowserTab, LiveServer, boxes_overlap, browser_contexts, serving_corpus
 from unspin.analysis import Analysis
 from unspin.article import Article
 from unspin.review.store import decisions_of
@@ -209,15 +209,6 @@ def test_review_an_article_with_the_keyboard_only(
     assert tab.errors == []
 
 
-def boxes_meet(a: dict[str, float], b: dict[str, float]) -> bool:
-    return (
-        a["x"] < b["x"] + b["width"]
-        and b["x"] < a["x"] + a["width"]
-        and a["y"] < b["y"] + b["height"]
-        and b["y"] < a["y"] + a["height"]
-    )
-
-
 def test_at_phone_width_the_bar_and_the_text_do_not_overlap(reviewer: Callable[..., Reviewer]) -> None:
     tab = reviewer(viewport=PHONE, is_mobile=True, has_touch=True)
     tab.sign_in_to("/corpus/articles/2/review", BEN)
@@ -226,7 +217,7 @@ def test_at_phone_width_the_bar_and_the_text_do_not_overlap(reviewer: Callable[.
     text = page.locator("#review-scroll").bounding_box()  # the text's part of the screen, which scrolls
     first = page.locator("#p-1").bounding_box()
     assert bar is not None and text is not None and first is not None
-    assert not boxes_meet(bar, text)
+    assert not boxes_overlap(bar, text)
     assert bar["y"] + bar["height"] <= PHONE["height"] and bar["y"] > PHONE["height"] / 2  # under the thumb
     assert first["y"] + 20 < bar["y"]  # the article's text is on the first screen
     assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"], "sideways scrolling"
