@@ -16,8 +16,13 @@
    The whole validation split per language, before and after, comes from the fine-tuned
    bundle's meta.json (the same scorer, run by the fine-tune).
 
-``--head-learning-rate`` runs a recipe variant (in this process; the recipe's fields are not
-CLI flags). Give each run its own ``--out``.
+``--set layers=2 --set replay=2`` runs a recipe variant: any field of
+:class:`unspin.train.finetune.FinetuneConfig`, in this process (the recipe's fields are not
+all CLI flags). Give each variant its own ``--out``.
+
+``--timing-articles 300`` times the fine-tune on a few hundred reviewed articles instead:
+SemEval train articles of all languages stand in for the reviews (the base trained on them,
+so only the time means something); the figures go to ``<out>/timing.json``.
 
 Results go to ``<out>/results.json`` and are printed as Markdown tables.
 """
@@ -30,7 +35,8 @@ import logging
 import subprocess
 import sys
 import time
-from dataclasses import replace
+from collections import Counter
+from dataclasses import fields, replace
 from pathlib import Path
 
 from unspin.analyzer import Analyzer
@@ -38,6 +44,7 @@ from unspin.config import default_model_path
 from unspin.review.jsonl import reviewed_record
 from unspin.review.model import Review, ReviewSpan
 from unspin.split import hash_share, is_validation
+from unspin.train.data import TRAIN_LANGUAGES
 from unspin.train.finetune import FinetuneConfig, finetune
 from unspin.train.views import GoldArticle, load_gold_articles, score_view
 
@@ -65,6 +72,31 @@ def scores(analyzer: Analyzer, gold: list[GoldArticle]) -> dict:
     return score_view(gold, analyses).as_dict()
 
 
+def timing_articles(data: Path, count: int) -> list[GoldArticle]:
+    """``count`` train articles (never validation ones) across the SemEval languages, in a fixed hashed order."""
+    pool = [
+        g for language in TRAIN_LANGUAGES for g in load_gold_articles(data, language, lambda a: not is_validation(a))
+    ]
+    return sorted(pool, key=lambda g: hash_share(DEMO_SALT, g.article.id or ""))[:count]
+
+
+def languages(gold: list[GoldArticle]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(Counter(g.language for g in gold).items()))
+
+
+def recipe_overrides(settings: list[str]) -> dict:
+    """``["layers=2", "replay=2"]`` -> ``{"layers": 2, "replay": 2.0}``, typed by FinetuneConfig's defaults."""
+    defaults = {f.name: getattr(FinetuneConfig(), f.name) for f in fields(FinetuneConfig)}
+    overrides = {}
+    for setting in settings:
+        name, _, value = setting.partition("=")
+        if name not in defaults:
+            raise SystemExit(f"--set {setting}: FinetuneConfig has no field {name!r} ({', '.join(defaults)})")
+        kind = type(defaults[name]) if defaults[name] is not None else str
+        overrides[name] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
+    return overrides
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True)
@@ -73,22 +105,39 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("runs/retrain-demo"))
     parser.add_argument("--epochs", type=int, default=None, help="override the fine-tune's epochs")
     parser.add_argument(
-        "--head-learning-rate",
-        type=float,
-        default=None,
-        help="a recipe variant: the heads' learning rate (not a CLI flag, so the fine-tune then runs in this "
-        "process, through the same unspin.train.finetune.finetune that `unspin train --extra` calls)",
+        "--timing-articles",
+        type=int,
+        default=0,
+        metavar="N",
+        help="time the fine-tune instead: N SemEval train articles (all languages, by a salted hash) as the "
+        "reviewed set; the base trained on them, so only the time means something",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="a recipe variant: a FinetuneConfig field (the fine-tune then runs in this process, through the "
+        "same unspin.train.finetune.finetune that `unspin train --extra` calls)",
     )
     args = parser.parse_args()
+    overrides = recipe_overrides(args.set)
     args.out.mkdir(parents=True, exist_ok=True)
 
     shipped = Analyzer.from_bundle(args.base)
-    gold = load_gold_articles(args.data, args.language, is_validation)
-    tune = [g for g in gold if hash_share(DEMO_SALT, g.article.id or "") < 0.5]
-    test = [g for g in gold if hash_share(DEMO_SALT, g.article.id or "") >= 0.5]
+    if args.timing_articles:
+        gold = timing_articles(args.data, args.timing_articles)
+        tune, test = gold, []
+        print(f"timing: {len(gold)} SemEval train articles as reviews ({languages(gold)})", flush=True)
+    else:
+        gold = load_gold_articles(args.data, args.language, is_validation)
+        tune = [g for g in gold if hash_share(DEMO_SALT, g.article.id or "") < 0.5]
+        test = [g for g in gold if hash_share(DEMO_SALT, g.article.id or "") >= 0.5]
+        print(
+            f"{args.language}: {len(gold)} validation articles, {len(tune)} reviewed, {len(test)} to test", flush=True
+        )
     extra = args.out / "reviewed.jsonl"
     extra.write_text("".join(json.dumps(reviewed(g, shipped), ensure_ascii=False) + "\n" for g in tune))
-    print(f"{args.language}: {len(gold)} validation articles, {len(tune)} reviewed, {len(test)} to test", flush=True)
 
     bundle = args.out / "bundle"
     command = [
@@ -97,12 +146,12 @@ def main() -> None:
         *(("--epochs", str(args.epochs)) if args.epochs else ()),
     ]
     started = time.time()
-    if args.head_learning_rate is None:
+    if not overrides:
         with (args.out / "finetune.log").open("w") as log:
             subprocess.run([sys.executable, "-m", "unspin", *command[1:]], check=True, stdout=log, stderr=log)
     else:
-        command.append(f"(in process, head_learning_rate={args.head_learning_rate:g})")
-        overrides = {"head_learning_rate": args.head_learning_rate, **({"epochs": args.epochs} if args.epochs else {})}
+        command.append(f"(in process, {' '.join(args.set)})")
+        overrides |= {"epochs": args.epochs} if args.epochs else {}
         handler = logging.FileHandler(args.out / "finetune.log", mode="w")
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
         logging.getLogger("unspin.train").addHandler(handler)
@@ -113,6 +162,13 @@ def main() -> None:
 
     tuned = Analyzer.from_bundle(bundle)
     meta = tuned.bundle.meta
+    if args.timing_articles:
+        timing = {"command": " ".join(command), "articles": languages(gold), "wall_seconds": round(seconds)}
+        timing |= {k: meta["finetune"][k] for k in ("seconds", "seconds_in_all")}
+        timing |= {"paragraphs": meta["data"]["extra"]["languages"], "replayed": meta["data"]["replay"]["paragraphs"]}
+        (args.out / "timing.json").write_text(json.dumps(timing, indent=1) + "\n")
+        print(json.dumps(timing, indent=1))
+        return
     test_scores = {"shipped": scores(shipped, test), "fine-tuned": scores(tuned, test)}
     results = {
         "language": args.language,

@@ -149,6 +149,7 @@ def test_model_card_states_base_data_and_figures(tuned: Path) -> None:
         "| en | before | 6 |",
         "| all | after | 6 |",
         "replay: none",
+        "anchoring: none",
         "Not measured: no SemEval data was given",
     ):
         assert needed in card
@@ -208,9 +209,13 @@ def test_with_data_replays_and_measures_validation(reviewed_file: Path, tmp_path
     assert main(["train", "--extra", str(reviewed_file), "--data", str(DATA), "--out", str(out), "--quick"]) == 0
     meta = json.loads((out / "meta.json").read_text())
     replay = meta["data"]["replay"]
-    assert replay["paragraphs"] == 15 == sum(replay["languages"].values())  # as many as the 5 x 3 reviewed ones
+    assert replay["paragraphs"] == 45 == sum(replay["languages"].values())  # three per reviewed paragraph (5 x 3)
     validation = meta["finetune"]["figures"]["validation"]
     assert set(validation["before"]) == set(validation["after"]) == {"en", "fr", "ge", "it", "po", "ru"}
     assert set(meta["metrics"]["views"]["lines"]) == set(validation["after"])  # the Analyzer's quality line
+    anchor = meta["finetune"]["anchor"]  # 5 unlabelled test paragraphs per language in a quick run
+    assert anchor["paragraphs"] == 30 and anchor["languages"] == dict.fromkeys(validation["after"], 5)
+    assert len(anchor["shifts"]["paragraph"]) == len(anchor["shifts"]["token"]) == 23
     card = (out / "README.md").read_text()
     assert "## Before and after: unspin validation split (lines view)" in card and "| ru | after |" in card
+    assert "- anchoring: each technique's head biases shifted" in card

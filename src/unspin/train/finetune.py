@@ -1,17 +1,22 @@
 """Fine-tune a model bundle on reviewed articles: ``unspin train --base BUNDLE --extra reviewed.jsonl``.
 
-The network starts from the bundle's weights: its frozen lower layers stay frozen (their
-output is cached, as in :mod:`unspin.train.trainer`) and its fine-tuned upper layers and
-heads train further, on a short schedule at a low learning rate, on
+The network starts from the bundle's weights. Only its top two encoder layers and the
+technique heads train further (the layers below run once and their output is cached, as in
+:mod:`unspin.train.trainer`), for one epoch at a low learning rate, on
 
 - the reviewed articles (JSON Lines, :mod:`unspin.review.jsonl`): a review's spans are the
   token targets, its paragraph labels the paragraph targets (the paragraph's techniques
   where the reviewer set them, else the techniques of its spans there; a paragraph with
   neither is a negative). Only reviews whose status is ``done`` count; where reviewers
   disagree on one text, the latest review wins;
-- mixed with a replay sample of the original training data (as many SemEval train
-  paragraphs as reviewed ones, drawn with a fixed seed, never from the validation split),
-  so that the model keeps what it knew.
+- mixed with a replay sample of the original training data (three SemEval train paragraphs
+  per reviewed one, at most 3,000, drawn with a fixed seed, never from the validation
+  split), so that the model keeps what it knew.
+
+Afterwards each technique's head biases are shifted back to the base's rates on unlabelled
+reference text (:mod:`unspin.train.anchor`). Fewer layers, one epoch, more replay and the
+anchoring were each measured against the first recipe (six layers, three epochs, 1:1
+replay) in docs/benchmarks.md: less forgetting, about a third of the fitting time.
 
 A fixed, hashed 20% of the reviewed articles (by text) never trains: it measures the
 bundle before and after. With the SemEval data, so does the validation split, per
@@ -47,6 +52,7 @@ from ..review.jsonl import read_reviewed
 from ..review.model import Review, ReviewSpan
 from ..split import hash_share, is_validation
 from ..taxonomy import TECHNIQUE_LABELS
+from .anchor import anchor_heads, build_reference
 from .data import ParagraphExample, load_paragraphs
 from .trainer import TrainConfig, fit_or_load, seed_everything
 from .views import GoldArticle, ViewScores, load_gold_articles, score_view
@@ -65,24 +71,32 @@ class FinetuneConfig:
     """The fine-tuning recipe: a short schedule at a low learning rate, from the bundle's weights."""
 
     seed: int = 13
-    epochs: int = 3
+    layers: int = 2  # top encoder layers trained (at most the base's trainable ones); fewer is faster
+    epochs: int = 1
     learning_rate: float = 3e-5  # the upper encoder layers (the first training used 1e-4)
     head_learning_rate: float = 3e-4  # the technique heads (first training: 1e-3)
     warmup_share: float = 0.1
-    replay: float = 1.0  # SemEval train paragraphs mixed in per reviewed paragraph
+    replay: float = 3.0  # SemEval train paragraphs mixed in per reviewed paragraph,
+    max_replay: int = 3000  # but no more than this many, so that a large reviewed set still fits in minutes
+    anchor: bool = True  # keep the base's rates on unlabelled reference text (unspin.train.anchor)
+    anchor_paragraphs: int = 100  # reference paragraphs per language
     quick: bool = False  # validation figures on the two shortest articles per language (tests)
     name: str | None = None  # default: the base bundle's name
     version: str | None = None  # default: the base version + "+ft.<date>.<extra file digest>"
 
     @classmethod
     def quick_config(cls) -> FinetuneConfig:
-        return cls(epochs=1, quick=True)
+        return cls(epochs=1, quick=True, anchor_paragraphs=5)
 
-    def train_config(self, settings: dict[str, Any], languages: Sequence[str]) -> TrainConfig:
-        """The :class:`TrainConfig` the trainer's windows, loss and checkpoints read (the base's network settings)."""
+    def train_config(self, settings: dict[str, Any], depth: int, languages: Sequence[str]) -> TrainConfig:
+        """The :class:`TrainConfig` the trainer's windows, loss and checkpoints read (the base's network settings).
+
+        Its ``frozen_layers`` leaves the top ``layers`` of the ``depth`` encoder layers to train,
+        never one the base froze (the bundle stores only the base's trainable layers).
+        """
         return TrainConfig(
             seed=self.seed,
-            frozen_layers=settings["frozen_layers"],
+            frozen_layers=max(settings["frozen_layers"], depth - self.layers),
             max_tokens=settings["max_tokens"],
             stride=settings["stride"],
             epochs=self.epochs,
@@ -267,14 +281,22 @@ def finetune(base: Path, extra: Path, out_dir: Path, config: FinetuneConfig, dat
         raise InputError(f"{base}: its techniques are not this unspin's {len(TECHNIQUE_LABELS)}; cannot fine-tune it")
     base_meta = json.loads(json.dumps(bundle.meta))  # a copy: the figures below describe the base as it was
     languages = base_meta.get("training", {}).get("languages") or []
-    train_config = config.train_config(bundle.settings, languages)
+    net = bundle.net
+    train_config = config.train_config(bundle.settings, len(net.encoder.layers), languages)
     extra_paragraphs = [p for e in reviewed.training for p in e.paragraphs()]
     replayed = (
-        replay_sample(data_dir, languages, round(config.replay * len(extra_paragraphs)), config.seed)
+        replay_sample(
+            data_dir, languages, min(round(config.replay * len(extra_paragraphs)), config.max_replay), config.seed
+        )
         if data_dir is not None
         else []
     )
     validation = _validation_gold(data_dir, languages, config.quick) if data_dir is not None else {}
+    reference = (
+        build_reference(data_dir, languages, bundle.tokenizer, bundle.settings, config.anchor_paragraphs, config.seed)
+        if data_dir is not None and config.anchor
+        else None
+    )
     log.info(
         "fine-tuning %s %s on %d reviewed articles (%d paragraphs; %d held out) and %d replayed paragraphs",
         base_meta["name"],
@@ -289,6 +311,7 @@ def finetune(base: Path, extra: Path, out_dir: Path, config: FinetuneConfig, dat
         held_out.setdefault(e.language, []).append(e.gold())
     held_out["all"] = [g for gold in held_out.values() for g in gold]
     before = _figures(Analyzer(bundle), held_out, validation)
+    base_rates = reference.rates(net) if reference else None
     log.info("before: %s", json.dumps(_summaries(before)))
 
     work_dir = out_dir.with_name(out_dir.name + ".work")
@@ -304,18 +327,26 @@ def finetune(base: Path, extra: Path, out_dir: Path, config: FinetuneConfig, dat
     seed_everything(config.seed)
     fit_started, timing = time.time(), work_dir / "fit-seconds.txt"
     resumed = (work_dir / "fitted.pt").is_file()
-    fit_or_load(bundle.net, bundle.tokenizer, extra_paragraphs + replayed, train_config, work_dir, fit_started)
+    net.frozen_layers = train_config.frozen_layers  # cache below the trained layers, train above
+    fit_or_load(net, bundle.tokenizer, extra_paragraphs + replayed, train_config, work_dir, fit_started)
+    net.frozen_layers = bundle.settings["frozen_layers"]  # the bundle's split: what it saves and loads
     if resumed and timing.is_file():  # the fit of the run that finished it
         fit_seconds = float(timing.read_text())
     else:
         fit_seconds = time.time() - fit_started
         write_atomically(timing, f"{fit_seconds:.1f}")
     log.info("fitted in %.0f s", fit_seconds)
-    bundle.net.eval()
+    net.eval()
+    anchor = None
+    if reference and base_rates:
+        anchor = {"paragraphs": reference.paragraphs, "languages": reference.languages}
+        anchor["shifts"] = anchor_heads(net, reference, base_rates)
+        log.info("anchored the head biases on %d reference paragraphs", reference.paragraphs)
     after = _figures(Analyzer(bundle), held_out, validation)
     log.info("after: %s", json.dumps(_summaries(after)))
 
     bundle.meta = _meta(base, base_meta, reviewed, replayed, config, train_config, before, after, fit_seconds)
+    bundle.meta["finetune"]["anchor"] = anchor
     bundle.meta["finetune"]["seconds_in_all"] = round(time.time() - started)
     bundle.save(out_dir)
     write_atomically(out_dir / "README.md", finetune_card(bundle.meta))
@@ -460,7 +491,7 @@ def finetune_card(meta: dict[str, Any]) -> str:
     """The README of a fine-tuned bundle: base, extra data, recipe, and the figures before and after."""
     tune, data = meta["finetune"], meta["data"]
     extra, replay = data["extra"], data["replay"]
-    base = tune["base"]
+    base, anchor = tune["base"], tune.get("anchor")
     training = meta["training"]
     languages = ", ".join(
         f"{k} {v['articles']} ({v['held_out']} held out, {v['paragraphs']} paragraphs, {v['spans']} spans)"
@@ -473,9 +504,9 @@ def finetune_card(meta: dict[str, Any]) -> str:
         f"Persuasion techniques (paragraphs and spans), frames and genre for news articles: "
         f"{base['name']} {base['version']} fine-tuned on reviewed articles.",
         "",
-        f"- base model: {base['name']} {base['version']} (`{base['path']}`); its lower "
-        f"{meta['settings']['frozen_layers']} of {meta['encoder']['layers']} encoder layers stay frozen, "
-        "the upper layers and the technique heads were trained further",
+        f"- base model: {base['name']} {base['version']} (`{base['path']}`); its top "
+        f"{meta['encoder']['layers'] - training['frozen_layers']} of {meta['encoder']['layers']} encoder layers "
+        "and the technique heads were trained further, the others stay frozen",
         f"- extra data: `{extra['file']}` (sha256 {extra['sha256'][:12]}…), {extra['records']} records, "
         f"{extra['articles']} reviewed articles with status {' or '.join(extra['statuses_used'])} "
         f"(left out: {skipped}); languages: {languages}",
@@ -495,6 +526,15 @@ def finetune_card(meta: dict[str, Any]) -> str:
         f"{training['seed']}, {'bf16' if training['bf16'] else 'fp32'}; {tune['seconds'] / 60:.1f} min of fitting "
         f"({tune.get('seconds_in_all', 0) / 60:.1f} min in all, with the figures)",
         f"- decoding: {tune['decoding']}; {tune['heads']}",
+        "- anchoring: "
+        + (
+            f"each technique's head biases shifted so that the mean probabilities on {anchor['paragraphs']} "
+            "unlabelled SemEval test paragraphs ("
+            + ", ".join(f"{k} {v}" for k, v in anchor["languages"].items())
+            + ") equal the base's there (unspin.train.anchor)"
+            if anchor
+            else "none"
+        ),
         f"- thresholds: {json.dumps(meta['thresholds'])}",
     ]
     if tune.get("quick"):
