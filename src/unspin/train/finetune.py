@@ -84,6 +84,10 @@ class FinetuneConfig:
     name: str | None = None  # default: the base bundle's name
     version: str | None = None  # default: the base version + "+ft.<date>.<extra file digest>"
 
+    def replay_count(self, reviewed_paragraphs: int) -> int:
+        """How many SemEval train paragraphs to replay beside ``reviewed_paragraphs`` reviewed ones."""
+        return min(round(self.replay * reviewed_paragraphs), self.max_replay)
+
     @classmethod
     def quick_config(cls) -> FinetuneConfig:
         return cls(epochs=1, quick=True, anchor_paragraphs=5)
@@ -285,9 +289,7 @@ def finetune(base: Path, extra: Path, out_dir: Path, config: FinetuneConfig, dat
     train_config = config.train_config(bundle.settings, len(net.encoder.layers), languages)
     extra_paragraphs = [p for e in reviewed.training for p in e.paragraphs()]
     replayed = (
-        replay_sample(
-            data_dir, languages, min(round(config.replay * len(extra_paragraphs)), config.max_replay), config.seed
-        )
+        replay_sample(data_dir, languages, config.replay_count(len(extra_paragraphs)), config.seed)
         if data_dir is not None
         else []
     )
