@@ -20,7 +20,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def quick_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("train") / "bundle"
-    assert main(["train", "--data", str(DATA), "--out", str(out), "--quick"]) == 0
+    assert main(["train", "--data", str(DATA), "--out", str(out), "--quick", "--device", "cpu"]) == 0
     return out
 
 
@@ -38,6 +38,7 @@ def test_quick_training_writes_a_complete_bundle(quick_bundle: Path) -> None:
     curve = meta["decoding"]["technique_curve"]
     assert curve["x"] == sorted(curve["x"]) and curve["y"] == sorted(curve["y"])  # monotone
     assert set(meta["data"]["languages"]) == {"en", "fr", "ge", "it", "po", "ru"}
+    assert meta["training"]["device"] == "cpu"  # the recipe names the device asked for ("auto" by default)
 
 
 def test_quick_bundle_analyses(quick_bundle: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import fields, replace
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -50,6 +50,13 @@ def train(
         str | None,
         typer.Option(help="With --extra: version of the written bundle (default: the base's + '+ft.<date>.<digest>')."),
     ] = None,
+    device: Annotated[
+        str,
+        typer.Option(
+            help="Where to cache the frozen layers and fit the network: auto (a CUDA GPU when PyTorch has one, "
+            "else the CPU), cpu, cuda or cuda:N. Calibration and the article heads run on the CPU."
+        ),
+    ] = "auto",
 ) -> None:
     """Train the technique, frame and genre model, or fine-tune a bundle on reviewed articles (--extra);
     rerun the same command to resume after a stop."""
@@ -63,20 +70,21 @@ def train(
     try:
         import sklearn  # noqa: F401
 
-        from ..train.trainer import TrainConfig
+        from ..train.trainer import TrainConfig, resolve_device
         from ..train.trainer import train as run_training
     except ImportError as exc:
         raise InputError(f"training needs extra packages: pip install 'unspin[train]' ({exc.name} is missing)") from exc
+    resolve_device(device)  # a device this PyTorch cannot use stops here, before any data is read
     if data is not None and not data.is_dir():
         raise InputError(f"{data}: no such data directory")
     overrides: dict[str, Any] = {k: v for k, v in {"epochs": epochs, "seed": seed}.items() if v is not None}
     if extra is not None:
-        _finetune(extra, base, out, data, quick, {**overrides, "name": name, "version": version})
+        _finetune(extra, base, out, data, quick, {**overrides, "name": name, "version": version, "device": device})
         return
     assert data is not None
     config = TrainConfig.quick_config() if quick else TrainConfig()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    run_training(data, out, replace(config, **overrides))
+    run_training(data, out, replace(config, **overrides, device=device))
 
 
 def _finetune(extra: Path, base: Path | None, out: Path, data: Path | None, quick: bool, overrides: dict) -> None:
@@ -89,6 +97,8 @@ def _finetune(extra: Path, base: Path | None, out: Path, data: Path | None, quic
     if not extra.is_file():
         raise InputError(f"{extra}: no such file of reviewed articles")
     config = FinetuneConfig.quick_config() if quick else FinetuneConfig()
+    if "device" not in {f.name for f in fields(FinetuneConfig)}:  # until it has one, its TrainConfig's "auto"
+        overrides = {k: v for k, v in overrides.items() if k != "device"}
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     if data is None:
         logging.getLogger("unspin.train").warning(

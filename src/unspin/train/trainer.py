@@ -3,21 +3,30 @@
 The lower encoder layers stay frozen, so their output is computed once and cached (in
 bf16); each epoch then runs only the trainable top layers. A checkpoint is written every
 few hundred steps and at the end of every epoch; rerunning the same command resumes.
+
+The caching and the fit run on ``TrainConfig.device`` (a CUDA GPU when there is one, by
+default); the cached states stay in CPU memory and each batch moves to the device. The
+network is back on the CPU, in fp32, once the caching and the fit are done, and every
+file written holds CPU tensors, so a run resumes on either device.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..errors import InputError
 from ..files import replaced_atomically
 from ..model.bundle import Bundle, new_network
 from ..model.inference import (
@@ -49,7 +58,8 @@ class TrainConfig:
     warmup_share: float = 0.06
     batch_tokens: int = 4096
     token_loss_weight: float = 1.0
-    bf16: bool = field(default_factory=bf16_supported)  # fp32 where the CPU has no bf16 instructions
+    bf16: bool = field(default_factory=bf16_supported)  # CPU: fp32 where it has no bf16 instructions; CUDA: bf16
+    device: str = "auto"  # where the lower layers are cached and the network fitted: auto, cpu, cuda or cuda:N
     checkpoint_every: int = 300
     # Tried for 0.2 and measured worse on every validation view (docs/benchmarks.md), so off:
     english_join_share: float = 0.0  # share of English train articles seen as 3-6-line paragraphs
@@ -74,6 +84,26 @@ class Windows:
     window_labels: np.ndarray  # (windows, techniques)
     token_labels: list[np.ndarray]  # per window (tokens incl. specials, techniques)
     lower: list[torch.Tensor]  # per window (tokens incl. specials, hidden), bf16
+
+
+def resolve_device(name: str) -> torch.device:
+    """The torch device that ``TrainConfig.device`` names: ``auto`` is CUDA when PyTorch has a GPU, else the CPU.
+
+    Raises :class:`InputError` for CUDA where PyTorch has none, and for any other name.
+    """
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    if not re.fullmatch(r"cuda(:\d+)?", name):
+        raise InputError(f"unknown device {name!r}: give auto, cpu, cuda or cuda:N")
+    if not torch.cuda.is_available():
+        why = "is built without CUDA" if torch.version.cuda is None else "finds no CUDA GPU"
+        raise InputError(f"cannot train on {name}: PyTorch {torch.__version__} {why}; use --device cpu or auto")
+    device = torch.device(name)
+    if device.index is not None and device.index >= torch.cuda.device_count():
+        raise InputError(f"cannot train on {name}: PyTorch sees {torch.cuda.device_count()} CUDA GPU(s), from cuda:0")
+    return device
 
 
 def train(data_dir: Path, out_dir: Path, config: TrainConfig) -> Bundle:
@@ -114,15 +144,22 @@ def fit_or_load(
     """
     fitted = work_dir / "fitted.pt"
     if fitted.is_file():
-        net.load_state_dict(torch.load(fitted, weights_only=True), strict=False)
+        net.load_state_dict(torch.load(fitted, weights_only=True, map_location="cpu"), strict=False)
         log.info("loaded the fitted network from %s", fitted)
         return
+    device = resolve_device(config.device)
+    log.info(
+        "caching and fitting on %s%s, %s",
+        device,
+        f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else "",
+        "bf16 autocast" if config.bf16 or device.type == "cuda" else "fp32",
+    )
     net.freeze_lower()
     tokenized = tokenizer.tokenize([p.text for p in paragraphs])
     windows = build_windows(net, paragraphs, tokenized, config, tokenizer.bos_id, tokenizer.eos_id, tokenizer.pad_id)
     log.info("cached lower layers for %d windows (%.0f s)", len(windows.inputs), time.time() - started)
     fit_network(net, windows, list(range(len(windows.inputs))), config, work_dir)
-    torch.save(net.trainable_state(), fitted)
+    torch.save(_on_cpu(net.trainable_state()), fitted)
 
 
 def seed_everything(seed: int) -> None:
@@ -189,33 +226,65 @@ def build_windows(
     return Windows(inputs, window_labels, token_labels, lower)
 
 
-@torch.inference_mode()
+@contextmanager
+def _on_device(net: PersuasionNet, device: torch.device) -> Iterator[None]:
+    """Move ``net`` to ``device`` for the block, and back to the CPU after it (fp32 as before: ``to`` keeps dtypes)."""
+    net.to(device)
+    try:
+        yield
+    finally:
+        net.to("cpu")
+
+
+def _autocast(device: torch.device, bf16: bool) -> AbstractContextManager[Any]:
+    """bf16 autocast on CUDA (native on the GPUs this is for), else as ``config.bf16`` says on the CPU."""
+    return torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else autocast(bf16)
+
+
+def _on_cpu(value: Any) -> Any:
+    """``value`` (a tensor, or dicts and lists of them) with every tensor on the CPU: what files hold."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, dict):
+        return {k: _on_cpu(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_on_cpu(v) for v in value)
+    return value
+
+
 def _cache_lower(
     net: PersuasionNet, inputs: Sequence[WindowInput], pad_id: int, config: TrainConfig
 ) -> list[torch.Tensor]:
+    """The frozen layers' output per window, run on the config's device and kept in CPU memory (bf16)."""
     cache: list[torch.Tensor | None] = [None] * len(inputs)
     lengths = [len(w.input_ids) for w in inputs]
+    device = resolve_device(config.device)
     net.eval()
-    for n, batch in enumerate(length_batches(lengths, config.batch_tokens * 2)):
-        with autocast(config.bf16):
-            states = net.lower(*pad([inputs[i].input_ids for i in batch], pad_id))
-        for row, i in enumerate(batch):
-            cache[i] = states[row, : lengths[i]].to(torch.bfloat16).clone()
-        if n % 50 == 0:
-            log.info("caching lower layers: %d/%d windows", sum(c is not None for c in cache), len(inputs))
+    # The network moves outside inference mode: moved inside, its parameters would become inference tensors.
+    with _on_device(net, device), torch.inference_mode():
+        for n, batch in enumerate(length_batches(lengths, config.batch_tokens * 2)):
+            ids, mask = pad([inputs[i].input_ids for i in batch], pad_id)
+            with _autocast(device, config.bf16):
+                states = net.lower(ids.to(device), mask.to(device))
+            states = states.to(torch.bfloat16).cpu()
+            for row, i in enumerate(batch):
+                cache[i] = states[row, : lengths[i]].clone()
+            if n % 50 == 0:
+                log.info("caching lower layers: %d/%d windows", sum(c is not None for c in cache), len(inputs))
     return cache  # type: ignore[return-value]
 
 
-def _stack(windows: Windows, rows: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
+def _stack(windows: Windows, rows: Sequence[int], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """The cached states of ``rows``, padded, as fp32 on ``device`` (moved there in bf16, half the bytes), and their mask."""
     longest = max(windows.lower[i].shape[0] for i in rows)
     hidden = windows.lower[rows[0]].shape[1]
-    states = torch.zeros(len(rows), longest, hidden)
+    states = torch.zeros(len(rows), longest, hidden, dtype=windows.lower[rows[0]].dtype)
     mask = torch.zeros(len(rows), longest, dtype=torch.long)
     for r, i in enumerate(rows):
         n = windows.lower[i].shape[0]
-        states[r, :n] = windows.lower[i].float()
+        states[r, :n] = windows.lower[i]
         mask[r, :n] = 1
-    return states, mask
+    return states.to(device).float(), mask.to(device)
 
 
 def _epoch_batches(windows: Windows, rows: Sequence[int], config: TrainConfig, epoch: int) -> list[list[int]]:
@@ -246,14 +315,23 @@ class PositiveWeights:
             weights(np.asarray(token_positives), token_total, config.token_positive_cap),
         )
 
+    def to(self, device: torch.device) -> PositiveWeights:
+        return PositiveWeights(self.paragraph.to(device), self.token.to(device))
+
 
 def _loss(
-    net: PersuasionNet, windows: Windows, batch: list[int], config: TrainConfig, positive: PositiveWeights
+    net: PersuasionNet,
+    windows: Windows,
+    batch: list[int],
+    config: TrainConfig,
+    positive: PositiveWeights,
+    device: torch.device,
 ) -> torch.Tensor:
-    states, mask = _stack(windows, batch)
-    with autocast(config.bf16):
+    """The batch's loss on ``device``, where ``net`` and ``positive`` are; inputs and targets are moved there."""
+    states, mask = _stack(windows, batch, device)
+    with _autocast(device, config.bf16):
         out = net.upper(states, mask)
-    paragraph_targets = torch.from_numpy(windows.window_labels[batch])
+    paragraph_targets = torch.from_numpy(windows.window_labels[batch]).to(device)
     paragraph_loss = F.binary_cross_entropy_with_logits(
         out.paragraph_logits.float(), paragraph_targets, pos_weight=positive.paragraph
     )
@@ -263,6 +341,7 @@ def _loss(
         labels = windows.token_labels[i]
         token_targets[r, : len(labels)] = torch.from_numpy(labels)
         token_mask[r, 1 : len(labels) - 1] = True
+    token_targets, token_mask = token_targets.to(device), token_mask.to(device)
     token_loss = F.binary_cross_entropy_with_logits(
         out.token_logits.float()[token_mask], token_targets[token_mask], pos_weight=positive.token
     )
@@ -270,6 +349,19 @@ def _loss(
 
 
 def fit_network(net: PersuasionNet, windows: Windows, rows: list[int], config: TrainConfig, work_dir: Path) -> None:
+    """Fit the trainable layers and heads of ``net`` on ``rows`` of ``windows``, on the config's device.
+
+    ``net`` is on the CPU again afterwards (also after an error), with its fp32 parameters.
+    """
+    device = resolve_device(config.device)
+    with _on_device(net, device):
+        _fit_on(net, windows, rows, config, work_dir, device)
+        net.zero_grad(set_to_none=True)  # no gradients left on the device or carried to the CPU
+
+
+def _fit_on(
+    net: PersuasionNet, windows: Windows, rows: list[int], config: TrainConfig, work_dir: Path, device: torch.device
+) -> None:
     head_params = [p for n, p in net.named_parameters() if p.requires_grad and not n.startswith("encoder.")]
     encoder_params = [p for n, p in net.named_parameters() if p.requires_grad and n.startswith("encoder.")]
     optimizer = torch.optim.AdamW(
@@ -285,20 +377,21 @@ def fit_network(net: PersuasionNet, windows: Windows, rows: list[int], config: T
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup)))
     )
-    step = _resume(net, optimizer, schedule, work_dir)
+    step = _resume(net, optimizer, schedule, work_dir, device)
     positive = PositiveWeights.of(windows, rows, config)
     log.info(
         "positive weights: paragraph %s, token %s",
         positive.paragraph.numpy().round(1).tolist(),
         positive.token.numpy().round(1).tolist(),
     )
+    positive = positive.to(device)
     net.train()
     started, losses = time.time(), []
     for epoch in range(step // steps_per_epoch, config.epochs):
         for position, batch in enumerate(_epoch_batches(windows, rows, config, epoch)):
             if epoch * steps_per_epoch + position < step:
                 continue  # done before the interruption
-            loss = _loss(net, windows, batch, config, positive)
+            loss = _loss(net, windows, batch, config, positive, device)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(encoder_params + head_params, 1.0)
@@ -318,12 +411,14 @@ def fit_network(net: PersuasionNet, windows: Windows, rows: list[int], config: T
                     rate * (total - step) / 60,
                 )
             if step % config.checkpoint_every == 0 or step % steps_per_epoch == 0:
-                _checkpoint(net, optimizer, schedule, step, work_dir)
+                _checkpoint(net, optimizer, schedule, step, work_dir, device)
             if step % steps_per_epoch == 0:  # kept for weight averaging
-                torch.save(net.trainable_state(), work_dir / f"epoch{step // steps_per_epoch}.pt")
+                torch.save(_on_cpu(net.trainable_state()), work_dir / f"epoch{step // steps_per_epoch}.pt")
 
 
-def _checkpoint(net: PersuasionNet, optimizer: torch.optim.Optimizer, schedule, step: int, work_dir: Path) -> None:
+def _checkpoint(
+    net: PersuasionNet, optimizer: torch.optim.Optimizer, schedule, step: int, work_dir: Path, device: torch.device
+) -> None:
     path = work_dir / "checkpoint.pt"
     state = {
         "step": step,
@@ -332,18 +427,24 @@ def _checkpoint(net: PersuasionNet, optimizer: torch.optim.Optimizer, schedule, 
         "schedule": schedule.state_dict(),
         "rng": torch.get_rng_state(),
     }
+    if device.type == "cuda":  # dropout draws from the GPU's generator there
+        state["cuda_rng"] = torch.cuda.get_rng_state(device)
     with replaced_atomically(path) as tmp:
-        torch.save(state, tmp)
+        torch.save(_on_cpu(state), tmp)  # CPU tensors: a run resumes on either device
 
 
-def _resume(net: PersuasionNet, optimizer: torch.optim.Optimizer, schedule, work_dir: Path) -> int:
+def _resume(
+    net: PersuasionNet, optimizer: torch.optim.Optimizer, schedule, work_dir: Path, device: torch.device
+) -> int:
     path = work_dir / "checkpoint.pt"
     if not path.is_file():
         return 0
-    state = torch.load(path, weights_only=True)
-    net.load_state_dict(state["net"], strict=False)
-    optimizer.load_state_dict(state["optimizer"])
+    state = torch.load(path, weights_only=True, map_location="cpu")
+    net.load_state_dict(state["net"], strict=False)  # copied into the parameters, on their device
+    optimizer.load_state_dict(state["optimizer"])  # the optimizer moves its state to the parameters' device
     schedule.load_state_dict(state["schedule"])
     torch.set_rng_state(state["rng"])
+    if device.type == "cuda" and "cuda_rng" in state:
+        torch.cuda.set_rng_state(state["cuda_rng"], device)
     log.info("resumed from %s at step %d", path, state["step"])
     return int(state["step"])
