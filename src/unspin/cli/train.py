@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import fields, replace
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -97,8 +97,6 @@ def _finetune(extra: Path, base: Path | None, out: Path, data: Path | None, quic
     if not extra.is_file():
         raise InputError(f"{extra}: no such file of reviewed articles")
     config = FinetuneConfig.quick_config() if quick else FinetuneConfig()
-    if "device" not in {f.name for f in fields(FinetuneConfig)}:  # until it has one, its TrainConfig's "auto"
-        overrides = {k: v for k, v in overrides.items() if k != "device"}
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     if data is None:
         logging.getLogger("unspin.train").warning(

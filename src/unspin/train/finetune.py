@@ -83,6 +83,7 @@ class FinetuneConfig:
     quick: bool = False  # validation figures on the two shortest articles per language (tests)
     name: str | None = None  # default: the base bundle's name
     version: str | None = None  # default: the base version + "+ft.<date>.<extra file digest>"
+    device: str = "auto"  # where the fit runs (TrainConfig.device, unspin train --device)
 
     def replay_count(self, reviewed_paragraphs: int) -> int:
         """How many SemEval train paragraphs to replay beside ``reviewed_paragraphs`` reviewed ones."""
@@ -108,6 +109,7 @@ class FinetuneConfig:
             head_learning_rate=self.head_learning_rate,
             warmup_share=self.warmup_share,
             checkpoint_every=100,
+            device=self.device,
             languages=tuple(languages),
         )
 
@@ -323,7 +325,7 @@ def finetune(base: Path, extra: Path, out_dir: Path, config: FinetuneConfig, dat
             "base": _file_sha256(base / "network.safetensors"),
             "extra": reviewed.sha256,
             "data": str(data_dir),
-            "recipe": asdict(config),
+            "recipe": {k: v for k, v in asdict(config).items() if k != "device"},  # a fit resumes on any device
         },
     )
     seed_everything(config.seed)
