@@ -64,8 +64,16 @@ _CANCEL = "cancel"
 logger = logging.getLogger("unspin.server")
 
 
+_last_stamp = dt.datetime.min.replace(tzinfo=dt.UTC)
+_stamp_lock = threading.Lock()
+
+
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")  # orders jobs made in one second
+    """UTC now, each stamp strictly after the previous one: jobs made within one clock tick stay in order."""
+    global _last_stamp
+    with _stamp_lock:
+        _last_stamp = max(dt.datetime.now(dt.UTC), _last_stamp + dt.timedelta(microseconds=1))
+        return _last_stamp.isoformat(timespec="microseconds")
 
 
 class QuotaExceeded(InputError):
