@@ -644,10 +644,15 @@ def _overall(result: Agreement) -> dict[str, str]:
     }
 
 
+def _technique_name(label: str) -> str:
+    """A technique's human name; an agreement row's other labels (e.g. a total) as they are."""
+    return _name(label) if label in TECHNIQUE_LABELS else label
+
+
 def _span_rows(result: Agreement) -> list[dict[str, str]]:
     return [
         {
-            "name": _name(row.technique) if row.technique in TECHNIQUE_LABELS else row.technique,
+            "name": _technique_name(row.technique),
             "precision": _decimal(row.precision),
             "recall": _decimal(row.recall),
             "f1": _decimal(row.f1),
@@ -661,7 +666,7 @@ def _span_rows(result: Agreement) -> list[dict[str, str]]:
 def _kappa_rows(result: Agreement) -> list[dict[str, str]]:
     return [
         {
-            "name": _name(row.technique) if row.technique in TECHNIQUE_LABELS else row.technique,
+            "name": _technique_name(row.technique),
             "kappa": _decimal(row.kappa),
             "observed": format_fraction(row.observed),
             "paragraphs_a": format_count(row.paragraphs_a),
