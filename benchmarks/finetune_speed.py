@@ -21,7 +21,7 @@ from pathlib import Path
 from retrain_demo import recipe_overrides
 from unspin.config import default_model_path
 from unspin.model.bundle import load_bundle
-from unspin.train.finetune import FinetuneConfig, load_reviewed, replay_sample
+from unspin.train.finetune import FinetuneConfig, load_reviewed, training_paragraphs
 from unspin.train.trainer import fit_or_load, seed_everything
 
 
@@ -31,8 +31,8 @@ def fit_seconds(base: Path, extra: Path, data: Path, config: FinetuneConfig) -> 
     languages = bundle.meta["training"]["languages"]
     net = bundle.net
     train_config = config.train_config(bundle.settings, len(net.encoder.layers), languages)
-    paragraphs = [p for e in load_reviewed(extra).training for p in e.paragraphs()]
-    paragraphs += replay_sample(data, languages, config.replay_count(len(paragraphs)), config.seed)
+    reviewed, replayed = training_paragraphs(load_reviewed(extra), data, languages, config)
+    paragraphs = reviewed + replayed
     seed_everything(config.seed)
     net.frozen_layers = train_config.frozen_layers
     with tempfile.TemporaryDirectory() as work:

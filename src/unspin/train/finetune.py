@@ -270,6 +270,15 @@ def replay_sample(data_dir: Path, languages: Sequence[str], count: int, seed: in
 # --- fine-tuning --------------------------------------------------------------------------
 
 
+def training_paragraphs(
+    reviewed: ReviewedSet, data_dir: Path | None, languages: Sequence[str], config: FinetuneConfig
+) -> tuple[list[ParagraphExample], list[ParagraphExample]]:
+    """The reviewed paragraphs that train, and the SemEval train paragraphs replayed beside them (none without data)."""
+    extra = [p for e in reviewed.training for p in e.paragraphs()]
+    replayed = replay_sample(data_dir, languages, config.replay_count(len(extra)), config.seed) if data_dir else []
+    return extra, replayed
+
+
 def finetune(base: Path, extra: Path, out_dir: Path, config: FinetuneConfig, data_dir: Path | None = None) -> Bundle:
     """Fine-tune the bundle at ``base`` on the reviewed articles in ``extra`` and write it to ``out_dir``.
 
@@ -290,12 +299,7 @@ def finetune(base: Path, extra: Path, out_dir: Path, config: FinetuneConfig, dat
     languages = base_meta.get("training", {}).get("languages") or []
     net = bundle.net
     train_config = config.train_config(bundle.settings, len(net.encoder.layers), languages)
-    extra_paragraphs = [p for e in reviewed.training for p in e.paragraphs()]
-    replayed = (
-        replay_sample(data_dir, languages, config.replay_count(len(extra_paragraphs)), config.seed)
-        if data_dir is not None
-        else []
-    )
+    extra_paragraphs, replayed = training_paragraphs(reviewed, data_dir, languages, config)
     validation = _validation_gold(data_dir, languages, config.quick) if data_dir is not None else {}
     reference = (
         build_reference(data_dir, languages, bundle.tokenizer, bundle.settings, config.anchor_paragraphs, config.seed)
