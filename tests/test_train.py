@@ -38,7 +38,7 @@ def test_quick_training_writes_a_complete_bundle(quick_bundle: Path) -> None:
     curve = meta["decoding"]["technique_curve"]
     assert curve["x"] == sorted(curve["x"]) and curve["y"] == sorted(curve["y"])  # monotone
     assert set(meta["data"]["languages"]) == {"en", "fr", "ge", "it", "po", "ru"}
-    assert meta["training"]["device"] == "cpu"  # the recipe names the device asked for ("auto" by default)
+    assert meta["training"]["device"] == "cpu"  # where the fit ran ("auto" resolved)
 
 
 def test_quick_bundle_analyses(quick_bundle: Path) -> None:

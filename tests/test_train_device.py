@@ -16,7 +16,7 @@ from unspin.errors import InputError
 from unspin.model.bundle import new_network
 from unspin.taxonomy import TECHNIQUE_LABELS
 from unspin.train.data import ParagraphExample
-from unspin.train.trainer import TrainConfig, fit_or_load, resolve_device
+from unspin.train.trainer import TrainConfig, config_record, fit_or_load, resolve_device
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 without_cuda = pytest.mark.skipif(torch.cuda.is_available(), reason="this PyTorch has a CUDA GPU")
@@ -32,6 +32,18 @@ def test_auto_and_cpu() -> None:
 @without_cuda
 def test_auto_is_the_cpu_without_cuda() -> None:
     assert resolve_device("auto") == torch.device("cpu")
+
+
+@pytest.mark.parametrize(
+    ("device", "bf16"), [("cpu", False), ("cpu", True), pytest.param("cuda", False, marks=needs_cuda)]
+)
+def test_the_card_records_the_device_and_precision_the_fit_used(device: str, bf16: bool) -> None:
+    """On CUDA the fit always autocasts to bf16, whatever the CPU's flag says; ``auto`` is recorded resolved."""
+    record = config_record(TrainConfig(device=device, bf16=bf16))
+    assert record["device"] == str(resolve_device(device))
+    assert record["bf16"] is (bf16 or device == "cuda")
+    assert record["languages"] == list(TrainConfig().languages)
+    assert config_record(TrainConfig())["device"] in ("cpu", "cuda:0", "cuda")
 
 
 @without_cuda

@@ -53,6 +53,7 @@ from ._util import (
     fail,
     interface_language,
     load_analyzer,
+    open_store,
     out_console,
     refuse_overwriting_inputs,
     warn,
@@ -311,9 +312,7 @@ def _writer(
 
 
 def _open_store(db: str | None) -> Store:
-    from ..store import Store
-
-    store = Store(db)
+    store = open_store(db)
     _echo(f"storing analyses in {store.url}")
     return store
 

@@ -25,7 +25,7 @@ from ..split import CROSSFIT_SALT, hash_share, is_calibration, is_validation
 from ..taxonomy import FRAME_LABELS, GENRE_LABELS, TECHNIQUE_LABELS
 from . import calibrate
 from .data import ParagraphExample, load_articles
-from .trainer import TrainConfig
+from .trainer import TrainConfig, config_record
 from .views import GoldArticle, joined_view, load_gold_articles, score_view
 
 log = logging.getLogger("unspin.train")
@@ -368,7 +368,7 @@ def _meta(
             "layers": 12,
         },
         "settings": {k: v for k, v in asdict(config).items() if k in ("frozen_layers", "max_tokens", "stride")},
-        "training": {**asdict(config), "languages": list(config.languages), "seconds": round(seconds)},
+        "training": {**config_record(config), "seconds": round(seconds)},
         "thresholds": thresholds,
         "metrics": metrics,
         "data": {

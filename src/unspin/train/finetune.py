@@ -55,7 +55,7 @@ from ..split import hash_share, is_validation
 from ..taxonomy import TECHNIQUE_LABELS
 from .anchor import anchor_heads, build_reference
 from .data import ParagraphExample, load_paragraphs
-from .trainer import TrainConfig, fit_or_load, seed_everything
+from .trainer import TrainConfig, config_record, fit_or_load, seed_everything
 from .views import GoldArticle, ViewScores, load_gold_articles, score_view
 
 log = logging.getLogger("unspin.train")
@@ -452,8 +452,7 @@ def _meta(
     meta["name"] = config.name or base_meta["name"]
     meta["version"] = config.version or fine_tuned_version(base_meta["version"], dt.date.today(), reviewed.sha256)
     meta["training"] = {
-        **{k: v for k, v in asdict(train_config).items() if k not in ("quick", "languages")},
-        "languages": list(train_config.languages),
+        **config_record(train_config),
         "seconds": round(seconds),
         "replay": config.replay,
     }

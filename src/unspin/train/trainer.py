@@ -18,7 +18,7 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +106,21 @@ def resolve_device(name: str) -> torch.device:
     return device
 
 
+def fits_in_bf16(config: TrainConfig) -> bool:
+    """Whether the fit runs under bf16 autocast: always on CUDA, on the CPU as ``config.bf16`` says."""
+    return config.bf16 or resolve_device(config.device).type == "cuda"
+
+
+def config_record(config: TrainConfig) -> dict[str, Any]:
+    """``config`` as a model card records it: the device it ran on and whether it used bf16, not ``auto``."""
+    return {
+        **asdict(config),
+        "languages": list(config.languages),
+        "device": str(resolve_device(config.device)),
+        "bf16": fits_in_bf16(config),
+    }
+
+
 def train(data_dir: Path, out_dir: Path, config: TrainConfig) -> Bundle:
     """Train from a SemEval-2023 data directory and write the bundle to ``out_dir``.
 
@@ -152,7 +167,7 @@ def fit_or_load(
         "caching and fitting on %s%s, %s",
         device,
         f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else "",
-        "bf16 autocast" if config.bf16 or device.type == "cuda" else "fp32",
+        "bf16 autocast" if fits_in_bf16(config) else "fp32",
     )
     net.freeze_lower()
     tokenized = tokenizer.tokenize([p.text for p in paragraphs])
