@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from unspin.files import complete_end, complete_lines, replaced_atomically, write_atomically
+from unspin.errors import InputError
+from unspin.files import complete_end, complete_lines, replaced_atomically, write_atomically, write_text
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary_one(tmp_path: Path) -> None:
@@ -43,3 +44,13 @@ def test_only_lines_written_to_their_end_are_read(tmp_path: Path) -> None:
     assert list(complete_lines(path)) == [b'{"a": 1}\n', b'{"b": 2}\n']
     path.write_bytes(b"x" * 200_000)  # no newline at all, longer than one read
     assert complete_end(path) == 0
+
+
+def test_write_text_keeps_newlines_and_says_why_it_cannot_write(tmp_path: Path) -> None:
+    path = tmp_path / "out.txt"
+    write_text(path, "a\r\nb\n")
+    assert path.read_bytes() == b"a\r\nb\n"
+    with pytest.raises(InputError, match=r"^.*missing/out\.txt: cannot write the report: No such file or directory$"):
+        write_text(tmp_path / "missing" / "out.txt", "x", "the report")
+    with pytest.raises(InputError, match=r"out\.txt: the text has a lone surrogate at 2; it cannot be UTF-8$"):
+        write_text(path, "ab\udcff")

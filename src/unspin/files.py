@@ -3,6 +3,8 @@
 - :func:`replaced_atomically` and :func:`write_atomically`: a new version is written beside
   the file (or directory) and renamed onto it, so a reader, or a run killed half-way, sees
   the old version or the new one, never half of one.
+- :func:`write_text` writes a UTF-8 file an export or report asked for, with a one-line
+  :class:`~unspin.errors.InputError` where it cannot.
 - :func:`complete_end`, :func:`complete_lines` and :func:`drop_partial_last_line`: JSON Lines
   files are appended a line at a time; a reader streams the lines written to their end, and
   a resumed run cuts off the line a killed one left half-written.
@@ -17,7 +19,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["complete_end", "complete_lines", "drop_partial_last_line", "replaced_atomically", "write_atomically"]
+__all__ = [
+    "complete_end",
+    "complete_lines",
+    "drop_partial_last_line",
+    "replaced_atomically",
+    "write_atomically",
+    "write_text",
+]
 
 _CHUNK = 1 << 16
 
@@ -46,6 +55,22 @@ def write_atomically(path: Path, data: str | bytes) -> None:
     """Replace ``path`` by ``data`` (text as UTF-8) in one step."""
     with replaced_atomically(path) as tmp:
         tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+def write_text(path: str | Path, text: str, what: str = "") -> None:
+    """Write ``text`` to ``path`` as UTF-8, newlines as given; an InputError says why it cannot.
+
+    ``what`` names the content in the message ("the dashboard"). A lone surrogate (text
+    decoded with ``surrogateescape``) cannot be UTF-8, and says where it is.
+    """
+    from .errors import InputError, where
+
+    try:
+        Path(path).write_text(text, encoding="utf-8", newline="")
+    except UnicodeEncodeError as exc:
+        raise InputError(f"{where(path)}the text has a lone surrogate at {exc.start}; it cannot be UTF-8") from exc
+    except OSError as exc:
+        raise InputError(f"{where(path)}cannot write{' ' + what if what else ''}: {exc.strerror or exc}") from exc
 
 
 def complete_end(path: Path) -> int:

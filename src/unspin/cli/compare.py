@@ -16,7 +16,8 @@ import typer
 
 from ..article import Article
 from ..compare import compare as compare_analyses
-from ..errors import InputError, UnspinError
+from ..errors import InputError
+from ..files import write_text
 from ..formats.inputs import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, ReadOptions, input_files, is_batch, read_documents
 from ._util import (
     UiLanguageOption,
@@ -110,7 +111,4 @@ def _write(text: str, output: Path | None) -> None:
     if output is None:
         typer.echo(text, nl=False)
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UnspinError(f"{output}: cannot write the comparison: {exc.strerror or exc}") from exc
+    write_text(output, text, "the comparison")

@@ -295,15 +295,12 @@ def write_dashboard(
         If the file cannot be written, or ``ui_language`` is not one of the six.
     """
     from ..corpus.views import build_dashboard
-    from ..errors import InputError, where
+    from ..files import write_text
     from ..render.dashboard import render_dashboard
 
     dashboard = build_dashboard(store, filters, period=period, articles_limit=ARTICLE_INDEX_LIMIT)
     page = render_dashboard(dashboard, ui_language=ui_language)
-    try:
-        Path(output).write_text(page, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{where(output)}cannot write the dashboard ({exc.strerror or exc})") from exc
+    write_text(output, page, "the dashboard")
 
 
 @corpus_app.command()

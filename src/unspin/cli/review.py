@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import InputError, where
+from ..files import write_text
 from ._util import Db, app, database_files, err_console, fail, open_store, refuse_overwriting_inputs, warn
 
 if TYPE_CHECKING:
@@ -164,8 +164,8 @@ def _export_labelstudio(items: list[Task], out: Path) -> None:
     from ..review.formats import labelstudio_config, labelstudio_tasks
 
     tasks = labelstudio_tasks(items)
-    _write(out, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n")
-    _write(_config_path(out), labelstudio_config())
+    write_text(out, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n")
+    write_text(_config_path(out), labelstudio_config())
     reviews = sum(1 for _, _, review in items if review is not None)
     err_console.print(
         f"wrote {len(tasks):,} Label Studio tasks ({reviews:,} reviews as annotations) to {out}, "
@@ -176,12 +176,5 @@ def _export_labelstudio(items: list[Task], out: Path) -> None:
 def _export_jsonl(items: list[Reviewed], out: Path) -> None:
     from ..review.formats import jsonl_lines
 
-    _write(out, "".join(jsonl_lines(items)))
+    write_text(out, "".join(jsonl_lines(items)))
     err_console.print(f"wrote {len(items):,} reviewed articles to {out}")
-
-
-def _write(path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8", newline="")
-    except OSError as exc:
-        raise InputError(f"{where(path)}cannot write: {exc.strerror or exc}") from exc

@@ -21,6 +21,7 @@ from typing import TypeVar
 
 from ..article import Article
 from ..errors import InputError, where
+from ..files import write_text
 from ..taxonomy import FRAME_LABELS, GENRE_LABELS, TECHNIQUE_LABELS
 from .decode import read_text
 
@@ -461,8 +462,4 @@ def _read_utf8(path: Path) -> str:
 
 def _write_rows(path: str | Path, rows: Iterable[Sequence[object]]) -> None:
     path = Path(path)
-    text = "".join("\t".join(map(str, row)) + "\n" for row in rows)
-    try:
-        path.write_text(text, encoding="utf-8", newline="")
-    except OSError as exc:
-        raise InputError(f"{where(path)}cannot write: {exc.strerror or exc}") from exc
+    write_text(path, "".join("\t".join(map(str, row)) + "\n" for row in rows))

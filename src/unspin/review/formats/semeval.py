@@ -33,6 +33,7 @@ from pydantic import ValidationError
 from ...analysis import Analysis
 from ...article import Article
 from ...errors import InputError, where
+from ...files import write_text
 from ...formats import semeval
 from ...formats.decode import read_text
 from ...formats.semeval import LabelledSpan
@@ -88,7 +89,7 @@ def write_semeval(items: Iterable[Reviewed], directory: str | Path) -> SemEvalEx
     ids = semeval_ids([article for article, _, _ in items])
     gold, model = _LabelSet(), _LabelSet()
     for article_id, (article, analysis, review) in zip(ids, items, strict=True):
-        _write_text(directory / ARTICLES / f"article{article_id}.txt", article.text)
+        write_text(directory / ARTICLES / f"article{article_id}.txt", article.text)
         lines = lines_of(article.text)
         gold.add(
             article_id,
@@ -147,15 +148,6 @@ def _prepare(directory: Path) -> None:
         raise InputError(f"{where(directory)}cannot create: {exc.strerror or exc}") from exc
 
 
-def _write_text(path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8", newline="")
-    except UnicodeEncodeError as exc:
-        raise InputError(f"{where(path)}the text has a lone surrogate at {exc.start}; it cannot be UTF-8") from exc
-    except OSError as exc:
-        raise InputError(f"{where(path)}cannot write: {exc.strerror or exc}") from exc
-
-
 class _LabelSet:
     """The four label files of one side (the review, or the model) being gathered."""
 
@@ -200,7 +192,7 @@ def _write_index(path: Path, ids: list[str], items: list[Reviewed]) -> None:
     for article_id, (article, _, review) in zip(ids, items, strict=True):
         cells = (article_id, article.content_hash, article.id or "", review.reviewer, review.status, review.model or "")
         rows.append("\t".join(_cell(c) for c in cells))
-    _write_text(path, "\n".join(rows) + "\n")
+    write_text(path, "\n".join(rows) + "\n")
 
 
 def _cell(value: str) -> str:
