@@ -145,7 +145,6 @@ def fit_ingredients(
             print(f"{ingredient.name}: {len(rows)} windows, fitted in {time.time() - started:.0f} s", flush=True)
         net.frozen_layers = bundle.settings["frozen_layers"]
     net.load_state_dict(shipped)
-    net.eval()  # the fit leaves dropout on
     return {"shipped": shipped, **{i.name: states[i.name] for i in ingredients}}
 
 

@@ -108,6 +108,7 @@ def test_fit_leaves_the_network_on_the_cpu_in_fp32(
     assert {name: b.dtype for name, b in net.named_buffers()} == buffers
     assert {b.device.type for b in net.buffers()} == {"cpu"}
     assert all(p.grad is None for p in net.parameters())
+    assert not net.training  # dropout off: what predicts next sees the fitted network as a loaded bundle would
     after = net.trainable_state()
     assert any(not torch.equal(before[k], after[k]) for k in before)  # it did fit
     for name in ("checkpoint.pt", "fitted.pt", "epoch1.pt"):

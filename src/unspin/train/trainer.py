@@ -366,12 +366,14 @@ def _loss(
 def fit_network(net: PersuasionNet, windows: Windows, rows: list[int], config: TrainConfig, work_dir: Path) -> None:
     """Fit the trainable layers and heads of ``net`` on ``rows`` of ``windows``, on the config's device.
 
-    ``net`` is on the CPU again afterwards (also after an error), with its fp32 parameters.
+    ``net`` is on the CPU again afterwards (also after an error), with its fp32 parameters,
+    and in eval mode (dropout off), as a loaded bundle is.
     """
     device = resolve_device(config.device)
     with _on_device(net, device):
         _fit_on(net, windows, rows, config, work_dir, device)
         net.zero_grad(set_to_none=True)  # no gradients left on the device or carried to the CPU
+    net.eval()
 
 
 def _fit_on(
