@@ -84,14 +84,14 @@ def languages(gold: list[GoldArticle]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(Counter(g.language for g in gold).items()))
 
 
-def recipe_overrides(settings: list[str]) -> dict:
-    """``["layers=2", "replay=2"]`` -> ``{"layers": 2, "replay": 2.0}``, typed by FinetuneConfig's defaults."""
-    defaults = {f.name: getattr(FinetuneConfig(), f.name) for f in fields(FinetuneConfig)}
+def recipe_overrides(settings: list[str], config: type = FinetuneConfig) -> dict:
+    """``["layers=2", "replay=2"]`` -> ``{"layers": 2, "replay": 2.0}``, typed by ``config``'s defaults."""
+    defaults = {f.name: getattr(config(), f.name) for f in fields(config)}
     overrides = {}
     for setting in settings:
         name, _, value = setting.partition("=")
         if name not in defaults:
-            raise SystemExit(f"--set {setting}: FinetuneConfig has no field {name!r} ({', '.join(defaults)})")
+            raise SystemExit(f"--set {setting}: {config.__name__} has no field {name!r} ({', '.join(defaults)})")
         kind = type(defaults[name]) if defaults[name] is not None else str
         overrides[name] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
     return overrides

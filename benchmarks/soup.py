@@ -41,13 +41,14 @@ import copy
 import json
 import logging
 import time
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from retrain_demo import recipe_overrides
 from unspin.analyzer import Analyzer
 from unspin.config import default_model_path
 from unspin.model.bundle import Bundle, load_bundle
@@ -61,19 +62,6 @@ THRESHOLDS = np.round(np.arange(0.1, 0.301, 0.025), 3)
 LINE_KEYS = ("paragraph_micro_f1", "article_micro_f1", "span_f1")
 
 
-def overrides(settings: list[str], cls: type) -> dict:
-    """``["epochs=2"]`` -> ``{"epochs": 2}``, typed by ``cls``'s defaults."""
-    defaults = {f.name: getattr(cls(), f.name) for f in fields(cls)}
-    chosen = {}
-    for setting in settings:
-        name, _, value = setting.partition("=")
-        if name not in defaults:
-            raise SystemExit(f"{setting}: {cls.__name__} has no field {name!r}")
-        kind = type(defaults[name]) if defaults[name] is not None else str
-        chosen[name] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
-    return chosen
-
-
 @dataclass(frozen=True)
 class Ingredient:
     """One fit from the shipped weights: a name, a seed and TrainConfig overrides (``pw:seed=3,positive_weight_power=0.5``)."""
@@ -84,7 +72,7 @@ class Ingredient:
     @classmethod
     def parse(cls, text: str) -> Ingredient:
         name, _, settings = text.partition(":")
-        chosen = overrides([s for s in settings.split(",") if s], TrainConfig)
+        chosen = recipe_overrides([s for s in settings.split(",") if s], TrainConfig)
         return cls(name, tuple(sorted(chosen.items())))
 
     @property
@@ -240,7 +228,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     args.out.mkdir(parents=True, exist_ok=True)
-    recipe = FinetuneConfig(**overrides(args.set, FinetuneConfig))
+    recipe = FinetuneConfig(**recipe_overrides(args.set))
     bundle = load_bundle(args.base)
     ingredients = [Ingredient.parse(i) for i in args.ingredient or ["seed-1:seed=1", "seed-2:seed=2"]]
     fits = fit_ingredients(bundle, args.data, args.out, ingredients, recipe, args.smoke)
