@@ -55,7 +55,7 @@ from unspin.model.bundle import Bundle, load_bundle
 from unspin.split import is_validation
 from unspin.train.data import ParagraphExample, join_paragraphs, load_paragraphs
 from unspin.train.finetune import FinetuneConfig
-from unspin.train.trainer import TrainConfig, build_windows, fit_network, seed_everything
+from unspin.train.trainer import TrainConfig, build_windows, fit_network, joined_articles, seed_everything
 from unspin.train.views import joined_view, load_gold_articles, score_view
 
 THRESHOLDS = np.round(np.arange(0.1, 0.301, 0.025), 3)
@@ -138,9 +138,7 @@ def fit_ingredients(
 
 def seen_paragraphs(paragraphs: list[ParagraphExample], lines: int, config: TrainConfig) -> set[int]:
     """Indices of the paragraphs a fit sees: the lines, with a share of English articles joined instead."""
-    english = sorted({p.article_id for p in paragraphs[:lines] if p.language == "en"})
-    rng = np.random.default_rng(config.seed)
-    chosen = set(rng.permutation(english)[: int(len(english) * config.english_join_share)].tolist())
+    chosen = joined_articles(paragraphs[:lines], config)
     return {i for i, p in enumerate(paragraphs) if (p.article_id in chosen) == (i >= lines)}
 
 

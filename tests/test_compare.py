@@ -225,6 +225,16 @@ def test_the_command_writes_json_to_stdout_and_html_to_a_file(
     assert html.startswith("<!DOCTYPE html>") and "&lt;script&gt;alert(1)" in html
 
 
+def test_an_output_that_cannot_be_written_is_one_line_and_exit_1(
+    model_path: Path, second_article: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "missing" / "comparison.html"
+    assert run_compare(EXAMPLE, second_article, "-o", page, "--model", model_path) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert "cannot write the comparison: No such file or directory" in err and not page.parent.exists()
+
+
 def _unused_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

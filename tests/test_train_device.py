@@ -16,7 +16,7 @@ from unspin.errors import InputError
 from unspin.model.bundle import new_network
 from unspin.taxonomy import TECHNIQUE_LABELS
 from unspin.train.data import ParagraphExample
-from unspin.train.trainer import TrainConfig, config_record, fit_or_load, resolve_device
+from unspin.train.trainer import TrainConfig, config_record, fit_or_load, joined_articles, resolve_device
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 without_cuda = pytest.mark.skipif(torch.cuda.is_available(), reason="this PyTorch has a CUDA GPU")
@@ -143,3 +143,14 @@ def _tensors(value: object):
     elif isinstance(value, list | tuple):
         for v in value:
             yield from _tensors(v)
+
+
+def test_joined_articles_are_a_seeded_share_of_the_english_train_articles() -> None:
+    paragraphs = [ParagraphExample(f"{n}", "en" if n % 3 else "fr", 1, "Text.", ()) for n in range(300)]
+    english_train = {p.article_id for p in paragraphs if p.language == "en" and not p.validation}
+    config = TrainConfig(english_join_share=0.5, seed=4)
+    chosen = joined_articles(paragraphs, config)
+    assert chosen <= english_train and len(chosen) == len(english_train) // 2
+    assert chosen == joined_articles(paragraphs, config)
+    assert chosen != joined_articles(paragraphs, TrainConfig(english_join_share=0.5, seed=5))
+    assert joined_articles(paragraphs, TrainConfig()) == set()

@@ -200,10 +200,18 @@ def _trains(paragraph: ParagraphExample, config: TrainConfig) -> bool:
 def _with_joined_english(paragraphs: list[ParagraphExample], config: TrainConfig) -> list[ParagraphExample]:
     """Replace the lines of a share of the English train articles by paragraphs of 3-6 lines."""
     rng = np.random.default_rng(config.seed)
-    english = sorted({p.article_id for p in paragraphs if p.language == "en" and _trains(p, config)})
-    chosen = set(rng.permutation(english)[: int(len(english) * config.english_join_share)].tolist())
+    chosen = joined_articles(paragraphs, config, rng)
     kept = [p for p in paragraphs if p.article_id not in chosen]
     return kept + join_paragraphs([p for p in paragraphs if p.article_id in chosen], rng)
+
+
+def joined_articles(
+    paragraphs: Sequence[ParagraphExample], config: TrainConfig, rng: np.random.Generator | None = None
+) -> set[str]:
+    """The English train articles (``config.english_join_share`` of them, drawn with ``config.seed``) seen joined."""
+    rng = rng if rng is not None else np.random.default_rng(config.seed)
+    english = sorted({p.article_id for p in paragraphs if p.language == "en" and _trains(p, config)})
+    return set(rng.permutation(english)[: int(len(english) * config.english_join_share)].tolist())
 
 
 def _token_labels(example: ParagraphExample, tokens: TokenizedText) -> np.ndarray:
