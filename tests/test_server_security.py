@@ -541,7 +541,8 @@ def test_uploads_are_never_written_to_user_derived_paths(
     assert escaped == []
     folder = server.data_dir / "jobs" / job["id"]
     assert re.fullmatch(r"[0-9a-f]{32}", job["id"])
-    files = {p.name for p in folder.iterdir() if not p.name.startswith(".tmp-")}  # a state file being replaced
+    being_replaced = re.compile(r"\.job\.json\.[0-9a-f]{8}\.tmp")  # files.replaced_atomically's scratch name
+    files = {p.name for p in folder.iterdir() if not being_replaced.fullmatch(p.name)}
     assert files <= {"job.json", "input.jsonl", "results.jsonl", "errors.jsonl"}
     names = {p.relative_to(server.data_dir).parts[0] for p in server.data_dir.iterdir()}
     assert names <= {"jobs", "analyses"}
