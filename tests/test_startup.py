@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import unspin
 from unspin import language
+from unspin.config import SHIPPED_MODEL_DIR
 from unspin.model import windows
 from unspin.model.e5 import e5_small_dir
 
@@ -42,6 +46,25 @@ def test_import_unspin_leaves_renderers_and_torch_for_later() -> None:
     code = "import sys, unspin; print(' '.join(m for m in ('torch', 'jinja2') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.strip() == ""
+
+
+def test_version_names_unspin_and_the_default_model_without_loading_torch(tmp_path: Path) -> None:
+    code = (
+        "import sys\nfrom unspin.cli import main\nmain(['--version'])\nprint('torch' in sys.modules, file=sys.stderr)"
+    )
+    shipped = {k: v for k, v in os.environ.items() if k != "UNSPIN_MODEL"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=shipped)
+    meta = json.loads((SHIPPED_MODEL_DIR / "meta.json").read_text(encoding="utf-8"))
+    assert result.stdout.startswith(f"unspin {unspin.__version__} (Python ")
+    assert f"default model: {meta['name']} {meta['version']} at {SHIPPED_MODEL_DIR}" in result.stdout
+    assert result.stderr.strip() == "False"
+
+    elsewhere = {**shipped, "UNSPIN_MODEL": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "unspin", "--version"], capture_output=True, text=True, timeout=60, env=elsewhere
+    )
+    assert result.returncode == 0
+    assert result.stdout.strip().endswith(f"default model: none readable at {tmp_path}")
 
 
 def test_language_model_is_decompressed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

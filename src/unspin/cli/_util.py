@@ -26,6 +26,45 @@ app = typer.Typer(
 err_console = Console(stderr=True, highlight=False)
 out_console = Console(highlight=False)
 
+
+def _version_line() -> str:
+    """unspin's version and the default model's, read from its meta.json without loading torch."""
+    import json
+    import platform
+
+    from .._version import __version__
+    from ..config import default_model_path
+
+    path = default_model_path()
+    try:
+        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+        model = f"{meta['name']} {meta['version']}"
+    except (OSError, ValueError, TypeError, KeyError):
+        model = "none readable"
+    return f"unspin {__version__} (Python {platform.python_version()}); default model: {model} at {path}"
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        out_console.print(_version_line(), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Show the version and the default model, then exit.",
+        ),
+    ] = False,
+) -> None:
+    """Find persuasion techniques, framing and genre in news articles."""
+
+
 UiLanguageOption = Annotated[
     str | None,
     typer.Option(
@@ -52,10 +91,15 @@ def open_store(db: str | None) -> Store:
     return Store(db)
 
 
+def database_file(db: str | None) -> Path | None:
+    """The SQLite file of ``--db``, or ``None`` for a server database (SQLAlchemy loads only now)."""
+    from ..store import db as database
+
+    return database.database_file(db)
+
+
 def database_files(db: str | None) -> list[Path]:
     """The SQLite file of ``--db`` (none for a server database), to keep outputs off it."""
-    from ..store.db import database_file
-
     path = database_file(db)
     return [path] if path is not None else []
 

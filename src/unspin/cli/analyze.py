@@ -49,6 +49,7 @@ from ..formats.registry import INPUT_FORMAT_CHOICES, OUTPUT_FORMATS, output_form
 from ._util import (
     UiLanguageOption,
     app,
+    database_file,
     err_console,
     fail,
     interface_language,
@@ -248,7 +249,7 @@ def analyze(
         errors_path = errors or (errors_path_for(output) if output is not None and batch else None)
         options = replace(options, exclude=_own_files(fmt, output, errors_path))
         refuse_overwriting_inputs(
-            _written_files(fmt, output, errors_path, _database_file(db) if store else None),
+            _written_files(fmt, output, errors_path, database_file(db) if store else None),
             input_files(inputs, options),
         )
         documents = _documents(inputs, feeds, options, batch)
@@ -372,12 +373,6 @@ def _written_files(
     if output is not None and fmt in _TABLE_FORMATS:
         files["the span table"] = spans_path(output)
     return files
-
-
-def _database_file(db: str | None) -> Path | None:
-    from ..store.db import database_file  # SQLAlchemy loads only when a store is used
-
-    return database_file(db)
 
 
 def _resume(resume: bool | None, fmt: OutputFormat, output: Path | None) -> set[str] | None:
