@@ -271,6 +271,7 @@ def call(function: Callable, store: Store, *args: object, **kwargs: object) -> o
 
 def dashboard_queries() -> tuple[list[tuple[str, Callable[[Store], object]]], list[str]]:
     from unspin.corpus.views import build_dashboard
+    from unspin.review.queue import review_queue
     from unspin.store.articles import list_articles, overview, search
     from unspin.store.compare import compare
     from unspin.store.queries import rates, trend
@@ -316,6 +317,13 @@ def dashboard_queries() -> tuple[list[tuple[str, Callable[[Store], object]]], li
         ("search articles, common, heat-map cell", lambda s: search(s, "vaccine", cell, limit=20)),
         ("search spans", lambda s: search(s, "border", target="spans", limit=20)),
         ("search spans, heat-map cell", lambda s: search(s, "border", cell, target="spans", limit=20)),
+        ("review queue, first page", lambda s: review_queue(s, "bench", limit=50)),
+        ("review queue, page 20", lambda s: review_queue(s, "bench", limit=50, offset=950)),
+        ("review queue, one source", lambda s: review_queue(s, "bench", CorpusFilter(sources=["Outlet 7"]))),
+        (
+            "review queue, confidence 0.5-0.6",
+            lambda s: review_queue(s, "bench", min_confidence=0.5, max_confidence=0.6),
+        ),
     ]
     notes = []
     for module, names in (("phrases", ("top_phrases", "cooccurrence")), ("narratives", ("narratives",))):

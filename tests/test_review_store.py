@@ -6,8 +6,6 @@ import threading
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 
 from _review_data import analysis, corpus
 from unspin.errors import InputError
@@ -27,7 +25,7 @@ from unspin.review.store import (
 )
 from unspin.store import CorpusFilter, Store
 from unspin.store import tables as t
-from unspin.store.db import MIGRATIONS, database_url, migrate
+from unspin.store.db import database_url, downgrade, migrate
 from unspin.store.ingest import add_analyses
 
 
@@ -252,8 +250,9 @@ def test_assignment_by_id_hash_and_slice(filled: Store) -> None:
 def test_the_review_tables_migrate_onto_an_existing_corpus_and_back(store_url: str) -> None:
     engine = sa.create_engine(database_url(store_url))
     try:
-        migrate(engine, "0001")  # a corpus from before reviews
+        migrate(engine)
         add_analyses(engine, [analysis([("Plain words here.", [], [])], source="Old")])
+        downgrade(engine, "0001")  # a corpus from before reviews
         assert "reviews" not in sa.inspect(engine).get_table_names()
         migrate(engine)
         assert {"reviews", "review_decisions", "review_assignments"} <= set(sa.inspect(engine).get_table_names())
@@ -261,12 +260,36 @@ def test_the_review_tables_migrate_onto_an_existing_corpus_and_back(store_url: s
             item = review_queue(store, "ana").items[0]
             record(store, item.content_hash, "ana", [Decision(kind="status", status="done")])
             assert review_queue(store, "ana").items[0].status == "done"
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0001")
+        downgrade(engine, "0001")
         names = set(sa.inspect(engine).get_table_names())
         assert "reviews" not in names and "review_assignments" not in names and "articles" in names
     finally:
         engine.dispose()
+
+
+def test_the_queue_order_is_filled_in_for_a_corpus_stored_before_it(store_url: str) -> None:
+    engine = sa.create_engine(database_url(store_url))
+    try:
+        migrate(engine)
+        add_analyses(engine, corpus())
+        before = _row_counts(engine)
+        downgrade(engine, "0003")  # articles without their confidence and label count
+        assert {"confidence", "labels"}.isdisjoint(c["name"] for c in sa.inspect(engine).get_columns("articles"))
+        assert _row_counts(engine) == before  # dropping the columns dropped no rows
+        migrate(engine)
+        with Store(store_url) as store:
+            page = review_queue(store, "ana")
+        assert [(i.title, i.confidence, i.labels) for i in page.items] == [
+            ("unsure", 0.3, 1),
+            ("middling", 0.6, 2),
+            ("sure", 0.9, 1),
+            ("none", None, 0),
+        ]
+    finally:
+        engine.dispose()
+
+
+def _row_counts(engine: sa.Engine) -> list[int]:
+    with engine.connect() as connection:
+        tables = (t.articles, t.paragraphs, t.paragraph_techniques, t.spans)
+        return [int(connection.scalar(sa.select(sa.func.count()).select_from(table)) or 0) for table in tables]

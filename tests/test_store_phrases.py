@@ -124,11 +124,12 @@ def test_phrases_lose_stop_words_at_their_ends_and_fragments_are_dropped(store: 
 
 def test_the_migration_trims_the_phrases_of_an_existing_store(tmp_path) -> None:
     from unspin.corpus.stats.phrases import WORD
-    from unspin.store.db import migrate
+    from unspin.store.db import downgrade, migrate
 
     path = tmp_path / "old.db"
     with Store(path) as store:
         store.add([analysis([("And the west's lies, again.", {LOADED: ["And the west's lies", "And the"]})])])
+        downgrade(store.engine, "0003")
         with store.engine.begin() as connection:  # the phrases as the first schema stored them: every word
             for span_id, text in connection.execute(sa.select(t.spans.c.id, t.spans.c.text)).all():
                 old = " ".join(WORD.findall(text.casefold()))

@@ -5,7 +5,8 @@ article's paragraphs (each (paragraph, technique) pair it shows counts once). La
 the display threshold pull it down, so the articles whose proposals are most likely to be
 wrong come first. An article with no label at all has no confidence (``None``): it comes
 after all the others, since there is no proposal to judge there (a reviewer can still add
-the spans the model missed). Ties go by article id, so pages are stable.
+the spans the model missed). Ties go by article id, so pages are stable. It is computed on
+import and kept on the article (``articles.confidence``), so a page costs the same at any corpus size.
 
 The queue lists one model's analyses (the latest imported, or ``CorpusFilter.model``), each
 article with the reviewer's status of its text (``unreviewed`` where they have no review
@@ -29,7 +30,7 @@ from ..store.store import Store
 from .model import REVIEW_STATUSES, ReviewStatus
 from .store import check_reviewer
 
-__all__ = ["QueueArticle", "QueuePage", "article_confidence", "review_queue"]
+__all__ = ["QueueArticle", "QueuePage", "review_queue"]
 
 DIGITS = 6  # confidences are shown rounded to this many decimals
 _HALF_DIGIT = 0.5 * 10**-DIGITS
@@ -64,12 +65,6 @@ class QueuePage(BaseModel):
     limit: int
     offset: int
     items: list[QueueArticle]
-
-
-def article_confidence(article_id: sa.ColumnElement) -> sa.ScalarSelect:
-    """The article's confidence as a correlated scalar subquery (see the module's docstring)."""
-    pt = t.paragraph_techniques.c
-    return sa.select(sa.func.avg(pt.confidence)).where(pt.article_id == article_id).scalar_subquery()
 
 
 def review_queue(
@@ -118,9 +113,6 @@ def review_queue(
             raise InputError(f"{name} must be between 0 and 1 (got {bound})")
     model_id = store.model_id(filters.model)
     a, r, x = t.articles, t.reviews.c, t.review_assignments.c
-    confidence = article_confidence(a.c.id).label("confidence")
-    pt = t.paragraph_techniques.c
-    labels = sa.select(sa.func.count()).where(pt.article_id == a.c.id).scalar_subquery().label("labels")
     mine = t.reviews.alias("mine")
     status = sa.func.coalesce(mine.c.status, "unreviewed")
     source = a.outerjoin(mine, sa.and_(mine.c.content_hash == a.c.content_hash, mine.c.reviewer == reviewer))
@@ -131,17 +123,17 @@ def review_queue(
         conditions.append(status.in_(wanted))
     # Bounds compare as the confidences are shown, to 6 decimals (a mean of 0.55 and 0.65 is 0.6000000000000001).
     if min_confidence is not None:
-        conditions.append(article_confidence(a.c.id) >= min_confidence - _HALF_DIGIT)
+        conditions.append(a.c.confidence >= min_confidence - _HALF_DIGIT)
     if max_confidence is not None:
-        conditions.append(article_confidence(a.c.id) <= max_confidence + _HALF_DIGIT)
+        conditions.append(a.c.confidence <= max_confidence + _HALF_DIGIT)
     if assigned_to is not None:
         conditions.append(sa.exists().where(x.content_hash == a.c.content_hash, x.reviewer == assigned_to))
     columns = [a.c.id, a.c.content_hash, a.c.title, a.c.source, a.c.language, a.c.date, a.c.words, a.c.genre]
     query = (
-        sa.select(*columns, confidence, labels, status.label("status"))
+        sa.select(*columns, a.c.confidence, a.c.labels, status.label("status"))
         .select_from(source)
         .where(*conditions)
-        .order_by(sa.nulls_last(confidence.asc()), a.c.id)
+        .order_by(sa.nulls_last(a.c.confidence.asc()), a.c.id)
         .limit(limit)
         .offset(offset)
     )

@@ -9,6 +9,7 @@ stopped half-way leaves complete batches behind, and rerunning it adds only the 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import operator
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -140,6 +141,7 @@ def _insert(connection: Connection, model_id: int, analyses: list[Analysis]) -> 
 
 def _article_row(model_id: int, analysis: Analysis, now: dt.datetime) -> dict:
     a = analysis.article
+    confidences = [s.confidence for p in analysis.paragraphs for s in p.techniques]
     return {
         "model_id": model_id,
         "content_hash": a.content_hash,
@@ -156,6 +158,8 @@ def _article_row(model_id: int, analysis: Analysis, now: dt.datetime) -> dict:
         "frame_probabilities": _rounded(analysis.frame_probabilities),
         "meta": dict(a.meta) or None,
         "imported_at": now,
+        "confidence": math.fsum(confidences) / len(confidences) if confidences else None,
+        "labels": len(confidences),
     }
 
 

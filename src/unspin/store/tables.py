@@ -63,9 +63,15 @@ articles = Table(
     Column("frame_probabilities", JSON, nullable=False),
     Column("meta", JSON),
     Column("imported_at", DateTime, nullable=False),
+    # The review queue's order, kept on the row so that a page is an index scan, not an
+    # average over every article's labels: the mean confidence of its paragraph technique
+    # labels (NULL without any) and how many there are.
+    Column("confidence", Float),
+    Column("labels", Integer, nullable=False, server_default="0"),
     UniqueConstraint("content_hash", "model_id", name="uq_articles_hash_model"),
     Index("ix_articles_model_date", "model_id", "date"),
     Index("ix_articles_model_source_date", "model_id", "source", "date"),
+    Index("ix_articles_model_confidence", "model_id", "confidence", "id"),
 )
 
 paragraphs = Table(
