@@ -112,16 +112,23 @@ def serving_corpus(root: Path, *args: str) -> Iterator[LiveServer]:
 
 
 class BrowserTab:
-    """A new page in a browser context, with its script errors and dialogs recorded in ``errors``."""
+    """A new page in a browser context that records what it tried to do.
 
-    def __init__(self, context: BrowserContext) -> None:
+    ``errors``: script errors and dialogs (a dialog is dismissed; its message is in ``dialogs``
+    too); ``requests``: the URL of every request the page made.
+    """
+
+    def __init__(self, context: BrowserContext, timeout_ms: int = 30_000) -> None:
         self.context = context
         self.page = context.new_page()
-        self.page.set_default_timeout(30_000)
+        self.page.set_default_timeout(timeout_ms)
         self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.requests: list[str] = []
         self.page.on("console", self._record_console_error)
         self.page.on("pageerror", self._record_page_error)
         self.page.on("dialog", self._record_and_dismiss_dialog)
+        self.page.on("request", lambda request: self.requests.append(request.url))
 
     def _record_console_error(self, message: ConsoleMessage) -> None:
         if message.type == "error":
@@ -132,6 +139,7 @@ class BrowserTab:
 
     def _record_and_dismiss_dialog(self, dialog: Dialog) -> None:
         self.errors.append(dialog.message)
+        self.dialogs.append(dialog.message)
         dialog.dismiss()
 
 

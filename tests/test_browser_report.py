@@ -24,6 +24,7 @@ from _browser import require_browser
 sync_api = require_browser()
 
 # Imported after the skips above; tests/ is on sys.path under pytest's default import mode.
+from _live_server import BrowserTab, browser_contexts
 from test_render_html import EVIDENCE, example_analysis, hostile_analysis
 
 ORANGE = "rgb(230, 159, 0)"  # manipulative wording, #E69F00
@@ -32,20 +33,13 @@ SKY_BLUE = "rgb(86, 180, 233)"  # justification, #56B4E9
 TRANSPARENT = "rgba(0, 0, 0, 0)"
 
 
-class Report:
+class Report(BrowserTab):
     """An opened report page, with everything it tried to do recorded."""
 
-    def __init__(self, page: sync_api.Page, path: Path) -> None:
-        self.page = page
-        self.dialogs: list[str] = []
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
-        page.on("request", lambda request: self.requests.append(request.url))
-        page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
+    def __init__(self, context: sync_api.BrowserContext, path: Path) -> None:
+        super().__init__(context)
         self.url = path.as_uri()
-        page.goto(self.url)
+        self.page.goto(self.url)
 
     def mark(self, text: str) -> sync_api.Locator:
         return self.page.locator("mark.hl", has_text=text).first
@@ -59,20 +53,17 @@ class Report:
 
 @pytest.fixture
 def open_report(browser: sync_api.Browser, tmp_path: Path) -> Iterator[Callable[..., Report]]:
-    contexts = []
+    with browser_contexts(browser, {"width": 1280, "height": 900}) as new_context:
 
-    def open_report(
-        html: str, *, width: int = 1280, height: int = 900, name: str = "report.html", javascript: bool = True
-    ) -> Report:
-        path = tmp_path / name
-        path.write_text(html, encoding="utf-8")
-        context = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=javascript)
-        contexts.append(context)
-        return Report(context.new_page(), path)
+        def open_report(
+            html: str, *, width: int = 1280, height: int = 900, name: str = "report.html", javascript: bool = True
+        ) -> Report:
+            path = tmp_path / name
+            path.write_text(html, encoding="utf-8")
+            context = new_context(viewport={"width": width, "height": height}, java_script_enabled=javascript)
+            return Report(context, path)
 
-    yield open_report
-    for context in contexts:
-        context.close()
+        yield open_report
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ sync_api = require_browser()
 # tests/ is on sys.path under pytest's default import mode
 from playwright.sync_api import expect
 
-from _live_server import LiveServer
+from _live_server import BrowserTab, LiveServer
 from test_dashboard import HOSTILE_SOURCE, HOSTILE_TITLE, hostile_corpus
 from unspin.cli.corpus import write_dashboard
 from unspin.store import CorpusFilter, Store
@@ -72,19 +72,11 @@ def server(corpus_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     live.stop()
 
 
-class Tab:
-    """A browser tab, with everything it tried to do recorded."""
+class Tab(BrowserTab):
+    """A browser tab on the dashboard, with everything it tried to do recorded."""
 
     def __init__(self, context: sync_api.BrowserContext) -> None:
-        self.page = context.new_page()
-        self.page.set_default_timeout(15_000)
-        self.dialogs: list[str] = []
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
-        self.page.on("request", lambda request: self.requests.append(request.url))
-        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        super().__init__(context, timeout_ms=15_000)
 
     def chart(self, key: str, expression: str) -> Any:
         """Evaluate ``expression`` on the ECharts instance of a chart (``chart``) once it has drawn."""

@@ -29,7 +29,7 @@ sync_api = require_browser()
 # tests/ is on sys.path under pytest's default import mode
 from playwright.sync_api import expect
 
-from _live_server import LiveServer
+from _live_server import BrowserTab, LiveServer
 from unspin.taxonomy import CATEGORIES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,20 +62,12 @@ def server(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         yield live
 
 
-class Visit:
+class Visit(BrowserTab):
     """A browser tab on the server, with everything it tried to do recorded."""
 
     def __init__(self, context: sync_api.BrowserContext, base_url: str) -> None:
+        super().__init__(context)
         self.base_url = base_url
-        self.page = context.new_page()
-        self.page.set_default_timeout(30_000)
-        self.dialogs: list[str] = []
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
-        self.page.on("request", lambda request: self.requests.append(request.url))
-        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
 
     def goto(self, path: str) -> sync_api.Response | None:
         return self.page.goto(path if path.startswith("http") else self.base_url + path)
