@@ -92,6 +92,31 @@ def test_labelstudio_export_of_articles_still_to_review(
     assert "left out 1 unreviewed article(s)" in err and "no reviews to export by bo" in err
 
 
+def test_the_unreviewed_export_takes_the_least_certain_of_a_slice(
+    tmp_path: Path, reviewed_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "todo.json"
+    todo = [
+        "export",
+        "--db",
+        reviewed_db,
+        "-f",
+        "labelstudio",
+        "-o",
+        out,
+        "--status",
+        "unreviewed",
+        "--reviewer",
+        "dee",
+    ]
+    assert review(*todo, "--limit", "1") == 0
+    assert len(json.loads(out.read_text())) == 1
+    assert "2 unreviewed articles match; the 1 least certain are exported (--limit)" in capsys.readouterr().err
+    assert review(*todo, "--source", "Nowhere") == 1
+    assert "no reviews to export by dee" in capsys.readouterr().err
+    assert review(*todo, "--limit", "0") == 2
+
+
 def test_semeval_export_is_scored_by_unspin_evaluate_and_imports_back(
     tmp_path: Path, reviewed_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -227,4 +252,9 @@ def test_api_export_problems(client) -> None:
     assert client.get("/v1/export", params={"format": "jsonl", "status": "finished"}).status_code == 422
     assert client.get("/v1/export", params={"format": "labelstudio", "reviewer": "nobody"}).json() == []
     todo = client.get("/v1/export", params={"format": "labelstudio", "reviewer": "bo", "status": "unreviewed"}).json()
+    first = client.get("/v1/export", params={"format": "labelstudio", "reviewer": "dee", "status": "unreviewed", "limit": 1})  # fmt: skip
+    assert len(first.json()) == 1 and first.headers["x-unreviewed-total"] == "2"
+    assert client.get("/v1/export", params={"format": "labelstudio", "status": "unreviewed", "limit": 0}).status_code == 422  # fmt: skip
+    none = client.get("/v1/export", params={"format": "labelstudio", "status": "unreviewed", "source": "Nowhere"})
+    assert none.json() == [] and none.headers["x-unreviewed-total"] == "0"
     assert [t["data"]["text"] for t in todo] == [TEXT] and "annotations" not in todo[0]

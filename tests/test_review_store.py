@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 from _review_data import analysis, corpus
 from unspin.errors import InputError
 from unspin.review import Decision, SpanRef
+from unspin.review.formats.stored import unreviewed_in_store
 from unspin.review.queue import review_queue
 from unspin.review.store import (
     DecisionError,
@@ -242,6 +244,22 @@ def test_assignment_by_id_hash_and_slice(filled: Store) -> None:
     assert titles(filled, assigned_to="ana") == ["sure"]
     with pytest.raises(InputError, match="reviewer name"):
         assign(filled, [ids["sure"]], "")
+
+
+def test_unreviewed_tasks_are_the_least_certain_of_the_slice(filled: Store) -> None:
+    def titles_and_total(**options: Any) -> tuple[list[str | None], int]:
+        tasks, total = unreviewed_in_store(filled, **options)
+        return [article.title for article, _, _ in tasks], total
+
+    assert titles_and_total(reviewer="ana", limit=2) == (["unsure", "middling"], 4)
+    record(filled, hash_of(filled, "unsure"), "ana", [Decision(kind="status", status="done")])
+    assert titles_and_total(reviewer="ana") == (["middling", "sure", "none"], 3)
+    assert titles_and_total(reviewer="ben")[1] == 4  # Ana's review is not Ben's
+    assert titles_and_total() == (["middling", "sure", "none"], 3)  # nobody's review
+    assert titles_and_total(filters=CorpusFilter(sources=["Beacon"])) == (["sure", "none"], 2)
+    assert titles_and_total(filters=CorpusFilter(techniques=["Doubt"])) == (["middling"], 1)
+    with pytest.raises(InputError, match="1 to 5,000"):
+        unreviewed_in_store(filled, limit=0)
 
 
 # -- the migration ------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from rich.markup import escape
 
 if TYPE_CHECKING:
     from ..analyzer import Analyzer
-    from ..store import Store
+    from ..store import CorpusFilter, Store
 
 app = typer.Typer(
     name="unspin",
@@ -82,6 +83,49 @@ Db = Annotated[
         show_default=False,
     ),
 ]
+
+
+Sources = Annotated[
+    list[str] | None, typer.Option("--source", help="Only these sources (repeatable).", show_default=False)
+]
+Languages = Annotated[
+    list[str] | None, typer.Option("--language", help="Only these languages (repeatable).", show_default=False)
+]
+Techniques = Annotated[
+    list[str] | None,
+    typer.Option("--technique", help="Only articles with one of these techniques (repeatable).", show_default=False),
+]
+DateFrom = Annotated[
+    dt.datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day included.", show_default=False)
+]
+DateTo = Annotated[
+    dt.datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day included.", show_default=False)
+]
+Model = Annotated[
+    str | None,
+    typer.Option(help="NAME==VERSION of the analyses to use (default: the latest model).", show_default=False),
+]
+
+
+def corpus_filter(
+    sources: list[str] | None = None,
+    languages: list[str] | None = None,
+    techniques: list[str] | None = None,
+    date_from: dt.datetime | None = None,
+    date_to: dt.datetime | None = None,
+    model: str | None = None,
+) -> CorpusFilter:
+    """The slice that the corpus options name."""
+    from ..store import CorpusFilter
+
+    return CorpusFilter.build(
+        sources=sources or [],
+        languages=languages or [],
+        techniques=techniques or [],
+        date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None,
+        model=model,
+    )
 
 
 def open_store(db: str | None) -> Store:

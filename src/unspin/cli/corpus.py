@@ -18,9 +18,16 @@ from rich.table import Table
 
 from ..formats.registry import output_format_of
 from ._util import (
+    DateFrom,
+    DateTo,
     Db,
+    Languages,
+    Model,
+    Sources,
+    Techniques,
     UiLanguageOption,
     app,
+    corpus_filter,
     database_files,
     err_console,
     interface_language,
@@ -38,26 +45,6 @@ if TYPE_CHECKING:
 corpus_app = typer.Typer(help="Store analyses in a database and ask the corpus questions.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
 
-Sources = Annotated[
-    list[str] | None, typer.Option("--source", help="Only these sources (repeatable).", show_default=False)
-]
-Languages = Annotated[
-    list[str] | None, typer.Option("--language", help="Only these languages (repeatable).", show_default=False)
-]
-Techniques = Annotated[
-    list[str] | None,
-    typer.Option("--technique", help="Only articles with one of these techniques (repeatable).", show_default=False),
-]
-DateFrom = Annotated[
-    dt.datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day included.", show_default=False)
-]
-DateTo = Annotated[
-    dt.datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day included.", show_default=False)
-]
-Model = Annotated[
-    str | None,
-    typer.Option(help="NAME==VERSION of the analyses to use (default: the latest model).", show_default=False),
-]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 Wide = Annotated[
     bool,
@@ -98,26 +85,6 @@ class ExportFormat(str, Enum):
     jsonl = "jsonl"
     csv = "csv"
     parquet = "parquet"
-
-
-def _filter(
-    sources: list[str] | None = None,
-    languages: list[str] | None = None,
-    techniques: list[str] | None = None,
-    date_from: dt.datetime | None = None,
-    date_to: dt.datetime | None = None,
-    model: str | None = None,
-) -> CorpusFilter:
-    from ..store import CorpusFilter
-
-    return CorpusFilter.build(
-        sources=sources or [],
-        languages=languages or [],
-        techniques=techniques or [],
-        date_from=date_from.date() if date_from else None,
-        date_to=date_to.date() if date_to else None,
-        model=model,
-    )
 
 
 def _show(rows: Sequence[BaseModel], columns: list[str], as_json: bool, title: str) -> None:
@@ -211,7 +178,7 @@ def export(
 
     fmt = format or _export_format(output)
     refuse_overwriting_inputs(_written_by_export(fmt, output), database_files(db))
-    filters = _filter(source, language, technique, date_from, date_to, model)
+    filters = corpus_filter(source, language, technique, date_from, date_to, model)
     with open_store(db) as store:
         writer = open_writer(fmt.value, output, embedding=True, raw_csv=raw_csv)
         count = 0
@@ -268,7 +235,7 @@ def report(
     """Write the corpus dashboard as one self-contained HTML file (works offline)."""
     with interface_language(ui_language) as chosen:  # an unknown language fails before anything is read
         refuse_overwriting_inputs({"--output": output}, database_files(db))
-        filters = _filter(source, language, technique, date_from, date_to, model)
+        filters = corpus_filter(source, language, technique, date_from, date_to, model)
         with open_store(db) as store:
             write_dashboard(store, filters, output, period=period.value, ui_language=chosen)
     _say(f"wrote {output}")
@@ -317,7 +284,7 @@ def info(
     from ..store.articles import overview
 
     with open_store(db) as store:
-        view = overview(store, _filter(source, language, None, date_from, date_to, model))
+        view = overview(store, corpus_filter(source, language, None, date_from, date_to, model))
         if as_json:
             out_console.out(view.model_dump_json(indent=2), highlight=False)
             return
@@ -354,7 +321,7 @@ def rates(
     from ..store.queries import rates as query
 
     with interface_language(ui_language):
-        filters = _filter(source, language, technique, date_from, date_to, model)
+        filters = corpus_filter(source, language, technique, date_from, date_to, model)
         with open_store(db) as store:
             rows = query(store, filters, by=by.value, period=period.value if period else None, level=level.value)
             totals = groups(store, filters, by=by.value, period=period.value if period else None) if wide else {}
@@ -395,7 +362,7 @@ def trend(
             result = query(
                 store,
                 label,
-                _filter(source, language, None, date_from, date_to, model),
+                corpus_filter(source, language, None, date_from, date_to, model),
                 kind=kind.value,
                 period=period.value,
                 by=by.value,
@@ -439,8 +406,8 @@ def compare(
     from ..store.queries import groups
 
     with interface_language(ui_language):
-        a = _filter(a_source, a_language, None, a_from, a_to, model)
-        b = _filter(b_source, b_language, None, b_from, b_to, model)
+        a = corpus_filter(a_source, a_language, None, a_from, a_to, model)
+        b = corpus_filter(b_source, b_language, None, b_from, b_to, model)
         with open_store(db) as store:
             rows = query(store, a, b, level=level.value)
             sizes = [_size(groups(store, f, by="none")) for f in (a, b)]
@@ -478,7 +445,7 @@ def phrases(
     """The commonest span texts per technique, normalised, with the entities around them."""
     from ..store.phrases import top_phrases
 
-    filters = _filter(source, language, None, date_from, date_to, model)
+    filters = corpus_filter(source, language, None, date_from, date_to, model)
     with open_store(db) as store:
         rows = [
             row
@@ -503,7 +470,7 @@ def cooccurrence(
     from ..store.phrases import cooccurrence as query
 
     with open_store(db) as store:
-        rows = query(store, _filter(source, language, None, date_from, date_to, model), min_count=min_count)
+        rows = query(store, corpus_filter(source, language, None, date_from, date_to, model), min_count=min_count)
     _show(rows, list(type(rows[0]).model_fields) if rows else [], as_json, "co-occurring techniques")
 
 
@@ -529,7 +496,7 @@ def narratives(
     from ..store.narratives import build_narratives, embed_missing
     from ..store.narratives import narratives as query
 
-    filters = _filter(source, language, None, date_from, date_to, model)
+    filters = corpus_filter(source, language, None, date_from, date_to, model)
     with open_store(db) as store:
         if embed:
             from ..analyzer import Analyzer
@@ -570,7 +537,7 @@ def search(
         hits = run(
             store,
             query,
-            _filter(source, language, technique, date_from, date_to, model),
+            corpus_filter(source, language, technique, date_from, date_to, model),
             target="spans" if spans else "articles",
             limit=limit,
         )
@@ -606,6 +573,6 @@ def articles(
 
     with open_store(db) as store:
         rows = list_articles(
-            store, _filter(source, language, technique, date_from, date_to, model), limit=limit, offset=offset
+            store, corpus_filter(source, language, technique, date_from, date_to, model), limit=limit, offset=offset
         )
     _show(rows, ["id", "date", "source", "language", "genre", "title", "technique_paragraphs"], as_json, "articles")

@@ -15,7 +15,24 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..files import write_text
-from ._util import Db, app, database_files, err_console, fail, open_store, refuse_overwriting_inputs, warn
+from ..review.formats import DEFAULT_TASKS, MAX_TASKS
+from ._util import (
+    DateFrom,
+    DateTo,
+    Db,
+    Languages,
+    Model,
+    Sources,
+    Techniques,
+    app,
+    corpus_filter,
+    database_files,
+    err_console,
+    fail,
+    open_store,
+    refuse_overwriting_inputs,
+    warn,
+)
 
 if TYPE_CHECKING:
     from ..review.formats import Reviewed
@@ -74,16 +91,43 @@ def export(
             show_default=False,
         ),
     ] = None,
+    limit: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=MAX_TASKS,
+            help="With --status unreviewed: at most this many unreviewed articles, the least certain first "
+            "(the review queue's order).",
+        ),
+    ] = DEFAULT_TASKS,
+    source: Sources = None,
+    language: Languages = None,
+    technique: Techniques = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    model: Model = None,
 ) -> None:
-    """Write reviewed articles (with the model's analyses they judged) for annotation tools or evaluation."""
+    """Write reviewed articles (with the model's analyses they judged) for annotation tools or evaluation.
+
+    With --status unreviewed, the corpus options (--source, --language, --technique, --from, --to,
+    --model) choose which unreviewed articles become Label Studio tasks.
+    """
     written = {"--out": out, "the labelling config": _config_path(out) if format is Format.labelstudio else None}
     refuse_overwriting_inputs(written, database_files(db))
     from ..review.formats.stored import unreviewed_in_store
 
     wants_unreviewed = bool(status) and Status.unreviewed in (status or [])
+    unreviewed: list[Task] = []
     with open_store(db) as store:
         items = _reviewed(store, reviewer, status)
-        unreviewed = list(unreviewed_in_store(store, reviewer=reviewer)) if wants_unreviewed else []
+        if wants_unreviewed:
+            filters = corpus_filter(source, language, technique, date_from, date_to, model)
+            tasks, total = unreviewed_in_store(store, reviewer=reviewer, filters=filters, limit=limit)
+            unreviewed = list(tasks)
+            if total > len(unreviewed):
+                warn(
+                    f"{total:,} unreviewed articles match; the {len(unreviewed):,} least certain are exported (--limit)"
+                )
     if unreviewed and format is not Format.labelstudio:
         warn(f"left out {len(unreviewed):,} unreviewed article(s): only Label Studio tasks can be unreviewed")
         unreviewed = []

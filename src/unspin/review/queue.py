@@ -23,14 +23,13 @@ from pydantic import BaseModel, Field
 
 from ..errors import InputError
 from ..store import tables as t
-from ..store.articles import MAX_PAGE
+from ..store.articles import MAX_PAGE, article_conditions
 from ..store.filters import EVERYTHING, CorpusFilter
-from ..store.queries import uses_any_technique
 from ..store.store import Store
 from .model import REVIEW_STATUSES, ReviewStatus
 from .store import check_reviewer
 
-__all__ = ["QueueArticle", "QueuePage", "review_queue"]
+__all__ = ["QueueArticle", "QueuePage", "least_certain_first", "review_queue"]
 
 DIGITS = 6  # confidences are shown rounded to this many decimals
 _HALF_DIGIT = 0.5 * 10**-DIGITS
@@ -65,6 +64,12 @@ class QueuePage(BaseModel):
     limit: int
     offset: int
     items: list[QueueArticle]
+
+
+def least_certain_first() -> tuple[sa.ColumnElement, ...]:
+    """The queue's order on ``articles`` (see the module's docstring)."""
+    a = t.articles.c
+    return sa.nulls_last(a.confidence.asc()), a.id
 
 
 def review_queue(
@@ -116,9 +121,7 @@ def review_queue(
     mine = t.reviews.alias("mine")
     status = sa.func.coalesce(mine.c.status, "unreviewed")
     source = a.outerjoin(mine, sa.and_(mine.c.content_hash == a.c.content_hash, mine.c.reviewer == reviewer))
-    conditions = filters.where(a, model_id)
-    if filters.techniques:
-        conditions.append(uses_any_technique(a.c.id, filters.techniques))
+    conditions = article_conditions(filters, model_id)
     if wanted:
         conditions.append(status.in_(wanted))
     # Bounds compare as the confidences are shown, to 6 decimals (a mean of 0.55 and 0.65 is 0.6000000000000001).
@@ -133,7 +136,7 @@ def review_queue(
         sa.select(*columns, a.c.confidence, a.c.labels, status.label("status"))
         .select_from(source)
         .where(*conditions)
-        .order_by(sa.nulls_last(a.c.confidence.asc()), a.c.id)
+        .order_by(*least_certain_first())
         .limit(limit)
         .offset(offset)
     )

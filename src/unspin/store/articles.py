@@ -100,7 +100,7 @@ def _counts_from_aggregates(connection: sa.Connection, filters: CorpusFilter, mo
 
 def _counts_with_techniques(connection: sa.Connection, filters: CorpusFilter, model_id: int) -> dict:
     a = t.articles
-    where = _article_conditions(filters, model_id)
+    where = article_conditions(filters, model_id)
 
     def counted(column: sa.ColumnElement[Any]) -> dict[str, int]:
         query = sa.select(column, sa.func.count()).where(*where).group_by(column).order_by(column)
@@ -143,7 +143,7 @@ def list_articles(
     _check_page(limit, offset)
     model_id = store.model_id(filters.model)
     a, f, an = t.articles, t.frames, t.article_narratives
-    conditions = _article_conditions(filters, model_id)
+    conditions = article_conditions(filters, model_id)
     if frame is not None:
         frame = resolve_label(frame, "frame")  # a frame by label or name; a typo is an error, not an empty list
         conditions.append(sa.exists().where(f.c.article_id == a.c.id, f.c.frame == frame))
@@ -208,7 +208,7 @@ def search(
             query = _sqlite_search(text, search_spans)
         else:
             query = _postgres_search(text, search_spans)
-        query = query.where(*_article_conditions(filters, model_id, span_techniques=search_spans))
+        query = query.where(*article_conditions(filters, model_id, span_techniques=search_spans))
         rows = connection.execute(query.limit(limit).offset(offset)).all()
     hits = []
     for row in rows:
@@ -307,7 +307,8 @@ def _article_columns() -> list[sa.ColumnElement]:
     return [a.c.id, a.c.doc_id, a.c.title, a.c.source, a.c.date, a.c.language, a.c.url, a.c.genre, a.c.words, flagged]
 
 
-def _article_conditions(filters: CorpusFilter, model_id: int, *, span_techniques: bool = False) -> list:
+def article_conditions(filters: CorpusFilter, model_id: int, *, span_techniques: bool = False) -> list:
+    """WHERE conditions on ``articles`` for the slice (techniques: any of them, by paragraph label or span)."""
     conditions = filters.where(t.articles, model_id)
     if filters.techniques:
         conditions.append(
@@ -401,7 +402,7 @@ def iter_analyses(store: Store, filters: CorpusFilter = EVERYTHING, *, page: int
     last = 0
     while True:
         query = (
-            sa.select(a.c.id).where(*_article_conditions(filters, model_id), a.c.id > last).order_by(a.c.id).limit(page)
+            sa.select(a.c.id).where(*article_conditions(filters, model_id), a.c.id > last).order_by(a.c.id).limit(page)
         )
         with store.connect() as connection:
             ids = list(connection.scalars(query))

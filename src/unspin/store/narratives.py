@@ -25,8 +25,9 @@ from ..corpus.periods import Period, period_range, period_start
 from ..corpus.stats.clustering import DIMENSIONS, Clusters, cluster, cluster_terms
 from ..errors import InputError
 from . import tables as t
+from .articles import article_conditions
 from .filters import EVERYTHING, CorpusFilter
-from .queries import _period_expression, aggregate_table, uses_any_technique
+from .queries import _period_expression, aggregate_table
 from .store import Store
 
 if TYPE_CHECKING:
@@ -172,17 +173,10 @@ def _embedded_ids(connection: sa.Connection, filters: CorpusFilter, model_id: in
     query = (
         sa.select(a.c.id)
         .select_from(a.join(e, e.c.article_id == a.c.id))
-        .where(*_article_conditions(filters, model_id))
+        .where(*article_conditions(filters, model_id))
         .order_by(a.c.id)
     )
     return np.fromiter(connection.scalars(query), np.int64)
-
-
-def _article_conditions(filters: CorpusFilter, model_id: int) -> list[sa.ColumnElement[bool]]:
-    conditions = filters.where(t.articles, model_id)
-    if filters.techniques:
-        conditions.append(uses_any_technique(t.articles.c.id, filters.techniques))
-    return conditions
 
 
 def _sample(ids: np.ndarray, size: int, seed: int) -> np.ndarray:
@@ -365,7 +359,7 @@ def _counts_from_articles(
     query = (
         sa.select(an.c.narrative_id, a.c.source, a.c.date, sa.func.count())
         .select_from(an.join(a, a.c.id == an.c.article_id))
-        .where(*_article_conditions(filters, model_id))
+        .where(*article_conditions(filters, model_id))
         .group_by(an.c.narrative_id, a.c.source, a.c.date)
     )
     counts: dict[int, dict[tuple[str, dt.date], int]] = defaultdict(lambda: defaultdict(int))
@@ -384,7 +378,7 @@ def _first_appearance(
     the article from that day's articles; otherwise from the narrative's articles.
     """
     a, an, g = t.articles, t.article_narratives, t.agg_narratives
-    conditions = [an.c.narrative_id == narrative, *_article_conditions(filters, model_id)]
+    conditions = [an.c.narrative_id == narrative, *article_conditions(filters, model_id)]
     if not filters.techniques:
         day = connection.scalar(
             sa.select(g.c.day)
@@ -459,7 +453,7 @@ def embed_missing(store: Store, analyzer: Analyzer, *, filters: CorpusFilter = E
             connection.scalars(
                 sa.select(a.c.id)
                 .select_from(a.outerjoin(e, e.c.article_id == a.c.id))
-                .where(*_article_conditions(filters, model_id), e.c.article_id.is_(None))
+                .where(*article_conditions(filters, model_id), e.c.article_id.is_(None))
                 .order_by(a.c.id)
             )
         )

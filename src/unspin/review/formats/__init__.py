@@ -7,7 +7,7 @@ half-read. ``lookup`` finds the stored article and analysis of a content hash, s
 imported review numbers paragraphs as the stored article does.
 """
 
-from ._common import Lookup, Reviewed, line_labels, lines_of, model_label
+from ._common import DEFAULT_TASKS, MAX_TASKS, Lookup, Reviewed, line_labels, lines_of, model_label
 from .jsonl import jsonl_lines, read_jsonl
 from .labelstudio import Utf16Offsets, labelstudio_config, labelstudio_tasks, read_labelstudio
 from .semeval import SemEvalExport, read_semeval, semeval_ids, write_semeval
@@ -15,7 +15,9 @@ from .semeval import SemEvalExport, read_semeval, semeval_ids, write_semeval
 FORMATS: tuple[str, ...] = ("semeval", "labelstudio", "jsonl")
 
 __all__ = [
+    "DEFAULT_TASKS",
     "FORMATS",
+    "MAX_TASKS",
     "Lookup",
     "Reviewed",
     "SemEvalExport",

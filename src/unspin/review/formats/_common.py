@@ -20,6 +20,8 @@ from ...taxonomy import TECHNIQUE_LABELS
 from ..model import Review, SpanRef
 
 __all__ = [
+    "DEFAULT_TASKS",
+    "MAX_TASKS",
     "Line",
     "Lookup",
     "Reviewed",
@@ -29,6 +31,9 @@ __all__ = [
     "paragraph_labels_from_lines",
     "technique_order",
 ]
+
+DEFAULT_TASKS = 100  # unreviewed articles exported as tasks to annotate, unless told otherwise
+MAX_TASKS = 5_000  # an export is built in memory
 
 #: One article with the model's analysis (where there is one) and one reviewer's layer.
 Reviewed = tuple[Article, Analysis | None, Review]

@@ -15,11 +15,13 @@ from ...analysis import Analysis
 from ...article import Article
 from ...errors import InputError, StoreError
 from ...store import tables as t
-from ...store.articles import get_analysis, iter_analyses
+from ...store.articles import article_conditions, get_analysis
+from ...store.filters import EVERYTHING, CorpusFilter
 from ...store.store import Store
 from ..model import Decision, Review, ReviewStatus, SpanRef, apply_decision
+from ..queue import least_certain_first
 from ..store import ArticleRef, UnknownArticle, iter_reviews, record_in_transaction, resolve_article
-from ._common import Lookup, Reviewed
+from ._common import DEFAULT_TASKS, MAX_TASKS, Lookup, Reviewed
 
 __all__ = ["decisions_for", "reviewed_in_store", "save_reviews", "store_lookup", "unreviewed_in_store"]
 
@@ -64,17 +66,28 @@ def _judged_article(store: Store, review: Review) -> ArticleRef:
         return resolve_article(store, review.content_hash)
 
 
-def unreviewed_in_store(store: Store, *, reviewer: str | None = None) -> Iterator[tuple[Article, Analysis, None]]:
-    """The stored articles (the latest model's analyses) that ``reviewer`` (anyone, when None) has not reviewed."""
-    r = t.reviews.c
-    query = sa.select(r.content_hash).distinct()
+def unreviewed_in_store(
+    store: Store, *, reviewer: str | None = None, filters: CorpusFilter = EVERYTHING, limit: int = DEFAULT_TASKS
+) -> tuple[list[tuple[Article, Analysis, None]], int]:
+    """Articles of the slice that ``reviewer`` (anyone, when None) has not reviewed, as tasks to annotate.
+
+    At most ``limit`` (1 to :data:`MAX_TASKS`), the least certain first as in the review
+    queue, from one model's analyses (``filters.model``, default the latest); with how many
+    unreviewed articles the slice has in all.
+    """
+    if not 1 <= limit <= MAX_TASKS:
+        raise InputError(f"the number of tasks must be 1 to {MAX_TASKS:,} (got {limit})")
+    a, r = t.articles, t.reviews.c
+    reviewed = sa.exists().where(r.content_hash == a.c.content_hash)
     if reviewer is not None:
-        query = query.where(r.reviewer == reviewer)
+        reviewed = reviewed.where(r.reviewer == reviewer)
+    conditions = [*article_conditions(filters, store.model_id(filters.model)), ~reviewed]
     with store.connect() as connection:
-        reviewed = set(connection.scalars(query))
-    for analysis in iter_analyses(store):
-        if analysis.article.content_hash not in reviewed:
-            yield analysis.article, analysis, None
+        total = connection.scalar(sa.select(sa.func.count()).select_from(a).where(*conditions)) or 0
+        query = sa.select(a.c.id).where(*conditions).order_by(*least_certain_first()).limit(limit)
+        ids = list(connection.scalars(query))
+    analyses = (get_analysis(store, article_id) for article_id in ids)
+    return [(analysis.article, analysis, None) for analysis in analyses if analysis is not None], int(total)
 
 
 def decisions_for(review: Review) -> list[Decision]:

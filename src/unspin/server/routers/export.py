@@ -17,12 +17,21 @@ from typing import IO, Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from ...review.formats import Reviewed, jsonl_lines, labelstudio_config, labelstudio_tasks, write_semeval
+from ...review.formats import (
+    DEFAULT_TASKS,
+    MAX_TASKS,
+    Reviewed,
+    jsonl_lines,
+    labelstudio_config,
+    labelstudio_tasks,
+    write_semeval,
+)
+from ...review.formats.labelstudio import Task
 from ...review.formats.stored import reviewed_in_store, unreviewed_in_store
 from ...review.model import ReviewStatus
 from ..deps import get_caller
 from ..problems import problem_responses
-from .corpus import StoreDep
+from .corpus import FilterDep, StoreDep
 
 router = APIRouter(
     prefix="/v1/export",
@@ -55,6 +64,7 @@ _SPOOL = 16 << 20  # a zip up to this size stays in memory
 )
 def export_reviews(
     store: StoreDep,
+    filters: FilterDep,
     format: Annotated[
         Literal["semeval", "labelstudio", "jsonl"],
         Query(description="semeval (a zip of SemEval-2023 Task 3 files), labelstudio or jsonl."),
@@ -67,12 +77,21 @@ def export_reviews(
         list[ReviewStatus],
         Query(
             max_length=3,
-            description="Only these statuses (repeat); with labelstudio, unreviewed adds the stored articles "
-            "without a review (by `reviewer`, or anyone) as tasks to annotate.",
+            description="Only these statuses (repeat); with labelstudio, unreviewed adds stored articles "
+            "without a review (by `reviewer`, or anyone) as tasks to annotate: `limit` of them, the least certain "
+            "first, from the slice the corpus filters name.",
         ),
     ] = [],  # noqa: B006
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_TASKS, description="Unreviewed articles exported as tasks, at most.")
+    ] = DEFAULT_TASKS,
 ) -> Response:
-    """Reviewed articles with the model's analyses they judged; SemEval files need one reviewer per article."""
+    """Reviewed articles with the model's analyses they judged; SemEval files need one reviewer per article.
+
+    With `format=labelstudio&status=unreviewed`, the `limit` least certain unreviewed articles of the slice
+    (`source`, `language`, `technique`, `date_from`, `date_to`, `model`) come as tasks to annotate too; the
+    `X-Unreviewed-Total` header says how many the slice has.
+    """
     statuses = status or None
     if format == "jsonl":
         return StreamingResponse(
@@ -82,9 +101,13 @@ def export_reviews(
         )
     items = list(reviewed_in_store(store, reviewer=reviewer, statuses=statuses))
     if format == "labelstudio":
-        unreviewed = list(unreviewed_in_store(store, reviewer=reviewer)) if "unreviewed" in status else []
-        tasks = labelstudio_tasks([*items, *unreviewed])
-        return JSONResponse(tasks, headers=_attachment("unspin-reviews.labelstudio.json"))
+        headers = _attachment("unspin-reviews.labelstudio.json")
+        unreviewed: list[Task] = []
+        if "unreviewed" in status:
+            tasks, total = unreviewed_in_store(store, reviewer=reviewer, filters=filters, limit=limit)
+            unreviewed = list(tasks)
+            headers["X-Unreviewed-Total"] = str(total)
+        return JSONResponse(labelstudio_tasks([*items, *unreviewed]), headers=headers)
     if not items:
         raise HTTPException(404, detail="no reviews to export")
     archive = tempfile.SpooledTemporaryFile(max_size=_SPOOL)  # noqa: SIM115 (closed by the stream)
