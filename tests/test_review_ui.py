@@ -386,6 +386,23 @@ def test_the_queue_page_lists_the_least_certain_first_and_filters(client: TestCl
     assert client.get("/review", params={"status": "finished"}).status_code == 404
 
 
+def test_the_queue_page_hands_its_slice_to_label_studio(client: TestClient) -> None:
+    sure = article_ids(client)["sure"]
+    post_form(client, sure, kind="status", status="done")
+    page = client.get("/review", params={"source": "Beacon"}).text
+    link = re.search(r'<a href="(/review/label-studio-tasks.json[^"]*)" download>', page).group(1)  # type: ignore[union-attr]
+    assert link == "/review/label-studio-tasks.json?source=Beacon" and "up to 100 articles" in page
+    tasks = client.get(link)
+    assert "attachment" in tasks.headers["content-disposition"]
+    assert [task["data"]["text"] for task in tasks.json()] == ["The council met on Tuesday.\n\nIt adjourned at noon."]
+    everything = client.get("/review/label-studio-tasks.json").json()
+    assert len(everything) == 3 and all("annotations" not in task for task in everything)  # not Ana's reviewed one
+    config = client.get("/review/label-studio-config.xml")
+    assert config.status_code == 200 and config.text.startswith("<View>")
+    signed_out = TestClient(client.app, base_url=LOCAL)
+    assert signed_out.get("/review/label-studio-tasks.json", follow_redirects=False).status_code == 303
+
+
 def test_the_agreement_page_shows_the_figures(client: TestClient) -> None:
     sure = article_ids(client)["sure"]
     post_form(client, sure, kind="accept", **CORRUPT)

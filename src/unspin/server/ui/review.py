@@ -39,6 +39,8 @@ from ...errors import InputError, UnspinError
 from ...i18n import N_, current_ui_language, localized, ngettext
 from ...i18n import gettext as _
 from ...review.agreement import Agreement, agreement_between
+from ...review.formats import DEFAULT_TASKS, labelstudio_config, labelstudio_tasks
+from ...review.formats.stored import unreviewed_in_store
 from ...review.model import Decision, Review, ReviewStatus
 from ...review.queue import review_queue
 from ...review.store import ArticleRef, UnknownArticle, record, resolve_article, review, reviews_of
@@ -51,7 +53,16 @@ from ..problems import status_of
 from ..routers.analyses import store_in_corpus
 from ..runtime import Runtime
 from .articles import _analysis
-from .common import UiCaller, format_count, format_fraction, message_of, pages_router, render, root_of
+from .common import (
+    UiCaller,
+    attachment,
+    format_count,
+    format_fraction,
+    message_of,
+    pages_router,
+    render,
+    root_of,
+)
 from .jobs import _result
 
 router = pages_router()
@@ -512,15 +523,10 @@ def queue_page(
 ) -> HTMLResponse:
     """The review queue of the signed-in reviewer, least certain first; a GET form filters it."""
     store = runtime.corpus
-    filters = CorpusFilter.build(
-        sources=[source] if source else [],
-        languages=[language] if language else [],
-        techniques=[technique] if technique in TECHNIQUE_LABELS else [],
-    )
     page = review_queue(
         store,
         caller.reviewer,
-        filters,
+        _queue_filter(source, language, technique),
         statuses=[status] if status else None,
         assigned_to=caller.reviewer if mine == "mine" else None,
         limit=QUEUE_PAGE,
@@ -549,6 +555,8 @@ def queue_page(
     def link(at: int) -> str:
         return f"{root}/review?{urlencode({**{k: v for k, v in query.items() if v}, 'offset': at})}"
 
+    slice_query = urlencode({k: v for k, v in query.items() if v and k in ("source", "language", "technique")})
+
     view = {
         "section": "review",
         "reviewer": caller.reviewer,
@@ -566,8 +574,35 @@ def queue_page(
         "languages": sorted(whole.languages),
         "techniques": _technique_options(),
         "statuses": [(key, _(word)) for key, word in STATUS_WORDS.items()],
+        "tasks_href": f"{root}/review/label-studio-tasks.json" + (f"?{slice_query}" if slice_query else ""),
+        "tasks_count": format_count(DEFAULT_TASKS),
     }
     return render(request, "review_queue.html.j2", view)
+
+
+@router.get("/review/label-studio-tasks.json")
+def label_studio_tasks(
+    runtime: RuntimeDep, caller: UiCaller, source: Text = "", language: Text = "", technique: Text = ""
+) -> JSONResponse:
+    """The queue's least certain articles (of its source, language and technique) that the signed-in reviewer
+    has not reviewed, as Label Studio tasks with the model's predictions."""
+    filters = _queue_filter(source, language, technique)
+    tasks, _total = unreviewed_in_store(runtime.corpus, reviewer=caller.reviewer, filters=filters)
+    return JSONResponse(labelstudio_tasks(list(tasks)), headers=attachment("unspin-tasks.labelstudio.json"))
+
+
+@router.get("/review/label-studio-config.xml")
+def label_studio_config(caller: UiCaller) -> Response:
+    """The Label Studio labelling config that the tasks fit."""
+    return Response(labelstudio_config(), media_type="application/xml", headers=attachment("unspin-labelstudio.xml"))
+
+
+def _queue_filter(source: str, language: str, technique: str) -> CorpusFilter:
+    return CorpusFilter.build(
+        sources=[source] if source else [],
+        languages=[language] if language else [],
+        techniques=[technique] if technique in TECHNIQUE_LABELS else [],
+    )
 
 
 # ---------------------------------------------------------------------------- agreement
