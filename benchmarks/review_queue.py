@@ -8,7 +8,8 @@ Times the same queue pages two ways on one store, interleaved run by run so that
 machine's noise falls on both alike: ``stored`` is :func:`unspin.review.queue.review_queue`
 (ordering and filtering on ``articles.confidence``); ``computed`` is the query it replaced,
 which averaged every article's ``paragraph_techniques`` rows in a correlated subquery. Both
-return the same page up to the order of near-ties (checked). Prints the median of each and their ratio.
+return the same page up to the order of near-ties (checked). Prints the median of each and their ratio,
+then the time to build Label Studio tasks of the 100 and 1,000 least certain unreviewed articles.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
+from unspin.review.formats import labelstudio_tasks
+from unspin.review.formats.stored import unreviewed_in_store
 from unspin.review.queue import review_queue
 from unspin.store import CorpusFilter, Store
 from unspin.store import tables as t
@@ -65,6 +68,11 @@ def stored_page(store: Store, **options: object) -> list[tuple[int, float | None
     return [(item.id, item.confidence) for item in page.items]
 
 
+def tasks(store: Store, limit: int) -> list[dict]:
+    unreviewed, _total = unreviewed_in_store(store, reviewer="bench", limit=limit)
+    return labelstudio_tasks(list(unreviewed))
+
+
 def timed(function: Callable[[], object]) -> float:
     start = time.perf_counter()
     function()
@@ -93,6 +101,9 @@ def main() -> None:
                 times["computed"].append(timed(lambda o=options: computed_page(store, **o)))
             s, c = (statistics.median(times[k]) for k in ("stored", "computed"))
             print(f"{name:<22}{s:>12.3f}{c:>14.3f}{c / s:>19.1f}")
+        for limit in (100, 1000):  # what `unspin review export -f labelstudio --status unreviewed` builds
+            seconds = statistics.median(timed(lambda n=limit: tasks(store, n)) for _ in range(args.runs))
+            print(f"Label Studio tasks, the {limit:,} least certain unreviewed articles: {seconds:.2f} s")
 
 
 if __name__ == "__main__":
