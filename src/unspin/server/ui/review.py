@@ -593,7 +593,7 @@ def label_studio_tasks(
 
 @router.get("/review/label-studio-config.xml")
 def label_studio_config(caller: UiCaller) -> Response:
-    """The Label Studio labelling config that the tasks fit."""
+    """The Label Studio labelling config that the tasks fit (to signed-in reviewers, like every review page)."""
     return Response(labelstudio_config(), media_type="application/xml", headers=attachment("unspin-labelstudio.xml"))
 
 
