@@ -117,6 +117,26 @@ def test_the_unreviewed_export_takes_the_least_certain_of_a_slice(
     assert review(*todo, "--limit", "0") == 2
 
 
+def test_the_queue_lists_the_reviewers_statuses_least_certain_first(
+    reviewed_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert review("queue", "--db", reviewed_db, "--reviewer", BO, "--json") == 0
+    page = json.loads(capsys.readouterr().out)
+    assert page["reviewer"] == BO and page["total"] == 2
+    assert {item["content_hash"]: item["status"] for item in page["items"]} == {
+        content_hash(TEXT): "unreviewed",
+        content_hash(OTHER_TEXT): "done",
+    }
+    confidences = [item["confidence"] for item in page["items"]]
+    assert confidences == sorted(confidences, key=lambda c: (c is None, c))
+    assert review("queue", "--db", reviewed_db, "--reviewer", CY, "--status", "in_progress") == 0
+    table = capsys.readouterr().out
+    assert "review queue of cy: 1 to 1 of 1" in table
+    assert review("queue", "--db", reviewed_db, "--reviewer", "x" * 201) == 1
+    assert "reviewer" in capsys.readouterr().err
+    assert review("queue", "--db", reviewed_db, "--min-confidence", "2") == 2
+
+
 def test_semeval_export_is_scored_by_unspin_evaluate_and_imports_back(
     tmp_path: Path, reviewed_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

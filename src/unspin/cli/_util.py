@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from ..analyzer import Analyzer
     from ..store import CorpusFilter, Store
 
@@ -126,6 +130,49 @@ def corpus_filter(
         date_to=date_to.date() if date_to else None,
         model=model,
     )
+
+
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def show_rows(rows: Sequence[BaseModel], columns: list[str], as_json: bool, title: str) -> None:
+    """A table of ``columns`` on the terminal, or every field as JSON."""
+    if as_json:
+        out_console.out(
+            json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=2), highlight=False
+        )
+        return
+    if not rows:
+        say("nothing matches")
+        return
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column.replace("_", " "), overflow="fold")
+    for row in rows:
+        table.add_row(*(cell(getattr(row, c)) for c in columns))
+    out_console.print(table)
+
+
+def say(message: str) -> None:
+    """A message on stderr, printed as it is."""
+    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+def cell(value: Any) -> str:
+    """A value as a table cell: short floats, lists and mappings on one line."""
+    from pydantic import BaseModel  # only the corpus and review commands need pydantic
+
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1e-3 and value else f"{value:,.3f}".rstrip("0").rstrip(".")
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(cell(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    if isinstance(value, BaseModel):  # e.g. an entity and its count: "Brussels 4"
+        return " ".join(cell(v) for v in value.model_dump().values() if v is not None)
+    return str(value)
 
 
 def open_store(db: str | None) -> Store:

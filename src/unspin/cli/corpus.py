@@ -7,17 +7,15 @@ the same ones); commands print a table, or JSON with ``--json``.
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from ..formats.registry import output_format_of
 from ._util import (
+    AsJson,
     DateFrom,
     DateTo,
     Db,
@@ -27,25 +25,24 @@ from ._util import (
     Techniques,
     UiLanguageOption,
     app,
+    cell,
     corpus_filter,
     database_files,
-    err_console,
     interface_language,
     open_store,
     out_console,
     refuse_overwriting_inputs,
+    say,
+    show_rows,
 )
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
-
     from ..corpus.periods import Period as PeriodName
     from ..store import CorpusFilter, Store
 
 corpus_app = typer.Typer(help="Store analyses in a database and ask the corpus questions.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
 
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 Wide = Annotated[
     bool,
     typer.Option(
@@ -87,44 +84,6 @@ class ExportFormat(str, Enum):
     parquet = "parquet"
 
 
-def _show(rows: Sequence[BaseModel], columns: list[str], as_json: bool, title: str) -> None:
-    """A table of ``columns`` on the terminal, or every field as JSON."""
-    if as_json:
-        out_console.out(
-            json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=2), highlight=False
-        )
-        return
-    if not rows:
-        _say("nothing matches")
-        return
-    table = Table(title=title, title_justify="left")
-    for column in columns:
-        table.add_column(column.replace("_", " "), overflow="fold")
-    for row in rows:
-        table.add_row(*(_cell(getattr(row, c)) for c in columns))
-    out_console.print(table)
-
-
-def _say(message: str) -> None:
-    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
-
-
-def _cell(value: Any) -> str:
-    from pydantic import BaseModel  # only the corpus commands need pydantic
-
-    if isinstance(value, float):
-        return f"{value:.3g}" if abs(value) < 1e-3 and value else f"{value:,.3f}".rstrip("0").rstrip(".")
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        return ", ".join(_cell(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {v}" for k, v in value.items())
-    if isinstance(value, BaseModel):  # e.g. an entity and its count: "Brussels 4"
-        return " ".join(_cell(v) for v in value.model_dump().values() if v is not None)
-    return str(value)
-
-
 @corpus_app.command("import")
 def import_(
     results: Annotated[list[Path], typer.Argument(help="JSON Lines files written by `unspin analyze`.")],
@@ -138,12 +97,12 @@ def import_(
 
     def report(where: str, reason: str) -> None:
         failures.append(where)
-        _say(f"skipped {where}: {reason}")
+        say(f"skipped {where}: {reason}")
 
     with open_store(db) as store:
         for path in results:
             stats = store.import_jsonl(path, batch_size=batch_size, on_error=report)
-            _say(f"{path}: {stats}")
+            say(f"{path}: {stats}")
     if failures:
         raise typer.Exit(1)
 
@@ -188,7 +147,7 @@ def export(
                 count += 1
         finally:
             writer.close()
-    _say(f"wrote {count:,} analyses to {output}")
+    say(f"wrote {count:,} analyses to {output}")
 
 
 def _written_by_export(fmt: ExportFormat, output: Path) -> dict[str, Path | None]:
@@ -215,8 +174,8 @@ def demo(db: Db = None) -> None:
     with open_store(db) as store:
         stats = store.add(demo_analyses())
         built = build_narratives(store)
-        _say(f"demo corpus in {store.url}: {stats}; {built.narratives} narratives found")
-        _say("next: unspin corpus report -o dashboard.html" + (f" --db {db}" if db else ""))
+        say(f"demo corpus in {store.url}: {stats}; {built.narratives} narratives found")
+        say("next: unspin corpus report -o dashboard.html" + (f" --db {db}" if db else ""))
 
 
 @corpus_app.command()
@@ -238,7 +197,7 @@ def report(
         filters = corpus_filter(source, language, technique, date_from, date_to, model)
         with open_store(db) as store:
             write_dashboard(store, filters, output, period=period.value, ui_language=chosen)
-    _say(f"wrote {output}")
+    say(f"wrote {output}")
 
 
 def write_dashboard(
@@ -295,8 +254,8 @@ def info(
             markup=False,
             highlight=False,
         )
-        out_console.print("sources: " + _cell(view.sources), markup=False, highlight=False)
-        out_console.print("languages: " + _cell(view.languages), markup=False, highlight=False)
+        out_console.print("sources: " + cell(view.sources), markup=False, highlight=False)
+        out_console.print("languages: " + cell(view.languages), markup=False, highlight=False)
 
 
 @corpus_app.command()
@@ -326,7 +285,7 @@ def rates(
             rows = query(store, filters, by=by.value, period=period.value if period else None, level=level.value)
             totals = groups(store, filters, by=by.value, period=period.value if period else None) if wide else {}
         if as_json or not rows:
-            _show(rows, [], as_json, "")
+            show_rows(rows, [], as_json, "")
             return
         every: PeriodName | None = period.value if period else None
         table = rates_table(
@@ -372,7 +331,7 @@ def trend(
         elif result.series:
             out_console.print(trend_table(result, by=by.value, wide=wide, width=out_console.width))
         else:
-            _say("nothing matches")
+            say("nothing matches")
 
 
 @corpus_app.command()
@@ -412,12 +371,12 @@ def compare(
             rows = query(store, a, b, level=level.value)
             sizes = [_size(groups(store, f, by="none")) for f in (a, b)]
         if as_json:
-            _show(rows, [], True, "")
+            show_rows(rows, [], True, "")
             return
         for name, filters, (articles, words) in zip(("A", "B"), (a, b), sizes, strict=True):
             out_console.print(f"{name}: {describe_slice(filters, articles, words)}", markup=False, highlight=False)
         if not rows:
-            _say("nothing to compare: a slice has no articles")
+            say("nothing to compare: a slice has no articles")
             return
         out_console.print(comparison_table(rows, level.value, MIN_COUNT, width=out_console.width))
 
@@ -452,7 +411,7 @@ def phrases(
             for name in (technique or [None])  # type: ignore[list-item]  # None: every technique
             for row in top_phrases(store, filters, technique=name, limit=limit)
         ]
-    _show(rows, ["technique", "phrase", "count", "articles", "entities"], as_json, "top phrases")
+    show_rows(rows, ["technique", "phrase", "count", "articles", "entities"], as_json, "top phrases")
 
 
 @corpus_app.command()
@@ -471,7 +430,7 @@ def cooccurrence(
 
     with open_store(db) as store:
         rows = query(store, corpus_filter(source, language, None, date_from, date_to, model), min_count=min_count)
-    _show(rows, list(type(rows[0]).model_fields) if rows else [], as_json, "co-occurring techniques")
+    show_rows(rows, list(type(rows[0]).model_fields) if rows else [], as_json, "co-occurring techniques")
 
 
 @corpus_app.command()
@@ -503,15 +462,15 @@ def narratives(
             from ..config import default_model_path
 
             embedded = embed_missing(store, Analyzer.from_bundle(model_path or default_model_path()))
-            _say(f"embedded {embedded:,} articles")
+            say(f"embedded {embedded:,} articles")
         if build:
             built = build_narratives(store, filters)
-            _say(
+            say(
                 f"{built.narratives} narratives among {built.articles:,} articles "
                 f"({built.clustered:,} clustered, {built.assigned:,} assigned, {built.seconds:.1f} s)"
             )
         rows = query(store, filters, period=period.value)
-    _show(rows, ["id", "label", "size", "first", "sources"], as_json, "narratives")
+    show_rows(rows, ["id", "label", "size", "first", "sources"], as_json, "narratives")
 
 
 @corpus_app.command()
@@ -542,7 +501,7 @@ def search(
             limit=limit,
         )
     if as_json:
-        _show(hits, [], True, "")
+        show_rows(hits, [], True, "")
         return
     for hit in hits:
         article = hit.article
@@ -552,7 +511,7 @@ def search(
         )
         out_console.print("    " + hit.snippet.replace("\n", " "), markup=False, highlight=False)
     if not hits:
-        _say("nothing matches")
+        say("nothing matches")
 
 
 @corpus_app.command()
@@ -575,4 +534,4 @@ def articles(
         rows = list_articles(
             store, corpus_filter(source, language, technique, date_from, date_to, model), limit=limit, offset=offset
         )
-    _show(rows, ["id", "date", "source", "language", "genre", "title", "technique_paragraphs"], as_json, "articles")
+    show_rows(rows, ["id", "date", "source", "language", "genre", "title", "technique_paragraphs"], as_json, "articles")

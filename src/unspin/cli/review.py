@@ -17,6 +17,7 @@ import typer
 from ..files import write_text
 from ..review.formats import DEFAULT_TASKS, MAX_TASKS
 from ._util import (
+    AsJson,
     DateFrom,
     DateTo,
     Db,
@@ -30,7 +31,9 @@ from ._util import (
     err_console,
     fail,
     open_store,
+    out_console,
     refuse_overwriting_inputs,
+    show_rows,
     warn,
 )
 
@@ -139,6 +142,70 @@ def export(
         _export_labelstudio([*items, *unreviewed], out)
     else:
         _export_jsonl(items, out)
+
+
+@review_app.command()
+def queue(
+    reviewer: Annotated[
+        str | None,
+        typer.Option(
+            help="Whose statuses the list shows (default: $UNSPIN_REVIEWER, else your login name).", show_default=False
+        ),
+    ] = None,
+    status: Annotated[
+        list[Status] | None,
+        typer.Option(
+            "--status",
+            help="Only articles whose review by the reviewer has this status (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    min_confidence: Annotated[float | None, typer.Option(min=0.0, max=1.0, show_default=False)] = None,
+    max_confidence: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Confidence range (inclusive); leaves out articles without labels.",
+            show_default=False,
+        ),
+    ] = None,
+    assigned_to: Annotated[
+        str | None, typer.Option(help="Only articles assigned to this reviewer.", show_default=False)
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    db: Db = None,
+    source: Sources = None,
+    language: Languages = None,
+    technique: Techniques = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    model: Model = None,
+    as_json: AsJson = False,
+) -> None:
+    """The review queue: stored articles, the least certain first, with the reviewer's status."""
+    from ..review.identity import local_reviewer
+    from ..review.queue import review_queue
+
+    with open_store(db) as store:
+        page = review_queue(
+            store,
+            reviewer or local_reviewer(),
+            corpus_filter(source, language, technique, date_from, date_to, model),
+            statuses=[s.value for s in status] if status else None,
+            min_confidence=min_confidence,
+            max_confidence=max_confidence,
+            assigned_to=assigned_to,
+            limit=limit,
+            offset=offset,
+        )
+    if as_json:
+        out_console.out(page.model_dump_json(indent=2), highlight=False)
+        return
+    columns = ["id", "confidence", "labels", "status", "source", "language", "date", "title"]
+    shown = f"{offset + 1:,} to {offset + len(page.items):,} of {page.total:,}" if page.items else f"{page.total:,}"
+    show_rows(page.items, columns, False, f"review queue of {page.reviewer}: {shown} (model {page.model or '-'})")
 
 
 @review_app.command("import")
