@@ -115,6 +115,8 @@ def test_the_unreviewed_export_takes_the_least_certain_of_a_slice(
     assert review(*todo, "--source", "Nowhere") == 1
     assert "no reviews to export by dee" in capsys.readouterr().err
     assert review(*todo, "--limit", "0") == 2
+    assert review(*todo, "--limit", "5001") == 1
+    assert "the number of tasks must be 1 to 5,000" in capsys.readouterr().err
 
 
 def test_the_queue_lists_the_reviewers_statuses_least_certain_first(

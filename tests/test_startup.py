@@ -42,6 +42,12 @@ def test_analyze_imports_only_what_one_article_needs() -> None:
     assert result.stderr.strip() == ""
 
 
+def test_the_command_line_loads_no_schema_or_database_library_before_a_command_needs_it() -> None:
+    code = "import sys, unspin.cli; print(' '.join(m for m in ('pydantic', 'sqlalchemy', 'torch') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip() == ""
+
+
 def test_import_unspin_leaves_renderers_and_torch_for_later() -> None:
     code = "import sys, unspin; print(' '.join(m for m in ('torch', 'jinja2') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..files import write_text
-from ..review.formats import DEFAULT_TASKS, MAX_TASKS
 from ._util import (
     AsJson,
     DateFrom,
@@ -95,14 +94,14 @@ def export(
         ),
     ] = None,
     limit: Annotated[
-        int,
+        int | None,
         typer.Option(
             min=1,
-            max=MAX_TASKS,
-            help="With --status unreviewed: at most this many unreviewed articles, the least certain first "
-            "(the review queue's order).",
+            help="With --status unreviewed: at most this many unreviewed articles (default 100, up to 5,000), "
+            "the least certain first (the review queue's order).",
+            show_default=False,
         ),
-    ] = DEFAULT_TASKS,
+    ] = None,
     source: Sources = None,
     language: Languages = None,
     technique: Techniques = None,
@@ -117,6 +116,7 @@ def export(
     """
     written = {"--out": out, "the labelling config": _config_path(out) if format is Format.labelstudio else None}
     refuse_overwriting_inputs(written, database_files(db))
+    from ..review.formats import DEFAULT_TASKS
     from ..review.formats.stored import unreviewed_in_store
 
     wants_unreviewed = bool(status) and Status.unreviewed in (status or [])
@@ -125,7 +125,7 @@ def export(
         items = _reviewed(store, reviewer, status)
         if wants_unreviewed:
             filters = corpus_filter(source, language, technique, date_from, date_to, model)
-            tasks, total = unreviewed_in_store(store, reviewer=reviewer, filters=filters, limit=limit)
+            tasks, total = unreviewed_in_store(store, reviewer=reviewer, filters=filters, limit=limit or DEFAULT_TASKS)
             unreviewed = list(tasks)
             if total > len(unreviewed):
                 warn(
