@@ -1,8 +1,9 @@
 """The review queue's order: stored on each article (migration 0004) against computed per page.
 
     python benchmarks/store.py --articles 200000 --backend sqlite --no-embeddings --keep \\
-        --db-dir runs/store-bench --queries-only   # once, to build the store (drop --queries-only)
-    python benchmarks/review_queue.py runs/store-bench/store-200000.db --runs 5
+        --db-dir runs/store-bench --build-narratives 0 --runs 3     # once: builds and keeps the store
+    python benchmarks/review_queue.py runs/store-bench/store-200000.db --runs 3
+    python benchmarks/review_queue.py runs/store-bench/store-200000.db --migration
 
 Times the same queue pages two ways on one store, interleaved run by run so that the
 machine's noise falls on both alike: ``stored`` is :func:`unspin.review.queue.review_queue`
@@ -10,14 +11,20 @@ machine's noise falls on both alike: ``stored`` is :func:`unspin.review.queue.re
 which averaged every article's ``paragraph_techniques`` rows in a correlated subquery. Both
 return the same page up to the order of near-ties (checked). Prints the median of each and their ratio,
 then the time to build Label Studio tasks of the 100 and 1,000 least certain unreviewed articles.
+
+``--migration`` (a SQLite store) instead times migration 0004 on a copy of the store, taken
+back to 0003 first: what the first open after the upgrade costs.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -26,6 +33,7 @@ from unspin.review.formats.stored import unreviewed_in_store
 from unspin.review.queue import review_queue
 from unspin.store import CorpusFilter, Store
 from unspin.store import tables as t
+from unspin.store.db import database_url, downgrade, migrate
 
 PAGES: dict[str, dict] = {
     "first page": {},
@@ -73,6 +81,19 @@ def tasks(store: Store, limit: int) -> list[dict]:
     return labelstudio_tasks(list(unreviewed))
 
 
+def time_migration(path: Path) -> None:
+    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
+        copy = Path(scratch) / path.name
+        shutil.copyfile(path, copy)
+        engine = sa.create_engine(database_url(copy))
+        try:
+            downgrade(engine, "0003")
+            seconds = timed(lambda: migrate(engine))
+        finally:
+            engine.dispose()
+    print(f"{path}: migration 0004 (add, fill in and index the confidence columns) took {seconds:.1f} s")
+
+
 def timed(function: Callable[[], object]) -> float:
     start = time.perf_counter()
     function()
@@ -83,7 +104,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("db", help="a store built by benchmarks/store.py --keep (SQLite file or postgresql:// URL)")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--migration", action="store_true", help="time migration 0004 on a copy (SQLite)")
     args = parser.parse_args()
+    if args.migration:
+        time_migration(Path(args.db))
+        return
     with Store(args.db) as store:
         with store.connect() as connection:
             articles = connection.scalar(sa.select(sa.func.count()).select_from(t.articles))
